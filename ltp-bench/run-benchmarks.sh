@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Runs the standard performance scenarios of issue #5 against ltp-server and the plain echo baseline, on this host
+# (loopback only, every run bounded), and writes docs/performance.md. Takes about 25 minutes; --quick about 6.
+#
+#   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh] [--out docs/performance.md]
+#
+# Servers and load generator share the machine; figures are ratios to the baseline measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=false; SKIP_JMH=false; OUT=docs/performance.md
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=true ;;
+    --skip-jmh) SKIP_JMH=true ;;
+    --out) OUT="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if $QUICK; then
+  ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s; SCALE_SESSIONS=5000
+else
+  ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s; SCALE_SESSIONS=19000
+fi
+
+echo "Building ltp-bench..." >&2
+mvn -B -q -pl ltp-bench -am install -DskipTests
+JAR=ltp-bench/target/ltp-bench.jar
+WORK=$(mktemp -d /tmp/ltp-bench.XXXXXX)
+RESULTS=$WORK/results.jsonl
+SERVER_PID=
+
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+
+# start_server <baseline|ltp> <port> [jvm options...]: starts a server, sets SERVER_PID, waits until it listens.
+start_server() {
+  local kind=$1 port=$2; shift 2
+  local main=io.liminal.ltp.bench.server.BenchServer
+  [ "$kind" = baseline ] && main=io.liminal.ltp.bench.server.EchoServer
+  java "$@" -cp "$JAR" "$main" "$port" > "$WORK/$kind-$port.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    grep -q "listening" "$WORK/$kind-$port.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "server $kind did not start" >&2; cat "$WORK/$kind-$port.log" >&2; exit 1
+}
+
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; }
+
+# load <label> <port> [load generator options...]
+load() {
+  local label=$1 port=$2; shift 2
+  java -Xmx2g -cp "$JAR" io.liminal.ltp.bench.load.LoadGenerator --label "$label" \
+      --url "ws://127.0.0.1:$port/" --server-pid "$SERVER_PID" --json "$RESULTS" "$@" | tail -n 1
+}
+
+SOURCES=127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5
+SERVER_JVM=(-Xms256m -Xmx1g)
+
+# Machine description for the report.
+{
+  printf '{"label":"machine","cpus":%s,"cpu_model":"%s","kernel":"%s","java":"%s","memory_gib":%s,"quick":%s}\n' \
+    "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//; s/"//g')" "$(uname -r)" \
+    "$(java -version 2>&1 | head -n 1 | sed 's/"//g')" "$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" \
+    "$QUICK"
+} >> "$RESULTS"
+
+echo "== Echo: ping in, pong out, 256-byte payload, 100 sessions, closed loop ($ROUNDS rounds, alternating)" >&2
+for round in $(seq 1 "$ROUNDS"); do
+  for kind in baseline ltp; do
+    start_server "$kind" 18080 "${SERVER_JVM[@]}"
+    load "echo:$kind" 18080 --mode closed --sessions 100 --payload 256 --warmup "$WARMUP" --duration "$DURATION" >&2
+    stop_server
+  done
+done
+
+echo "== Latency: open loop, 1,000 sessions, 5,000 and 40,000 msg/s" >&2
+for rate in 5000 40000; do
+  for kind in baseline ltp; do
+    start_server "$kind" 18080 "${SERVER_JVM[@]}"
+    load "latency-$rate:$kind" 18080 --mode open --sessions 1000 --rate "$rate" --payload 256 \
+        --warmup "$WARMUP" --duration "$DURATION" >&2
+    stop_server
+  done
+done
+
+echo "== Handshakes: connect, handshake, close; 50 in flight, 10 s" >&2
+for kind in baseline ltp; do
+  start_server "$kind" 18080 "${SERVER_JVM[@]}"
+  load "handshake:$kind" 18080 --mode handshake --in-flight 50 --warmup "$HS_WARMUP" --duration 10s \
+      --source-addresses "$SOURCES" >&2
+  stop_server
+done
+
+echo "== Scale: $SCALE_SESSIONS idle sessions, 15 s heartbeats, $SCALE_DURATION" >&2
+# A short closed-loop run first, so that JIT and the young generation are warm before the memory baseline.
+for kind in baseline ltp; do
+  start_server "$kind" 18080 -Xms256m -Xmx1g -Xmn64m
+  load "prewarm:$kind" 18080 --mode closed --sessions 100 --warmup 2s --duration 10s > /dev/null
+  load "scale:$kind" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
+      --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" >&2
+  stop_server
+done
+start_server ltp 18080 -Xms256m -Xmx1g
+load "prewarm:ltp-default-gc" 18080 --mode closed --sessions 100 --warmup 2s --duration 10s > /dev/null
+load "scale-default-gc:ltp" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
+    --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" >&2
+stop_server
+
+echo "== Soak: 100 closed-loop sessions, $SOAK, no stalls" >&2
+start_server ltp 18080 "${SERVER_JVM[@]}"
+load "soak:ltp" 18080 --mode closed --sessions 100 --warmup 2s --duration "$SOAK" >&2
+stop_server
+
+echo "== Client: one LtpClient, small events to a local server" >&2
+java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.ClientThroughput 500000 "$RESULTS" 2>/dev/null | tail -n 1 >&2
+
+JMH_JSON=
+if ! $SKIP_JMH; then
+  echo "== JMH: codec and engine" >&2
+  JMH_JSON=$WORK/jmh.json
+  if $QUICK; then JMH_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s); else JMH_ARGS=(-f 2 -wi 5 -i 5); fi
+  java -jar "$JAR" 'CodecBenchmark|EngineBenchmark' "${JMH_ARGS[@]}" -rf json -rff "$JMH_JSON" > "$WORK/jmh.txt" 2>&1
+fi
+
+java -cp "$JAR" io.liminal.ltp.bench.report.PerformanceReport "$RESULTS" "${JMH_JSON:-}" > "$OUT"
+cp "$RESULTS" "${OUT%.md}.jsonl"
+echo "Wrote $OUT (raw results: ${OUT%.md}.jsonl, logs: $WORK)" >&2

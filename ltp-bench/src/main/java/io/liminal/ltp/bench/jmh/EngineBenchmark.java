@@ -1,0 +1,163 @@
+package io.liminal.ltp.bench.jmh;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.liminal.ltp.core.concurrent.Scheduler;
+import io.liminal.ltp.core.message.EventPayload;
+import io.liminal.ltp.server.LtpHandler;
+import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.SessionContext;
+import io.liminal.ltp.server.transport.ConnectionListener;
+import io.liminal.ltp.server.transport.LtpTransport;
+import io.liminal.ltp.server.transport.TransportConnection;
+import io.liminal.ltp.server.transport.TransportContext;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The server engine without sockets: a text frame in, the reply frame out, on the calling thread. Measures what
+ * LTP itself costs per message (decode, checks, machine, reply, encode) apart from the transport.
+ *
+ * <pre>java -jar ltp-bench/target/ltp-bench.jar EngineBenchmark -f 2 -wi 5 -i 5</pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+public class EngineBenchmark {
+    private LtpServer server;
+    private ConnectionListener connection;
+    private FrameSink sink;
+    private String ping;
+    private int pingBytes;
+    private String event;
+    private int eventBytes;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        BenchTransport transport = new BenchTransport();
+        server = LtpServer.builder().transport(transport).noRateLimit()
+                .applicationExecutor(Runnable::run)
+                .handler(new LtpHandler() {
+                    @Override
+                    public void onEvent(SessionContext session, EventPayload event) {
+                        // delivered; nothing to do
+                    }
+                })
+                .build().start();
+        sink = new FrameSink();
+        connection = transport.context.accept(sink);
+        connection.onText("{\"type\":\"handshake_init\",\"ltp_version\":\"0.3\",\"client_id\":\"bench\"}", 70);
+        JsonObject ack = JsonParser.parseString(sink.last).getAsJsonObject();
+        String ids = "\"thread_id\":\"" + ack.get("thread_id").getAsString() + "\",\"session_id\":\""
+                + ack.get("session_id").getAsString() + "\"";
+        ping = "{\"type\":\"ping\"," + ids + ",\"timestamp\":1731600000,\"payload\":{\"pad\":\"" + "x".repeat(246)
+                + "\"}}";
+        pingBytes = ping.getBytes(StandardCharsets.UTF_8).length;
+        event = "{\"type\":\"event\"," + ids + ",\"timestamp\":1731600000,\"payload\":{\"event_type\":\"user_action\","
+                + "\"data\":{\"action\":\"button_click\",\"target\":\"explore_mode\"}},\"meta\":{\"client_id\":\"bench\","
+                + "\"context_tag\":\"focus_session\",\"affect\":{\"valence\":0.3,\"arousal\":-0.2}},"
+                + "\"nonce\":\"bench-1731600000123-00ff00ff00ff00ff\"}";
+        eventBytes = event.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        server.close();
+    }
+
+    /** A 256-byte-payload ping in, its pong out. */
+    @Benchmark
+    public void pingPong(Blackhole blackhole) {
+        connection.onText(ping, pingBytes);
+        blackhole.consume(sink.last);
+    }
+
+    /** An event in, delivered to the handler (inline executor). */
+    @Benchmark
+    public void eventDelivery(Blackhole blackhole) {
+        connection.onText(event, eventBytes);
+        blackhole.consume(sink.last);
+    }
+
+    /** A transport whose connections run everything inline. */
+    static final class BenchTransport implements LtpTransport {
+        TransportContext context;
+
+        @Override
+        public InetSocketAddress start(TransportContext context) {
+            this.context = context;
+            return InetSocketAddress.createUnresolved("bench", 0);
+        }
+
+        @Override
+        public InetSocketAddress httpAddress() {
+            return null;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Keeps the last frame the engine sent. */
+    static final class FrameSink implements TransportConnection {
+        String last;
+
+        @Override
+        public void send(String text) {
+            last = text;
+        }
+
+        @Override
+        public void close(int code, String reason) {
+        }
+
+        @Override
+        public void setReading(boolean reading) {
+        }
+
+        @Override
+        public SocketAddress remoteAddress() {
+            return InetSocketAddress.createUnresolved("bench-peer", 1);
+        }
+
+        @Override
+        public String subprotocol() {
+            return "ltp.v0.3";
+        }
+
+        @Override
+        public String requestHeader(String name) {
+            return null;
+        }
+
+        @Override
+        public Executor executor() {
+            return Runnable::run;
+        }
+
+        @Override
+        public Scheduler scheduler() {
+            return (task, delay, unit) -> Scheduler.Cancellable.NONE;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.liminal.ltp.bench.load;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Command-line options of the load generator. */
+public final class LoadOptions {
+    /** How sessions generate load. */
+    public enum Mode {
+        /** Each session sends a ping, waits for the answer, sends the next one. */
+        CLOSED,
+        /** Sessions send at a fixed total rate, latency measured from the scheduled send time. */
+        OPEN,
+        /** Connections open, handshake, close, over and over, {@code inFlight} at a time. */
+        HANDSHAKE,
+        /** Sessions stay connected and only ping at the heartbeat interval. */
+        IDLE
+    }
+
+    URI url = URI.create("ws://127.0.0.1:8080/");
+    Mode mode = Mode.CLOSED;
+    int sessions = 100;
+    double rate = 5_000;
+    int payloadBytes = 256;
+    Duration duration = Duration.ofSeconds(30);
+    Duration warmup = Duration.ofSeconds(5);
+    Duration heartbeat = Duration.ofSeconds(15);
+    boolean heartbeatOn = true;
+    long serverPid = -1;
+    URI metricsUrl;
+    int inFlight = 50;
+    int threads = 1;
+    int connectConcurrency = 500;
+    List<InetAddress> sourceAddresses = new ArrayList<>();
+    boolean liveHeap;
+    boolean timeline;
+    String label = "run";
+    String jsonOut;
+
+    static LoadOptions parse(String[] args) throws UnknownHostException {
+        LoadOptions options = new LoadOptions();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("Option " + flag + " needs a value");
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--url" -> options.url = URI.create(value);
+                case "--mode" -> options.mode = Mode.valueOf(value.toUpperCase(Locale.ROOT));
+                case "--sessions" -> options.sessions = Integer.parseInt(value);
+                case "--rate" -> options.rate = Double.parseDouble(value);
+                case "--payload" -> options.payloadBytes = Integer.parseInt(value);
+                case "--duration" -> options.duration = duration(value);
+                case "--warmup" -> options.warmup = duration(value);
+                case "--heartbeat" -> {
+                    if ("off".equals(value)) {
+                        options.heartbeatOn = false;
+                    } else {
+                        options.heartbeat = duration(value);
+                    }
+                }
+                case "--server-pid" -> options.serverPid = Long.parseLong(value);
+                case "--metrics-url" -> options.metricsUrl = URI.create(value);
+                case "--in-flight" -> options.inFlight = Integer.parseInt(value);
+                case "--threads" -> options.threads = Integer.parseInt(value);
+                case "--connect-concurrency" -> options.connectConcurrency = Integer.parseInt(value);
+                case "--source-addresses" -> {
+                    for (String address : value.split(",")) {
+                        options.sourceAddresses.add(InetAddress.getByName(address.trim()));
+                    }
+                }
+                case "--live-heap" -> options.liveHeap = Boolean.parseBoolean(value);
+                case "--timeline" -> options.timeline = Boolean.parseBoolean(value);
+                case "--label" -> options.label = value;
+                case "--json" -> options.jsonOut = value;
+                default -> throw new IllegalArgumentException("Unknown option " + flag);
+            }
+        }
+        return options;
+    }
+
+    static Duration duration(String text) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (lower.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(lower.substring(0, lower.length() - 2)));
+        }
+        if (lower.endsWith("s")) {
+            return Duration.ofSeconds(Long.parseLong(lower.substring(0, lower.length() - 1)));
+        }
+        if (lower.endsWith("m")) {
+            return Duration.ofMinutes(Long.parseLong(lower.substring(0, lower.length() - 1)));
+        }
+        return Duration.ofSeconds(Long.parseLong(lower));
+    }
+}

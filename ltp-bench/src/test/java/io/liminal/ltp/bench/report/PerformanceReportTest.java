@@ -1,0 +1,58 @@
+package io.liminal.ltp.bench.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PerformanceReportTest {
+
+    private static JsonObject json(String text) {
+        return JsonParser.parseString(text).getAsJsonObject();
+    }
+
+    private static JsonObject echo(String server, double messagesPerSecond, double cpuNanos) {
+        return json("{\"label\":\"echo:" + server + "\",\"messages_per_second\":" + messagesPerSecond
+                + ",\"server_cpu_ns_per_message\":" + cpuNanos + ",\"p50_ms\":1,\"p99_ms\":3,\"p999_ms\":9,"
+                + "\"late_replies\":0,\"unanswered\":0}");
+    }
+
+    @Test
+    void echoTargetsUseTheMedianRatioOfAlternatingRounds() {
+        String report = new PerformanceReport(List.of(
+                echo("baseline", 100_000, 9_000), echo("ltp", 96_000, 10_000),
+                echo("baseline", 100_000, 9_000), echo("ltp", 90_000, 12_000),
+                echo("baseline", 100_000, 10_000), echo("ltp", 97_000, 11_000)), null).render();
+        // CPU ratios 1.11, 1.33, 1.10 -> median 1.11; throughput 96 %, 90 %, 97 % -> median 96 %.
+        assertThat(report).contains("| Echo: server CPU per message ≤ 1.15x baseline | 1.11x | yes |");
+        assertThat(report).contains("| Echo: throughput ≥ 95% of baseline | 96% | yes |");
+    }
+
+    @Test
+    void aMissedTargetIsMarked() {
+        String report = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000), echo("ltp", 80_000, 12_000),
+                json("{\"label\":\"client-throughput\",\"messages\":1000,\"ltp_client_per_second\":40000,"
+                        + "\"raw_client_per_second\":80000}")), null).render();
+        assertThat(report).contains("| Echo: server CPU per message ≤ 1.15x baseline | 1.33x | **no** |");
+        assertThat(report).contains("| Client: one LtpClient ≥ 50,000 sends/s | 40,000/s | **no** |");
+    }
+
+    @Test
+    void scaleChecksSessionsDropsAndMemory() {
+        String report = new PerformanceReport(List.of(json("{\"label\":\"scale:ltp\",\"sessions\":19000,"
+                + "\"seconds\":120,\"handshakes_per_second\":4000,\"replies\":150000,\"p99_ms\":1,\"max_ms\":5,"
+                + "\"late_replies\":0,\"unanswered\":0,\"drops\":0,\"rss_bytes_per_session\":7000,"
+                + "\"live_heap_bytes_per_session\":3800,\"server_rss_before\":100000000}")), null).render();
+        assertThat(report).contains("| Scale: 19,000 idle sessions, zero drops, RSS growth ≤ 8 KiB/session "
+                + "| 6.8 KiB/session, 0 drops | yes |");
+        assertThat(report).contains("50,000 sessions");
+    }
+
+    @Test
+    void medianOfAnEvenCountIsTheMeanOfTheMiddlePair() {
+        assertThat(PerformanceReport.median(List.of(4.0, 1.0, 3.0, 2.0))).isEqualTo(2.5);
+        assertThat(PerformanceReport.median(List.of(5.0))).isEqualTo(5.0);
+    }
+}

@@ -1,0 +1,106 @@
+package io.liminal.ltp.client.internal;
+
+import io.liminal.ltp.core.LtpVersions;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.handshake.ServerHandshake;
+import org.java_websocket.protocols.IProtocol;
+import org.java_websocket.protocols.Protocol;
+
+/**
+ * The client transport on Java-WebSocket: offers {@code ltp.v0.3} and accepts a server that answers without a
+ * subprotocol; WebSocket-level lost-connection pings are off (LTP has its own heartbeat); incoming frames are capped
+ * so a hostile server cannot exhaust memory.
+ */
+public final class JavaWebSocketTransport implements ClientTransport {
+    private final SSLContext sslContext;
+    private final int connectTimeoutMillis;
+    private final int maxFrameBytes;
+
+    public JavaWebSocketTransport(SSLContext sslContext, int connectTimeoutMillis, int maxFrameBytes) {
+        this.sslContext = sslContext;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    @Override
+    public Connection open(URI uri, Map<String, String> headers, Listener listener) {
+        List<IProtocol> protocols = new ArrayList<>();
+        for (String offer : LtpVersions.CLIENT_OFFER) {
+            protocols.add(new Protocol(offer));
+        }
+        protocols.add(new Protocol(""));
+        Draft_6455 draft = new Draft_6455(List.of(), protocols, maxFrameBytes);
+        AtomicBoolean opened = new AtomicBoolean();
+        Throwable[] lastError = new Throwable[1];
+        WebSocketClient socket = new WebSocketClient(uri, draft, headers, connectTimeoutMillis) {
+            @Override
+            public void onOpen(ServerHandshake handshake) {
+                opened.set(true);
+                listener.onOpen(handshake.getFieldValue("Sec-WebSocket-Protocol"));
+            }
+
+            @Override
+            public void onMessage(String message) {
+                listener.onText(message);
+            }
+
+            @Override
+            public void onMessage(ByteBuffer bytes) {
+                listener.onBinary(bytes);
+            }
+
+            @Override
+            public void onClose(int code, String reason, boolean remote) {
+                if (opened.get()) {
+                    listener.onClosed(code < 0 ? 1006 : code, reason == null ? "" : reason, remote);
+                } else {
+                    listener.onFailed(lastError[0] != null ? lastError[0]
+                            : new java.io.IOException("WebSocket upgrade failed: " + code + " " + reason));
+                }
+            }
+
+            @Override
+            public void onError(Exception error) {
+                lastError[0] = error;
+            }
+        };
+        socket.setConnectionLostTimeout(0);
+        socket.setTcpNoDelay(true);
+        if ("wss".equalsIgnoreCase(uri.getScheme())) {
+            try {
+                socket.setSocketFactory((sslContext != null ? sslContext : SSLContext.getDefault()).getSocketFactory());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("No default TLS context", e);
+            }
+        }
+        socket.connect();
+        return new Connection() {
+            @Override
+            public void send(String text) {
+                try {
+                    socket.send(text);
+                } catch (WebsocketNotConnectedException e) {
+                    // The close callback follows; the client treats the connection as lost there.
+                }
+            }
+
+            @Override
+            public void close(int code, String reason) {
+                if (socket.isOpen()) {
+                    socket.close(code, reason);
+                } else {
+                    socket.close();
+                }
+            }
+        };
+    }
+}

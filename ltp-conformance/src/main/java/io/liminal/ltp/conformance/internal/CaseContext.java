@@ -1,0 +1,67 @@
+package io.liminal.ltp.conformance.internal;
+
+import io.liminal.ltp.conformance.SuiteOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What every case script has: options, evidence, and ways to end or qualify the case. */
+public abstract class CaseContext implements AutoCloseable {
+    protected final SuiteOptions options;
+    protected final Evidence evidence;
+    private final List<String> warnings = new ArrayList<>();
+
+    protected CaseContext(SuiteOptions options, Evidence evidence) {
+        this.options = options;
+        this.evidence = evidence;
+    }
+
+    public SuiteOptions options() {
+        return options;
+    }
+
+    public Evidence evidence() {
+        return evidence;
+    }
+
+    /** Ends the case as failed. */
+    public CaseFailed fail(String message) {
+        throw new CaseFailed(message);
+    }
+
+    /** Fails the case with {@code message} unless {@code condition} holds. */
+    public void check(boolean condition, String message) {
+        if (!condition) {
+            throw new CaseFailed(message);
+        }
+    }
+
+    /** Ends the case as skipped. */
+    public void skip(String reason) {
+        throw new CaseSkipped(reason);
+    }
+
+    /** Notes something worth a look that breaks no MUST; the case reports WARN if it otherwise passes. */
+    public void warn(String message) {
+        evidence.note("warning: " + message);
+        warnings.add(message);
+    }
+
+    List<String> warnings() {
+        return warnings;
+    }
+
+    /** Waits, for cases about timing. */
+    public void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaseFailed("interrupted");
+        }
+    }
+
+    /** Releases connections and processes the case opened. */
+    @Override
+    public abstract void close();
+}

@@ -1,0 +1,90 @@
+package io.liminal.ltp.conformance.internal;
+
+import io.liminal.ltp.conformance.CaseResult;
+import io.liminal.ltp.conformance.Level;
+import io.liminal.ltp.conformance.Outcome;
+import io.liminal.ltp.conformance.SuiteOptions;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Runs one case with its own evidence and time limit. Whatever the case does (fails, throws, hangs), the runner
+ * returns a result and the run goes on.
+ */
+public final class CaseRunner {
+    private CaseRunner() {
+    }
+
+    public static <C extends CaseContext> CaseResult run(Case<C> definition, SuiteOptions options,
+            Function<Evidence, C> contexts) {
+        Evidence evidence = new Evidence();
+        long start = System.nanoTime();
+        C context;
+        try {
+            context = contexts.apply(evidence);
+        } catch (RuntimeException e) {
+            return new CaseResult(definition.id(), definition.name(), definition.level(), violation(definition.level()),
+                    "The case could not be set up: " + e.getMessage(), evidence.lines(),
+                    Duration.ofNanos(System.nanoTime() - start));
+        }
+        Duration timeout = definition.timeout() != null ? definition.timeout() : options.caseTimeout();
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            definition.body().run(context);
+            return null;
+        });
+        Thread thread = new Thread(task, "ltp-conformance-" + definition.id());
+        thread.setDaemon(true);
+        thread.start();
+        Outcome outcome;
+        String message = null;
+        try {
+            task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            outcome = Outcome.PASS;
+            if (!context.warnings().isEmpty()) {
+                outcome = Outcome.WARN;
+                message = String.join("; ", context.warnings());
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof CaseSkipped skipped) {
+                outcome = Outcome.SKIP;
+                message = skipped.getMessage();
+            } else if (cause instanceof CaseFailed failed) {
+                outcome = violation(definition.level());
+                message = failed.getMessage();
+            } else {
+                outcome = violation(definition.level());
+                message = "The case could not complete: " + cause;
+            }
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            outcome = violation(definition.level());
+            message = "The case did not finish within " + timeout.toSeconds() + " s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            task.cancel(true);
+            outcome = Outcome.SKIP;
+            message = "interrupted";
+        } finally {
+            try {
+                context.close();
+            } catch (RuntimeException e) {
+                evidence.note("cleanup failed: " + e);
+            }
+        }
+        if (message != null && outcome != Outcome.PASS) {
+            evidence.note(outcome + ": " + message);
+        }
+        return new CaseResult(definition.id(), definition.name(), definition.level(), outcome, message,
+                evidence.lines(), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** A broken MUST fails; a SHOULD or MAY not met only warns. */
+    private static Outcome violation(Level level) {
+        return level == Level.MUST ? Outcome.FAIL : Outcome.WARN;
+    }
+}

@@ -1,0 +1,173 @@
+package io.liminal.ltp.conformance;
+
+import static io.liminal.ltp.conformance.ServerFaults.parse;
+import static io.liminal.ltp.conformance.ServerFaults.type;
+
+import com.google.gson.JsonObject;
+import io.liminal.ltp.client.LtpClient;
+import io.liminal.ltp.client.StoredSession;
+import io.liminal.ltp.client.ThreadIdStore;
+import io.liminal.ltp.conformance.FaultProxy.Fault;
+import io.liminal.ltp.conformance.FaultProxy.Link;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * Faulty clients: ltp-client misconfigured, or behind a {@link FaultProxy} that breaks one rule on its behalf,
+ * and the case that must catch it.
+ */
+enum ClientFaults {
+    OFFERS_NO_SUBPROTOCOL("LTP-TR-001", "offers", proxy(new Fault() {
+        @Override
+        public List<String> offerUpstream(List<String> offered) {
+            return List.of();
+        }
+    })),
+    FORGETS_ITS_THREAD("LTP-HS-002", "resumes its stored thread", configured(builder -> builder
+            .clientId("forgetful").threadIdStore(new ThreadIdStore() {
+                @Override
+                public Optional<StoredSession> load(String clientId) {
+                    return Optional.empty();
+                }
+
+                @Override
+                public void save(String clientId, StoredSession session) {
+                }
+
+                @Override
+                public void clear(String clientId) {
+                }
+
+                @Override
+                public String clientId(String scope, Supplier<String> generator) {
+                    return generator.get();
+                }
+            }))),
+    IGNORES_SUGGEST_NEW("LTP-HS-014", "sends handshake_init", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            if ("handshake_reject".equals(type(text))) {
+                link.state().put("rejected", true);
+            }
+            return List.of(text);
+        }
+
+        @Override
+        public List<String> toServer(String text, Link link) {
+            boolean rejected = link.state().containsKey("rejected");
+            return rejected && "handshake_init".equals(type(text)) ? List.of() : List.of(text);
+        }
+    })),
+    SENDS_BEFORE_ACK("LTP-HS-015", "no envelope before", proxy(new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            if ("handshake_init".equals(type(text))) {
+                return List.of(text, "{\"type\":\"event\",\"thread_id\":\"t\",\"session_id\":\"s\",\"timestamp\":"
+                        + System.currentTimeMillis() / 1000 + ",\"payload\":{\"event_type\":\"eager\",\"data\":1}}");
+            }
+            return List.of(text);
+        }
+    })),
+    TIMESTAMPS_IN_MILLISECONDS("LTP-ENV-001", "epoch-second", proxy(rewriteToServer(json -> {
+        if ("ping".equals(type(json))) {
+            json.addProperty("timestamp", System.currentTimeMillis());
+        }
+        return json;
+    }))),
+    CLOSES_ON_UNKNOWN_TYPE("LTP-ENV-009", "ignores unknown", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            String type = type(text);
+            if (type != null && (type.contains(":") || "made_up_type".equals(type))) {
+                link.closeServer(1002, "unknown type");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    DISCONNECTS_ON_TOP_LEVEL_ERRORS("LTP-ERR-002", "accepts payload-form and top-level-form", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "error".equals(type(json)) && !json.has("payload")) {
+                link.closeServer(1002, "cannot read this error");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    ANSWERS_ERRORS("LTP-ERR-004", "does not answer", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            if ("error".equals(type(text))) {
+                link.sendToServer("{\"type\":\"error\",\"timestamp\":" + System.currentTimeMillis() / 1000
+                        + ",\"payload\":{\"error_code\":\"MALFORMED_MESSAGE\",\"error_message\":\"echo\"}}");
+            }
+            return List.of(text);
+        }
+    })),
+    PINGS_TOO_RARELY("LTP-HB-001", "pings at intervals", proxy(new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            if ("ping".equals(type(text))) {
+                boolean drop = link.state().remove("dropNext") == null;
+                if (drop) {
+                    link.state().put("dropNext", false);
+                    return List.of();
+                }
+            }
+            return List.of(text);
+        }
+    })),
+    IGNORES_MISSING_PONGS("LTP-HB-002", "pongs stop", configured(builder -> builder
+            .pongTimeout(Duration.ofSeconds(60)))),
+    RETRIES_WITHOUT_BACKOFF("LTP-RC-001", "retries after", configured(builder -> builder
+            .retry(LtpClient.retryConfig(5, Duration.ofMillis(100), Duration.ofMillis(100), 0)))),
+    REPEATS_NONCES("LTP-SEC-001", "unique nonce", proxy(rewriteToServer(json -> {
+        if ("ping".equals(type(json))) {
+            json.addProperty("nonce", "client-1731600000000-same");
+        }
+        return json;
+    })));
+
+    private final String caseId;
+    private final String nameFragment;
+    private final Function<Path, ClientUnderTest> client;
+
+    ClientFaults(String caseId, String nameFragment, Function<Path, ClientUnderTest> client) {
+        this.caseId = caseId;
+        this.nameFragment = nameFragment;
+        this.client = client;
+    }
+
+    String caseId() {
+        return caseId;
+    }
+
+    String nameFragment() {
+        return nameFragment;
+    }
+
+    ClientUnderTest client(Path directory) {
+        return client.apply(directory);
+    }
+
+    /** ltp-client behind a proxy with {@code fault}; a fixed client id, since each proxy has its own URL. */
+    private static Function<Path, ClientUnderTest> proxy(Fault fault) {
+        return directory -> new ProxiedClient(new LtpClientUnderTest(directory,
+                builder -> builder.clientId("proxied-client")), fault);
+    }
+
+    private static Function<Path, ClientUnderTest> configured(UnaryOperator<LtpClient.Builder> configure) {
+        return directory -> new LtpClientUnderTest(directory, configure);
+    }
+
+    private static Fault rewriteToServer(UnaryOperator<JsonObject> rewrite) {
+        return ServerFaults.toServer(rewrite);
+    }
+}

@@ -1,0 +1,61 @@
+package io.liminal.ltp.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.liminal.ltp.server.LtpServer;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The suite can fail: each deliberately faulty server (ltp-server behind a proxy that breaks one rule) is caught
+ * by the case written for that rule, while the same proxy without a fault passes.
+ */
+class ServerFaultsIT {
+    private static LtpServer server;
+    private static URI url;
+
+    @BeforeAll
+    static void start() {
+        server = LtpServer.builder().host("127.0.0.1").port(0).heartbeatInterval(Duration.ofSeconds(1)).build()
+                .start();
+        url = URI.create("ws://127.0.0.1:" + server.port() + "/");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    @DisplayName("through a faithful proxy every case still passes (the faults, not the proxy, fail the cases)")
+    void faithfulProxyPasses() throws Exception {
+        try (FaultProxy proxy = new FaultProxy(url, new FaultProxy.Fault() { })) {
+            ConformanceReport report = ConformanceSuite.testServer(proxy.url(), SuiteOptions.defaults());
+            assertThat(report.results()).as(report.toText()).allSatisfy(result ->
+                    assertThat(result.outcome()).as(result.title()).isIn(Outcome.PASS, Outcome.SKIP));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ServerFaults.class)
+    @DisplayName("each faulty server is caught by its case")
+    void faultIsCaught(ServerFaults fault) throws Exception {
+        try (FaultProxy proxy = new FaultProxy(url, fault.fault())) {
+            ConformanceReport report = ConformanceSuite.testServer(proxy.url(),
+                    SuiteOptions.builder().only(fault.caseId()).build());
+            assertThat(report.results()).as(report.toText())
+                    .filteredOn(result -> result.name().contains(fault.nameFragment()))
+                    .isNotEmpty()
+                    .anySatisfy(result -> {
+                        assertThat(result.outcome()).isEqualTo(fault.expected());
+                        assertThat(result.evidence()).isNotEmpty();
+                    });
+        }
+    }
+}

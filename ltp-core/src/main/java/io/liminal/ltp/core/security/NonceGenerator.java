@@ -1,0 +1,79 @@
+package io.liminal.ltp.core.security;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * Makes envelope nonces (spec §11.1, §11.4): unique within a session, each with at least 64 bits from a CSPRNG
+ * (LTP-SEC-001, A-18). Thread-safe.
+ *
+ * <ul>
+ *   <li>{@link #legacy(String, Clock)}: {@code <prefix>-<epoch_ms>-<16 hex digits>}, the reference shape
+ *       (clients use their client id as prefix, servers {@code "server"}).</li>
+ *   <li>{@link #legacy(String, Clock, int)} with 16 bytes: 128 random bits (32 hex digits), as the signing
+ *       extension asks.</li>
+ *   <li>{@link #keyed(String, Clock)}: {@code hmac-<h>-<epoch_ms>} with {@code h} the first 32 hex digits of
+ *       HMAC-SHA256(secret, {@code "<epoch_ms>-<32 random hex>"}); what senders holding a key should use.</li>
+ * </ul>
+ */
+public final class NonceGenerator {
+    /** Random bytes in a base nonce: 64 bits. */
+    public static final int BASE_RANDOM_BYTES = 8;
+    /** Random bytes when the signing extension is on: 128 bits. */
+    public static final int EXTENSION_RANDOM_BYTES = 16;
+
+    private final String prefix;
+    private final Clock clock;
+    private final int randomBytes;
+    private final HmacSha256 keyed;
+
+    private NonceGenerator(String prefix, Clock clock, int randomBytes, HmacSha256 keyed) {
+        this.prefix = prefix;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.randomBytes = randomBytes;
+        this.keyed = keyed;
+    }
+
+    /** {@code <prefix>-<epoch_ms>-<64 random bits as hex>}. */
+    public static NonceGenerator legacy(String prefix, Clock clock) {
+        return legacy(prefix, clock, BASE_RANDOM_BYTES);
+    }
+
+    /** {@code <prefix>-<epoch_ms>-<random hex>} with {@code randomBytes} (at least 8) random bytes. */
+    public static NonceGenerator legacy(String prefix, Clock clock, int randomBytes) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (randomBytes < BASE_RANDOM_BYTES) {
+            throw new IllegalArgumentException("randomBytes must be at least 8 (64 bits) but was " + randomBytes);
+        }
+        return new NonceGenerator(prefix, clock, randomBytes, null);
+    }
+
+    /** {@code hmac-<h>-<epoch_ms>} keyed with the shared secret (UTF-8 bytes of the string). */
+    public static NonceGenerator keyed(String secret, Clock clock) {
+        return new NonceGenerator(null, clock, EXTENSION_RANDOM_BYTES,
+                new HmacSha256(Objects.requireNonNull(secret, "secret").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A fresh nonce. */
+    public String next() {
+        if (keyed == null && randomBytes % Long.BYTES == 0) {
+            // The common case, without intermediate arrays: prefix-ms-hex.
+            StringBuilder out = new StringBuilder(prefix.length() + 22 + 2 * randomBytes)
+                    .append(prefix).append('-').append(clock.millis()).append('-');
+            for (int i = 0; i < randomBytes; i += Long.BYTES) {
+                Hex.appendLong(out, SecureBytes.nextLong());
+            }
+            return out.toString();
+        }
+        byte[] random = new byte[randomBytes];
+        SecureBytes.next(random, 0, randomBytes);
+        String randomHex = Hex.encode(random, randomBytes);
+        long epochMs = clock.millis();
+        if (keyed != null) {
+            String digest = keyed.hex(epochMs + "-" + randomHex);
+            return "hmac-" + digest.substring(0, 32) + "-" + epochMs;
+        }
+        return prefix + '-' + epochMs + '-' + randomHex;
+    }
+}

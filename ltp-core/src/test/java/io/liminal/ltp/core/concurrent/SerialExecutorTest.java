@@ -1,0 +1,105 @@
+package io.liminal.ltp.core.concurrent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SerialExecutorTest {
+
+    @Test
+    void runsTasksOneAtATimeInOrderOnASharedPool() throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        SerialExecutor lane = new SerialExecutor(pool, (t, e) -> errors.add(e));
+        AtomicInteger running = new AtomicInteger();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(1);
+        for (int i = 0; i < 10_000; i++) {
+            int n = i;
+            lane.execute(() -> {
+                if (running.incrementAndGet() != 1) {
+                    throw new AssertionError("two tasks at once");
+                }
+                order.add(n);
+                running.decrementAndGet();
+                if (n == 9_999) {
+                    done.countDown();
+                }
+            });
+        }
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        pool.shutdown();
+        assertThat(errors).isEmpty();
+        assertThat(order).hasSize(10_000).isSorted();
+    }
+
+    @Test
+    void aFailingTaskDoesNotStopTheLane() {
+        List<Throwable> errors = new ArrayList<>();
+        SerialExecutor lane = new SerialExecutor(Runnable::run, (t, e) -> errors.add(e));
+        List<String> ran = new ArrayList<>();
+        lane.execute(() -> {
+            throw new IllegalStateException("boom");
+        });
+        lane.execute(() -> ran.add("next"));
+        assertThat(ran).containsExactly("next");
+        assertThat(errors).singleElement().isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void reentrantSubmissionRunsAfterTheCurrentTask() {
+        SerialExecutor lane = new SerialExecutor(Runnable::run, (t, e) -> { });
+        List<String> ran = new ArrayList<>();
+        lane.execute(() -> {
+            lane.execute(() -> ran.add("inner"));
+            ran.add("outer");
+        });
+        assertThat(ran).containsExactly("outer", "inner");
+    }
+
+    @Test
+    void anIdleLaneRunsInlineTasksOnTheCallingThread() {
+        List<Runnable> handedOff = new ArrayList<>();
+        SerialExecutor lane = new SerialExecutor(handedOff::add, (t, e) -> { });
+        Thread[] ranOn = new Thread[1];
+        lane.executeInlineIfIdle(() -> ranOn[0] = Thread.currentThread());
+        assertThat(ranOn[0]).isSameAs(Thread.currentThread());
+        assertThat(handedOff).isEmpty();
+    }
+
+    @Test
+    void aBusyLaneQueuesInlineTasksBehindEarlierOnes() {
+        List<Runnable> handedOff = new ArrayList<>();
+        SerialExecutor lane = new SerialExecutor(handedOff::add, (t, e) -> { });
+        List<String> ran = new ArrayList<>();
+        lane.execute(() -> ran.add("queued first"));
+        lane.executeInlineIfIdle(() -> ran.add("inline"));
+        assertThat(ran).isEmpty();
+        assertThat(handedOff).hasSize(1);
+        handedOff.get(0).run();
+        assertThat(ran).containsExactly("queued first", "inline");
+    }
+
+    @Test
+    void tasksSubmittedDuringAnInlineTaskRunAfterItOnTheDelegate() {
+        List<Runnable> handedOff = new ArrayList<>();
+        SerialExecutor lane = new SerialExecutor(handedOff::add, (t, e) -> { });
+        List<String> ran = new ArrayList<>();
+        lane.executeInlineIfIdle(() -> {
+            lane.execute(() -> ran.add("submitted meanwhile"));
+            ran.add("inline");
+        });
+        assertThat(ran).containsExactly("inline");
+        assertThat(handedOff).hasSize(1);
+        handedOff.get(0).run();
+        assertThat(ran).containsExactly("inline", "submitted meanwhile");
+    }
+}

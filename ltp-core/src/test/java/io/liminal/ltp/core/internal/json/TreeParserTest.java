@@ -1,0 +1,74 @@
+package io.liminal.ltp.core.internal.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.liminal.ltp.core.ErrorCode;
+import io.liminal.ltp.core.LtpProtocolException;
+import io.liminal.ltp.core.codec.Limits;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class TreeParserTest {
+    private static final String PING = "{\"type\":\"ping\",\"thread_id\":\"t\",\"session_id\":\"s\",\"timestamp\":1,\"payload\":";
+
+    @Test
+    @DisplayName("a discarded ping payload reads as the shared empty marker; other members are built")
+    void discardsPingPayload() {
+        TreeParser.Parsed parsed = TreeParser.parse(PING + "{\"pad\":\"xxxx\",\"n\":[1,{\"a\":null}]},\"meta\":{\"k\":1}}",
+                Limits.defaults(), true);
+        assertThat(parsed.get("payload")).isSameAs(TreeParser.DISCARDED_PAYLOAD);
+        assertThat(parsed.get("meta").getAsJsonObject().get("k").getAsInt()).isEqualTo(1);
+        assertThat(parsed.get("thread_id").getAsString()).isEqualTo("t");
+    }
+
+    @Test
+    @DisplayName("discarding still checks syntax, escapes, numbers and payload depth")
+    void discardingStillValidates() {
+        for (String bad : new String[] {"{\"a\":}", "{\"a\":\"\\q\"}", "{\"a\":01}", "{\"a\":1e999}", "{\"a\" 1}",
+                "{\"a\":\"\u0001\"}", "{\"a\":[1,]}", "{\"a\":tru}"}) {
+            assertThatThrownBy(() -> TreeParser.parse(PING + bad + "}", Limits.defaults(), true)).as(bad)
+                    .isInstanceOfSatisfying(LtpProtocolException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE));
+        }
+        String deep = "{\"d\":".repeat(11) + "1" + "}".repeat(11);
+        assertThat(TreeParser.parse(PING + deep + "}", Limits.defaults(), true).limitViolation())
+                .isNotNull().satisfies(e -> assertThat(e.detail("limit").getAsString()).isEqualTo("payload_depth"));
+    }
+
+    @Test
+    @DisplayName("only pings, only when the type comes first, only when no string could break the limit, only on request")
+    void discardOnlyWhenSafe() {
+        String event = "{\"type\":\"event\",\"payload\":{\"a\":1}}";
+        assertThat(TreeParser.parse(event, Limits.defaults(), true).get("payload")).isNotSameAs(TreeParser.DISCARDED_PAYLOAD);
+        String typeLast = "{\"payload\":{\"a\":1},\"type\":\"ping\"}";
+        assertThat(TreeParser.parse(typeLast, Limits.defaults(), true).get("payload").getAsJsonObject().get("a").getAsInt())
+                .isEqualTo(1);
+        String big = PING + "{\"s\":\"" + "x".repeat(70_000) + "\"}}";
+        assertThat(TreeParser.parse(big, Limits.defaults(), true).limitViolation()).isNotNull();
+        assertThat(TreeParser.parse(PING + "{\"a\":1}}", Limits.defaults(), false).get("payload"))
+                .isNotSameAs(TreeParser.DISCARDED_PAYLOAD);
+    }
+
+    @Test
+    @DisplayName("duplicate top-level members: the last one wins, as in JavaScript")
+    void duplicates() {
+        TreeParser.Parsed parsed = TreeParser.parse("{\"type\":\"a\",\"type\":\"b\"}", Limits.defaults());
+        assertThat(parsed.get("type").getAsString()).isEqualTo("b");
+        assertThat(parsed.size()).isEqualTo(2);
+        assertThat(parsed.toJsonObject().get("type").getAsString()).isEqualTo("b");
+    }
+
+    @Test
+    @DisplayName("a pooled parser keeps no state from one message to the next")
+    void reuse() {
+        assertThatThrownBy(() -> TreeParser.parse("{\"a\":[1,2", Limits.defaults()))
+                .isInstanceOf(LtpProtocolException.class);
+        TreeParser.Parsed parsed = TreeParser.parse("{\"b\":2}", Limits.defaults());
+        assertThat(parsed.names()).containsExactly("b");
+        assertThat(parsed.limitViolation()).isNull();
+        String deep = "{\"payload\":" + "{\"d\":".repeat(11) + "1" + "}".repeat(11) + "}";
+        assertThat(TreeParser.parse(deep, Limits.defaults()).limitViolation()).isNotNull();
+        assertThat(TreeParser.parse("{\"payload\":{}}", Limits.defaults()).limitViolation()).isNull();
+    }
+}

@@ -1,0 +1,199 @@
+package io.liminal.ltp.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.client.FileMessageJournal;
+import io.liminal.ltp.client.FileThreadIdStore;
+import io.liminal.ltp.client.LtpClient;
+import io.liminal.ltp.client.LtpClientListener;
+import io.liminal.ltp.client.OverflowPolicy;
+import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.message.EventPayload;
+import io.liminal.ltp.testing.TcpProxy;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The durability promise end to end: a client streams 10,000 numbered messages to a server process while the
+ * server streams 10,000 back; the server is killed (SIGKILL, no drain) twice mid-stream, with acknowledgements
+ * held back just before, and restarted on the same store. Afterwards both sides' handlers have seen every message
+ * exactly once, in order.
+ */
+@Timeout(600)
+class CrashRestartIT {
+    static final int MESSAGES = 10_000;
+    private static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+
+    @TempDir
+    Path directory;
+
+    private static String storeSpec(String kind, Path directory) throws Exception {
+        return switch (kind) {
+            case "sqlite" -> "sqlite:" + directory.resolve("threads.db");
+            case "postgresql" -> {
+                String schema = "ltp_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+                try (Connection c = DriverManager.getConnection(POSTGRES); Statement s = c.createStatement()) {
+                    s.execute("CREATE SCHEMA " + schema);
+                }
+                yield POSTGRES + "&currentSchema=" + schema;
+            }
+            case "redis" -> "redis://127.0.0.1:6379";
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static Process startServer(int port, String spec, Path record) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                DurableServerMain.class.getName(), Integer.toString(port), spec, record.toString(),
+                Integer.toString(MESSAGES)).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = out.readLine()) != null) {
+            seen.append(line).append('\n');
+            if (line.contains("durable server listening")) {
+                Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+                drain.setDaemon(true);
+                drain.start();
+                return process;
+            }
+        }
+        throw new AssertionError("The server did not start:\n" + seen);
+    }
+
+    private static List<String> recordLines(Path record) throws IOException {
+        return Files.exists(record) ? Files.readAllLines(record) : List.of();
+    }
+
+    private static long applied(Path record) throws IOException {
+        return recordLines(record).stream().filter(l -> l.matches("\\d+")).count();
+    }
+
+    private static List<String> numbers(int count) {
+        List<String> numbers = new ArrayList<>(count);
+        for (int i = 1; i <= count; i++) {
+            numbers.add(Integer.toString(i));
+        }
+        return numbers;
+    }
+
+    @ParameterizedTest(name = "LTP_STORE={0}")
+    @ValueSource(strings = {"sqlite", "postgresql", "redis"})
+    @DisplayName("10,000 messages each way, two server crashes mid-stream: every message once, in order")
+    void exactlyOnceAcrossServerCrashes(String kind) throws Exception {
+        String spec = storeSpec(kind, directory);
+        Path record = directory.resolve("server-record.txt");
+        int port = freePort();
+        List<String> clientSaw = Collections.synchronizedList(new ArrayList<>());
+        Process server = startServer(port, spec, record);
+        // Through a proxy that can hold acknowledgements back: a crash then leaves messages that the server
+        // processed but the client never heard about, which only the server's durable cursor can recognise.
+        TcpProxy proxy = TcpProxy.start(port);
+        LtpClient client = LtpClient.builder(URI.create("ws://127.0.0.1:" + proxy.port() + "/"))
+                .clientId("e2e-" + kind + "-" + UUID.randomUUID())
+                .threadIdStore(new FileThreadIdStore(directory.resolve("client-ids.json")))
+                .journal(FileMessageJournal.open(directory.resolve("client-journal")))
+                .offlineBuffer(2 * MESSAGES, 64L << 20, OverflowPolicy.FAIL)
+                .retry(LtpClient.retryConfig(Integer.MAX_VALUE - 1, Duration.ofMillis(50), Duration.ofMillis(500), 0.1))
+                .noCircuitBreaker()
+                .listener(new LtpClientListener() {
+                    @Override
+                    public void onEvent(EventPayload event, Envelope envelope) {
+                        clientSaw.add(event.data().getAsString());
+                    }
+                })
+                .build();
+        try {
+            client.connect().get(30, TimeUnit.SECONDS);
+            List<CompletableFuture<Void>> sends = Collections.synchronizedList(new ArrayList<>(MESSAGES));
+            // Kept at most 1,000 ahead of the server's stream, so that both streams are in flight when it dies.
+            Thread sender = new Thread(() -> {
+                for (int n = 1; n <= MESSAGES; n++) {
+                    sends.add(client.sendEvent("stream", new JsonPrimitive(Integer.toString(n))));
+                    try {
+                        while (clientSaw.size() < n - 1_000) {
+                            Thread.sleep(1);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }, "sender");
+            sender.start();
+            for (double at : new double[] {0.3, 0.65}) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+                while ((applied(record) < at * MESSAGES || clientSaw.size() < at * MESSAGES)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                proxy.stallDownstream(true);
+                Thread.sleep(300); // the server keeps processing; its acknowledgements wait in the proxy
+                System.out.printf("%s: killing the server at %d applied, %d received, %d unacknowledged%n", kind,
+                        applied(record), clientSaw.size(), client.bufferedMessages());
+                server.destroyForcibly();
+                assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                proxy.cutAll();
+                proxy.stallDownstream(false);
+                server = startServer(port, spec, record);
+            }
+            sender.join(TimeUnit.SECONDS.toMillis(120));
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (clientSaw.size() < MESSAGES && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(500); // room for a duplicate to show up, if there were one
+            List<String> lines = recordLines(record);
+            assertThat(lines).as("the server handler never saw an unmarked duplicate")
+                    .noneMatch(line -> line.startsWith("DUPLICATE"));
+            assertThat(lines.stream().filter(l -> l.matches("\\d+")).toList())
+                    .as("the server handler applied every client message once, in order")
+                    .containsExactlyElementsOf(numbers(MESSAGES));
+            assertThat(clientSaw).as("the client listener saw every server message once, in order")
+                    .containsExactlyElementsOf(numbers(MESSAGES));
+            System.out.printf("%s: %d messages each way; %d possible redeliveries marked and skipped%n", kind,
+                    MESSAGES, lines.stream().filter(l -> l.startsWith("REDELIVERED")).count());
+        } finally {
+            client.close();
+            proxy.close();
+            server.destroyForcibly();
+            server.waitFor(30, TimeUnit.SECONDS);
+            if (spec.contains("currentSchema=")) {
+                try (Connection c = DriverManager.getConnection(POSTGRES); Statement s = c.createStatement()) {
+                    s.execute("DROP SCHEMA " + spec.substring(spec.indexOf("currentSchema=") + 14) + " CASCADE");
+                }
+            }
+        }
+    }
+}

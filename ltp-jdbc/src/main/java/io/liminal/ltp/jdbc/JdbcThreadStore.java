@@ -1,0 +1,480 @@
+package io.liminal.ltp.jdbc;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.liminal.ltp.jdbc.internal.Dialect;
+import io.liminal.ltp.jdbc.internal.Schema;
+import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStore;
+import io.liminal.ltp.server.store.ThreadRecord;
+import io.liminal.ltp.server.store.ThreadStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * A durable {@link ThreadStore} and {@link DeliveryStore} over JDBC: threads, their outbound delivery logs and the
+ * inbound cursors of their clients in three tables, created and migrated on start (see {@code Schema}).
+ *
+ * <pre>{@code
+ * JdbcThreadStore.sqlite(Path.of("/var/lib/ltp/threads.db"))                       // one file, WAL mode
+ * JdbcThreadStore.open("jdbc:postgresql://db:5432/ltp?user=ltp&password=secret")   // production
+ * JdbcThreadStore.of(applicationDataSource)                                         // the application's pool
+ * }</pre>
+ *
+ * <p>Tested on SQLite and PostgreSQL; other databases that speak {@code ON CONFLICT} and {@code RETURNING} should
+ * work. Times are stored as epoch milliseconds. Every call is one short transaction; the pool is HikariCP.
+ * SQLite runs with {@code synchronous=NORMAL} in WAL mode: a committed write survives the process dying, and the
+ * last commits before a power loss may be lost (see docs/durability.md).
+ */
+public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
+    private final DataSource dataSource;
+    private final HikariDataSource ownedPool;
+    private final Dialect dialect;
+    private final int schemaVersion;
+
+    private JdbcThreadStore(DataSource dataSource, HikariDataSource ownedPool) {
+        this.dataSource = dataSource;
+        this.ownedPool = ownedPool;
+        try (Connection connection = dataSource.getConnection()) {
+            this.dialect = Dialect.of(connection.getMetaData().getDatabaseProductName());
+            this.schemaVersion = Schema.migrate(connection, dialect);
+        } catch (SQLException e) {
+            if (ownedPool != null) {
+                ownedPool.close();
+            }
+            throw new IllegalStateException("Could not open the LTP thread store: " + e.getMessage(), e);
+        }
+    }
+
+    /** A store in one SQLite file (created with its directory when missing), in WAL mode. */
+    public static JdbcThreadStore sqlite(Path file) {
+        Path absolute = file.toAbsolutePath();
+        try {
+            if (absolute.getParent() != null) {
+                Files.createDirectories(absolute.getParent());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not create the directory of " + absolute, e);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:sqlite:" + absolute);
+        // SQLite has one writer at a time: a small pool, waiting writers instead of SQLITE_BUSY, write locks taken
+        // at the start of each transaction (no lock upgrade deadlocks).
+        config.setMaximumPoolSize(4);
+        config.addDataSourceProperty("journal_mode", "WAL");
+        config.addDataSourceProperty("synchronous", "NORMAL");
+        config.addDataSourceProperty("busy_timeout", "30000");
+        config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        return pooled(config);
+    }
+
+    /** A store at {@code jdbcUrl} (credentials in the URL or none) with a pool of up to 10 connections. */
+    public static JdbcThreadStore open(String jdbcUrl) {
+        return builder(jdbcUrl).build();
+    }
+
+    /** A builder for a store at {@code jdbcUrl}. */
+    public static Builder builder(String jdbcUrl) {
+        return new Builder(jdbcUrl);
+    }
+
+    /** A store over the application's data source; {@link #close()} leaves it open. */
+    public static JdbcThreadStore of(DataSource dataSource) {
+        return new JdbcThreadStore(Objects.requireNonNull(dataSource, "dataSource"), null);
+    }
+
+    private static JdbcThreadStore pooled(HikariConfig config) {
+        config.setPoolName("ltp-jdbc");
+        HikariDataSource pool = new HikariDataSource(config);
+        return new JdbcThreadStore(pool, pool);
+    }
+
+    /** The schema version of the database after start-up migrations. */
+    public int schemaVersion() {
+        return schemaVersion;
+    }
+
+    // ---- Threads ----------------------------------------------------------------------------------------------
+
+    @Override
+    public void create(ThreadRecord thread) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO ltp_threads (thread_id, client_id, "
+                     + "principal, created_at, last_active_at, context_tag, affect) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                     + "ON CONFLICT (thread_id) DO NOTHING")) {
+            insert.setString(1, thread.threadId());
+            insert.setString(2, thread.clientId());
+            insert.setString(3, thread.principal());
+            insert.setLong(4, thread.createdAt().toEpochMilli());
+            insert.setLong(5, thread.lastActiveAt().toEpochMilli());
+            insert.setString(6, thread.contextTag());
+            insert.setString(7, thread.affect() == null ? null : thread.affect().toString());
+            if (insert.executeUpdate() == 0) {
+                throw new IllegalStateException("Thread " + thread.threadId() + " already exists");
+            }
+        } catch (SQLException e) {
+            throw failure("create thread", e);
+        }
+    }
+
+    @Override
+    public Optional<ThreadRecord> find(String threadId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT thread_id, client_id, principal, created_at, "
+                     + "last_active_at, context_tag, affect FROM ltp_threads WHERE thread_id = ?")) {
+            select.setString(1, threadId);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                String affect = row.getString(7);
+                JsonElement affectJson = affect == null ? null : JsonParser.parseString(affect);
+                return Optional.of(new ThreadRecord(row.getString(1), row.getString(2), row.getString(3),
+                        Instant.ofEpochMilli(row.getLong(4)), Instant.ofEpochMilli(row.getLong(5)), row.getString(6),
+                        affectJson));
+            }
+        } catch (SQLException e) {
+            throw failure("find thread", e);
+        }
+    }
+
+    @Override
+    public void update(ThreadRecord thread) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement update = c.prepareStatement("UPDATE ltp_threads SET last_active_at = ?, "
+                     + "context_tag = ?, affect = ? WHERE thread_id = ?")) {
+            update.setLong(1, thread.lastActiveAt().toEpochMilli());
+            update.setString(2, thread.contextTag());
+            update.setString(3, thread.affect() == null ? null : thread.affect().toString());
+            update.setString(4, thread.threadId());
+            update.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("update thread", e);
+        }
+    }
+
+    @Override
+    public void delete(String threadId) {
+        inTransaction("delete thread", c -> {
+            for (String table : new String[] {"ltp_outbound", "ltp_inbound_cursors", "ltp_threads"}) {
+                try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE thread_id = ?")) {
+                    delete.setString(1, threadId);
+                    delete.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int evictIdleBefore(Instant cutoff) {
+        return inTransaction("evict idle threads", c -> {
+            for (String table : new String[] {"ltp_outbound", "ltp_inbound_cursors"}) {
+                try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE thread_id IN "
+                        + "(SELECT thread_id FROM ltp_threads WHERE last_active_at < ?)")) {
+                    delete.setLong(1, cutoff.toEpochMilli());
+                    delete.executeUpdate();
+                }
+            }
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM ltp_threads WHERE last_active_at < ?")) {
+                delete.setLong(1, cutoff.toEpochMilli());
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public long count() {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM ltp_threads");
+             ResultSet row = count.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        } catch (SQLException e) {
+            throw failure("count threads", e);
+        }
+    }
+
+    // ---- Delivery ---------------------------------------------------------------------------------------------
+
+    @Override
+    public void enableDelivery(String threadId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement update = c.prepareStatement("UPDATE ltp_threads SET delivery = 1 WHERE thread_id = ?")) {
+            update.setString(1, threadId);
+            update.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("enable delivery", e);
+        }
+    }
+
+    @Override
+    public boolean deliveryEnabled(String threadId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT delivery FROM ltp_threads WHERE thread_id = ?")) {
+            select.setString(1, threadId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() && row.getInt(1) == 1;
+            }
+        } catch (SQLException e) {
+            throw failure("read delivery flag", e);
+        }
+    }
+
+    @Override
+    public long appendOutbound(String threadId, String message, String targetInstance, Instant now,
+            DeliveryRetention retention) {
+        long size = message.getBytes(StandardCharsets.UTF_8).length;
+        return inTransaction("append to the outbound log", c -> {
+            long seq;
+            long bytes;
+            try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads SET out_seq = out_seq + 1, "
+                    + "out_bytes = out_bytes + ? WHERE thread_id = ? RETURNING out_seq, out_bytes")) {
+                next.setLong(1, size);
+                next.setString(2, threadId);
+                try (ResultSet row = next.executeQuery()) {
+                    if (!row.next()) {
+                        return 0L;
+                    }
+                    seq = row.getLong(1);
+                    bytes = row.getLong(2);
+                }
+            }
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ltp_outbound (thread_id, seq, logged_at, "
+                    + "size_bytes, target_instance, message) VALUES (?, ?, ?, ?, ?, ?)")) {
+                insert.setString(1, threadId);
+                insert.setLong(2, seq);
+                insert.setLong(3, now.toEpochMilli());
+                insert.setLong(4, size);
+                if (targetInstance == null) {
+                    insert.setNull(5, Types.VARCHAR);
+                } else {
+                    insert.setString(5, targetInstance);
+                }
+                insert.setString(6, message);
+                insert.executeUpdate();
+            }
+            trim(c, threadId, seq, bytes, now, retention);
+            return seq;
+        });
+    }
+
+    /** Drops the oldest entries until the log is within every bound; usually reads one row. */
+    private static void trim(Connection c, String threadId, long last, long bytes, Instant now,
+            DeliveryRetention retention) throws SQLException {
+        long oldestAllowed = now.minus(retention.maxAge()).toEpochMilli();
+        long cut = 0;
+        long removed = 0;
+        boolean more = true;
+        long after = 0;
+        while (more) {
+            more = false;
+            try (PreparedStatement oldest = c.prepareStatement("SELECT seq, size_bytes, logged_at FROM ltp_outbound "
+                    + "WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT 64")) {
+                oldest.setString(1, threadId);
+                oldest.setLong(2, after);
+                try (ResultSet row = oldest.executeQuery()) {
+                    while (row.next()) {
+                        long seq = row.getLong(1);
+                        long kept = last - seq + 1;
+                        if (seq < last && (kept > retention.maxMessages() || bytes - removed > retention.maxBytes()
+                                || row.getLong(3) < oldestAllowed)) {
+                            cut = seq;
+                            removed += row.getLong(2);
+                            after = seq;
+                            more = true;
+                        } else {
+                            more = false;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if (cut > 0) {
+            try (PreparedStatement delete = c.prepareStatement(
+                    "DELETE FROM ltp_outbound WHERE thread_id = ? AND seq <= ?")) {
+                delete.setString(1, threadId);
+                delete.setLong(2, cut);
+                delete.executeUpdate();
+            }
+            try (PreparedStatement update = c.prepareStatement(
+                    "UPDATE ltp_threads SET out_bytes = out_bytes - ? WHERE thread_id = ?")) {
+                update.setLong(1, removed);
+                update.setString(2, threadId);
+                update.executeUpdate();
+            }
+        }
+    }
+
+    @Override
+    public List<LoggedMessage> outboundAfter(String threadId, long afterSeq, int limit) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT seq, message, target_instance, logged_at FROM "
+                     + "ltp_outbound WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+            select.setString(1, threadId);
+            select.setLong(2, afterSeq);
+            select.setInt(3, limit);
+            List<LoggedMessage> messages = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    messages.add(new LoggedMessage(row.getLong(1), row.getString(2), row.getString(3),
+                            Instant.ofEpochMilli(row.getLong(4))));
+                }
+            }
+            return messages;
+        } catch (SQLException e) {
+            throw failure("read the outbound log", e);
+        }
+    }
+
+    @Override
+    public LogBounds outboundBounds(String threadId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT t.out_seq, (SELECT MIN(o.seq) FROM ltp_outbound o "
+                     + "WHERE o.thread_id = t.thread_id) FROM ltp_threads t WHERE t.thread_id = ?")) {
+            select.setString(1, threadId);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return LogBounds.EMPTY;
+                }
+                long last = row.getLong(1);
+                long first = row.getLong(2);
+                return new LogBounds(row.wasNull() ? last + 1 : first, last);
+            }
+        } catch (SQLException e) {
+            throw failure("read the outbound log bounds", e);
+        }
+    }
+
+    @Override
+    public long inboundCursor(String threadId, String instance) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT last_seq FROM ltp_inbound_cursors WHERE "
+                     + "thread_id = ? AND instance = ?")) {
+            select.setString(1, threadId);
+            select.setString(2, instance);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw failure("read an inbound cursor", e);
+        }
+    }
+
+    @Override
+    public void commitInbound(String threadId, String instance, long seq, Instant now) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement upsert = c.prepareStatement("INSERT INTO ltp_inbound_cursors (thread_id, instance, "
+                     + "last_seq, updated_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ltp_threads WHERE "
+                     + "thread_id = ?) ON CONFLICT (thread_id, instance) DO UPDATE SET last_seq = CASE WHEN "
+                     + "excluded.last_seq > ltp_inbound_cursors.last_seq THEN excluded.last_seq ELSE "
+                     + "ltp_inbound_cursors.last_seq END, updated_at = excluded.updated_at")) {
+            upsert.setString(1, threadId);
+            upsert.setString(2, instance);
+            upsert.setLong(3, seq);
+            upsert.setLong(4, now.toEpochMilli());
+            upsert.setString(5, threadId);
+            upsert.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("commit an inbound cursor", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcThreadStore{" + dialect + ", schema v" + schemaVersion + '}';
+    }
+
+    // ---- Helpers ----------------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T inTransaction(String what, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+    }
+
+    private static RuntimeException failure(String what, SQLException e) {
+        return new IllegalStateException("Thread store: could not " + what + ": " + e.getMessage(), e);
+    }
+
+    /** Builds a pooled store for a JDBC URL. */
+    public static final class Builder {
+        private final HikariConfig config = new HikariConfig();
+
+        private Builder(String jdbcUrl) {
+            config.setJdbcUrl(Objects.requireNonNull(jdbcUrl, "jdbcUrl"));
+            config.setMaximumPoolSize(10);
+        }
+
+        /** The database user. */
+        public Builder user(String user) {
+            config.setUsername(user);
+            return this;
+        }
+
+        /** The database password. */
+        public Builder password(String password) {
+            config.setPassword(password);
+            return this;
+        }
+
+        /** Most pooled connections (default 10). */
+        public Builder maxPoolSize(int connections) {
+            config.setMaximumPoolSize(connections);
+            return this;
+        }
+
+        /** A driver property, passed through to the JDBC driver. */
+        public Builder property(String name, String value) {
+            config.addDataSourceProperty(name, value);
+            return this;
+        }
+
+        /** Opens the pool and migrates the schema. */
+        public JdbcThreadStore build() {
+            return pooled(config);
+        }
+    }
+}

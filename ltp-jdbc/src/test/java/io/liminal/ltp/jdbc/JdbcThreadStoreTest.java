@@ -1,0 +1,121 @@
+package io.liminal.ltp.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.liminal.ltp.jdbc.internal.JdbcThreadStoreProvider;
+import io.liminal.ltp.jdbc.internal.Schema;
+import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.ThreadRecord;
+import io.liminal.ltp.server.store.ThreadStore;
+import io.liminal.ltp.server.store.ThreadStoreProvider;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class JdbcThreadStoreTest {
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    @Test
+    @DisplayName("data survives closing and reopening the file (a server restart)")
+    void reopenKeepsEverything() throws Exception {
+        Path file = TestDatabases.sqliteFile();
+        ThreadRecord thread = ThreadRecord.create("t-1", "client-1", "alice", T0);
+        try (JdbcThreadStore store = JdbcThreadStore.sqlite(file)) {
+            store.create(thread);
+            store.enableDelivery("t-1");
+            store.appendOutbound("t-1", "{\"n\":1}", null, T0, DeliveryRetention.DEFAULT);
+            store.commitInbound("t-1", "instance-a", 42, T0);
+        }
+        try (JdbcThreadStore reopened = JdbcThreadStore.sqlite(file)) {
+            assertThat(reopened.find("t-1")).contains(thread);
+            assertThat(reopened.deliveryEnabled("t-1")).isTrue();
+            assertThat(reopened.outboundAfter("t-1", 0, 10)).singleElement()
+                    .satisfies(m -> assertThat(m.message()).isEqualTo("{\"n\":1}"));
+            assertThat(reopened.appendOutbound("t-1", "{\"n\":2}", null, T0, DeliveryRetention.DEFAULT)).isEqualTo(2);
+            assertThat(reopened.inboundCursor("t-1", "instance-a")).isEqualTo(42);
+            assertThat(reopened.schemaVersion()).isEqualTo(Schema.latestVersion());
+        }
+    }
+
+    @Test
+    @DisplayName("SQLite runs in WAL mode")
+    void walMode() throws Exception {
+        Path file = TestDatabases.sqliteFile();
+        JdbcThreadStore.sqlite(file).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement(); ResultSet mode = s.executeQuery("PRAGMA journal_mode")) {
+            mode.next();
+            assertThat(mode.getString(1)).isEqualToIgnoringCase("wal");
+        }
+    }
+
+    @Test
+    @DisplayName("migrations run once, recorded by version; starting again changes nothing")
+    void migrationsAreIdempotent() throws Exception {
+        Path file = TestDatabases.sqliteFile();
+        JdbcThreadStore.sqlite(file).close();
+        JdbcThreadStore.sqlite(file).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("SELECT version, description FROM ltp_schema_version")) {
+            List<Integer> versions = new ArrayList<>();
+            while (rows.next()) {
+                versions.add(rows.getInt(1));
+            }
+            assertThat(versions).containsExactly(1);
+        }
+    }
+
+    @Test
+    @DisplayName("servers starting at once against one PostgreSQL schema migrate it exactly once")
+    void concurrentStartsOnPostgres() throws Exception {
+        String url = TestDatabases.postgresSchema();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<JdbcThreadStore>> starts = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                starts.add(pool.submit(() -> JdbcThreadStore.builder(url).maxPoolSize(2).build()));
+            }
+            for (Future<JdbcThreadStore> start : starts) {
+                try (JdbcThreadStore store = start.get(60, TimeUnit.SECONDS)) {
+                    assertThat(store.schemaVersion()).isEqualTo(Schema.latestVersion());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            TestDatabases.dropPostgresSchema(url);
+        }
+    }
+
+    @Test
+    @DisplayName("the provider is found through ServiceLoader and understands sqlite: and jdbc:")
+    void provider(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ThreadStoreProvider provider = ServiceLoader.load(ThreadStoreProvider.class).stream()
+                .map(ServiceLoader.Provider::get).filter(p -> p instanceof JdbcThreadStoreProvider).findFirst()
+                .orElseThrow();
+        assertThat(provider.supports("sqlite:/x.db")).isTrue();
+        assertThat(provider.supports("jdbc:postgresql://h/db")).isTrue();
+        assertThat(provider.supports("redis://h:6379")).isFalse();
+        try (ThreadStore store = provider.create("sqlite:" + dir.resolve("sub/dir/threads.db"))) {
+            store.create(ThreadRecord.create("t", "c", null, T0));
+            assertThat(store.count()).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> provider.create("sqlite:")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("file path");
+        assertThatThrownBy(() -> provider.create("jdbc:postgresql://127.0.0.1:1/nothing?user=x&connectTimeout=1"))
+                .isInstanceOf(RuntimeException.class);
+    }
+}

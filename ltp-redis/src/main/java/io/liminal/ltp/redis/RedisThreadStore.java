@@ -1,0 +1,344 @@
+package io.liminal.ltp.redis;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStore;
+import io.liminal.ltp.server.store.ThreadRecord;
+import io.liminal.ltp.server.store.ThreadStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A {@link ThreadStore} and {@link DeliveryStore} in Redis, for several server instances sharing threads. Redis
+ * expires idle threads by itself: every key of a thread lives until {@code threadTtl} after its last activity.
+ *
+ * <pre>{@code
+ * RedisThreadStore.builder("redis://127.0.0.1:6379").threadTtl(Duration.ofMinutes(30)).build()
+ * }</pre>
+ *
+ * <p>Keys, for a thread {@code T} and the default prefix {@code ltp:}: {@code ltp:{T}:thread} (a hash of the
+ * record, its delivery flag and log counters), {@code ltp:{T}:out} (the outbound log, a list, oldest first) and
+ * {@code ltp:{T}:in} (inbound cursors by client instance). The braces keep a thread's keys in one Redis Cluster
+ * slot, so the Lua scripts that change them are atomic; {@code ltp:threads} (a sorted set by last activity)
+ * serves counting and eviction.
+ *
+ * <p>Client: Lettuce. One thread-safe connection multiplexes every caller (no pool), and it runs on Netty, which
+ * the server already uses. Durability is Redis's: with the default snapshotting, a Redis crash loses recent writes;
+ * use AOF ({@code appendfsync everysec} or {@code always}) where that matters (docs/durability.md).
+ */
+public final class RedisThreadStore implements ThreadStore, DeliveryStore {
+    private static final String CREATE = """
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            redis.call('HSET', KEYS[1], 'client_id', ARGV[1], 'created_at', ARGV[2], 'last_active_at', ARGV[3],
+                'out_seq', 0, 'out_bytes', 0, 'delivery', 0)
+            if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'principal', ARGV[4]) end
+            if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'context_tag', ARGV[5]) end
+            if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'affect', ARGV[6]) end
+            redis.call('PEXPIRE', KEYS[1], ARGV[7])
+            return 1
+            """;
+    private static final String UPDATE = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[1], 'last_active_at', ARGV[1])
+            if ARGV[2] == '' then redis.call('HDEL', KEYS[1], 'context_tag')
+            else redis.call('HSET', KEYS[1], 'context_tag', ARGV[2]) end
+            if ARGV[3] == '' then redis.call('HDEL', KEYS[1], 'affect')
+            else redis.call('HSET', KEYS[1], 'affect', ARGV[3]) end
+            for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+            return 1
+            """;
+    private static final String APPEND = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            local seq = redis.call('HINCRBY', KEYS[1], 'out_seq', 1)
+            local bytes = redis.call('HINCRBY', KEYS[1], 'out_bytes', tonumber(ARGV[4]))
+            local entry = {s = seq, a = tonumber(ARGV[3]), z = tonumber(ARGV[4]), m = ARGV[1]}
+            if ARGV[2] ~= '' then entry.t = ARGV[2] end
+            redis.call('RPUSH', KEYS[2], cjson.encode(entry))
+            local maxMessages = tonumber(ARGV[5])
+            local maxBytes = tonumber(ARGV[6])
+            local oldest = tonumber(ARGV[7])
+            while redis.call('LLEN', KEYS[2]) > 1 do
+              local first = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
+              if redis.call('LLEN', KEYS[2]) > maxMessages or bytes > maxBytes or first.a < oldest then
+                redis.call('LPOP', KEYS[2])
+                bytes = bytes - first.z
+              else
+                break
+              end
+            end
+            local head = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
+            redis.call('HSET', KEYS[1], 'out_bytes', bytes, 'out_first', head.s)
+            local ttl = redis.call('PTTL', KEYS[1])
+            if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+            return seq
+            """;
+    private static final String COMMIT = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+            if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+            local ttl = redis.call('PTTL', KEYS[1])
+            if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+            return 1
+            """;
+    private static final String ENABLE = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[1], 'delivery', 1)
+            return 1
+            """;
+
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisCommands<String, String> redis;
+    private final String prefix;
+    private final Duration threadTtl;
+    private final Clock clock;
+
+    private RedisThreadStore(Builder builder) {
+        this.client = RedisClient.create(builder.uri);
+        try {
+            this.connection = client.connect();
+        } catch (RuntimeException e) {
+            client.shutdown();
+            throw new IllegalStateException("Could not connect to Redis at " + builder.uri.getHost() + ":"
+                    + builder.uri.getPort() + ": " + e.getMessage(), e);
+        }
+        this.redis = connection.sync();
+        this.prefix = builder.prefix;
+        this.threadTtl = builder.threadTtl;
+        this.clock = builder.clock;
+    }
+
+    /** A builder for a store at a {@code redis://} or {@code rediss://} URI. */
+    public static Builder builder(String uri) {
+        return new Builder(RedisURI.create(uri));
+    }
+
+    private String threadKey(String threadId) {
+        return prefix + "{" + threadId + "}:thread";
+    }
+
+    private String outKey(String threadId) {
+        return prefix + "{" + threadId + "}:out";
+    }
+
+    private String inKey(String threadId) {
+        return prefix + "{" + threadId + "}:in";
+    }
+
+    private String indexKey() {
+        return prefix + "threads";
+    }
+
+    /** Milliseconds until a thread last active at {@code lastActive} expires (at least 1). */
+    private long expiryMillis(Instant lastActive) {
+        return Math.max(1, lastActive.plus(threadTtl).toEpochMilli() - clock.millis());
+    }
+
+    // ---- Threads ----------------------------------------------------------------------------------------------
+
+    @Override
+    public void create(ThreadRecord thread) {
+        Long created = redis.eval(CREATE, ScriptOutputType.INTEGER, new String[] {threadKey(thread.threadId())},
+                thread.clientId(), Long.toString(thread.createdAt().toEpochMilli()),
+                Long.toString(thread.lastActiveAt().toEpochMilli()), orEmpty(thread.principal()),
+                orEmpty(thread.contextTag()), thread.affect() == null ? "" : thread.affect().toString(),
+                Long.toString(expiryMillis(thread.lastActiveAt())));
+        if (created == 0) {
+            throw new IllegalStateException("Thread " + thread.threadId() + " already exists");
+        }
+        redis.zadd(indexKey(), thread.lastActiveAt().toEpochMilli(), thread.threadId());
+    }
+
+    @Override
+    public Optional<ThreadRecord> find(String threadId) {
+        Map<String, String> fields = redis.hgetall(threadKey(threadId));
+        if (fields == null || !fields.containsKey("client_id")) {
+            return Optional.empty();
+        }
+        String affect = fields.get("affect");
+        JsonElement affectJson = affect == null ? null : JsonParser.parseString(affect);
+        return Optional.of(new ThreadRecord(threadId, fields.get("client_id"), fields.get("principal"),
+                Instant.ofEpochMilli(Long.parseLong(fields.get("created_at"))),
+                Instant.ofEpochMilli(Long.parseLong(fields.get("last_active_at"))), fields.get("context_tag"),
+                affectJson));
+    }
+
+    @Override
+    public void update(ThreadRecord thread) {
+        Long updated = redis.eval(UPDATE, ScriptOutputType.INTEGER, new String[] {threadKey(thread.threadId()),
+                outKey(thread.threadId()), inKey(thread.threadId())},
+                Long.toString(thread.lastActiveAt().toEpochMilli()), orEmpty(thread.contextTag()),
+                thread.affect() == null ? "" : thread.affect().toString(),
+                Long.toString(expiryMillis(thread.lastActiveAt())));
+        if (updated == 1) {
+            redis.zadd(indexKey(), thread.lastActiveAt().toEpochMilli(), thread.threadId());
+        }
+    }
+
+    @Override
+    public void delete(String threadId) {
+        redis.del(threadKey(threadId), outKey(threadId), inKey(threadId));
+        redis.zrem(indexKey(), threadId);
+    }
+
+    /** Redis expires idle threads itself; this also drops those the index knows to be idle, at once. */
+    @Override
+    public int evictIdleBefore(Instant cutoff) {
+        int evicted = 0;
+        List<String> idle = redis.zrangebyscore(indexKey(),
+                io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY, (double) cutoff.toEpochMilli() - 1));
+        for (String threadId : idle) {
+            String lastActive = redis.hget(threadKey(threadId), "last_active_at");
+            if (lastActive == null || Long.parseLong(lastActive) < cutoff.toEpochMilli()) {
+                if (lastActive != null) {
+                    evicted++;
+                }
+                delete(threadId);
+            }
+        }
+        return evicted;
+    }
+
+    @Override
+    public long count() {
+        long expired = clock.millis() - threadTtl.toMillis();
+        redis.zremrangebyscore(indexKey(), io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY, (double) expired));
+        return redis.zcard(indexKey());
+    }
+
+    // ---- Delivery ---------------------------------------------------------------------------------------------
+
+    @Override
+    public void enableDelivery(String threadId) {
+        redis.eval(ENABLE, ScriptOutputType.INTEGER, new String[] {threadKey(threadId)});
+    }
+
+    @Override
+    public boolean deliveryEnabled(String threadId) {
+        return "1".equals(redis.hget(threadKey(threadId), "delivery"));
+    }
+
+    @Override
+    public long appendOutbound(String threadId, String message, String targetInstance, Instant now,
+            DeliveryRetention retention) {
+        Long seq = redis.eval(APPEND, ScriptOutputType.INTEGER, new String[] {threadKey(threadId), outKey(threadId)},
+                message, orEmpty(targetInstance), Long.toString(now.toEpochMilli()),
+                Long.toString(message.getBytes(StandardCharsets.UTF_8).length),
+                Integer.toString(retention.maxMessages()), Long.toString(retention.maxBytes()),
+                Long.toString(now.minus(retention.maxAge()).toEpochMilli()));
+        return seq == null ? 0 : seq;
+    }
+
+    @Override
+    public List<LoggedMessage> outboundAfter(String threadId, long afterSeq, int limit) {
+        String first = redis.hget(threadKey(threadId), "out_first");
+        if (first == null || limit <= 0) {
+            return List.of();
+        }
+        long start = Math.max(0, afterSeq - Long.parseLong(first) + 1);
+        List<LoggedMessage> messages = new ArrayList<>();
+        for (String entry : redis.lrange(outKey(threadId), start, start + limit - 1)) {
+            JsonObject json = JsonParser.parseString(entry).getAsJsonObject();
+            long seq = json.get("s").getAsLong();
+            if (seq > afterSeq) {
+                messages.add(new LoggedMessage(seq, json.get("m").getAsString(),
+                        json.has("t") ? json.get("t").getAsString() : null,
+                        Instant.ofEpochMilli(json.get("a").getAsLong())));
+            }
+        }
+        return messages;
+    }
+
+    @Override
+    public LogBounds outboundBounds(String threadId) {
+        List<io.lettuce.core.KeyValue<String, String>> values = redis.hmget(threadKey(threadId), "out_seq",
+                "out_first");
+        if (!values.get(0).hasValue()) {
+            return LogBounds.EMPTY;
+        }
+        long last = Long.parseLong(values.get(0).getValue());
+        boolean empty = redis.llen(outKey(threadId)) == 0;
+        long first = empty || !values.get(1).hasValue() ? last + 1 : Long.parseLong(values.get(1).getValue());
+        return new LogBounds(first, last);
+    }
+
+    @Override
+    public long inboundCursor(String threadId, String instance) {
+        String value = redis.hget(inKey(threadId), instance);
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
+    @Override
+    public void commitInbound(String threadId, String instance, long seq, Instant now) {
+        redis.eval(COMMIT, ScriptOutputType.INTEGER, new String[] {threadKey(threadId), inKey(threadId)}, instance,
+                Long.toString(seq));
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+        client.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisThreadStore{prefix=" + prefix + ", ttl=" + threadTtl + '}';
+    }
+
+    private static String orEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
+    /** Builds a {@link RedisThreadStore}. */
+    public static final class Builder {
+        private final RedisURI uri;
+        private String prefix = "ltp:";
+        private Duration threadTtl = LtpServer.DEFAULT_THREAD_TTL;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(RedisURI uri) {
+            this.uri = Objects.requireNonNull(uri, "uri");
+        }
+
+        /** The prefix of every key (default {@code ltp:}), to share a Redis between applications. */
+        public Builder keyPrefix(String keyPrefix) {
+            this.prefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+            return this;
+        }
+
+        /** How long after its last activity Redis keeps a thread (default: the server's default, 30 minutes). */
+        public Builder threadTtl(Duration ttl) {
+            if (ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("threadTtl must be positive");
+            }
+            this.threadTtl = ttl;
+            return this;
+        }
+
+        /** The clock expiry is computed with (tests). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Connects. */
+        public RedisThreadStore build() {
+            return new RedisThreadStore(this);
+        }
+    }
+}

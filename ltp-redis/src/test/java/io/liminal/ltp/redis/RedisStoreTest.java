@@ -1,0 +1,118 @@
+package io.liminal.ltp.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanIterator;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStoreContract;
+import io.liminal.ltp.server.store.ThreadRecord;
+import io.liminal.ltp.server.store.ThreadStore;
+import io.liminal.ltp.server.store.ThreadStoreContract;
+import io.liminal.ltp.server.store.ThreadStoreProvider;
+import io.liminal.ltp.testing.FakeClock;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The store contracts against the Redis on 127.0.0.1:6379, each store under a key prefix of its own. */
+class RedisStoreTest {
+    static final String URI = "redis://127.0.0.1:6379";
+    static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final List<String> PREFIXES = new ArrayList<>();
+
+    static RedisThreadStore newStore(Clock clock, Duration ttl) {
+        String prefix = "ltp-test-" + UUID.randomUUID() + ":";
+        PREFIXES.add(prefix);
+        return RedisThreadStore.builder(URI).keyPrefix(prefix).clock(clock).threadTtl(ttl).build();
+    }
+
+    /** Stores whose clock stands at the contracts' T0, so their fixed times are "now" whatever the date. */
+    static RedisThreadStore atT0() {
+        return newStore(Clock.fixed(T0, ZoneOffset.UTC), Duration.ofHours(2));
+    }
+
+    @AfterAll
+    static void deleteKeys() {
+        RedisClient client = RedisClient.create(URI);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            for (String prefix : PREFIXES) {
+                ScanIterator<String> keys = ScanIterator.scan(connection.sync(), ScanArgs.Builder.matches(prefix + "*"));
+                while (keys.hasNext()) {
+                    connection.sync().del(keys.next());
+                }
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Nested
+    class Threads extends ThreadStoreContract {
+        @Override
+        protected ThreadStore newStore() {
+            return atT0();
+        }
+
+        @Override
+        protected boolean evictsByItself() {
+            return true;
+        }
+    }
+
+    @Nested
+    class Delivery extends DeliveryStoreContract {
+        @Override
+        protected ThreadStore newStore() {
+            return atT0();
+        }
+    }
+
+    @Test
+    @DisplayName("Redis expires an idle thread by itself, with its log and cursors; activity pushes expiry out")
+    void redisExpiresIdleThreads() throws Exception {
+        FakeClock clock = new FakeClock(Instant.now());
+        try (RedisThreadStore store = newStore(clock, Duration.ofMillis(1500))) {
+            Instant now = clock.instant();
+            ThreadRecord idle = ThreadRecord.create("idle", "c", null, now);
+            ThreadRecord busy = ThreadRecord.create("busy", "c", null, now);
+            store.create(idle);
+            store.create(busy);
+            store.appendOutbound("idle", "{}", null, now, DeliveryRetention.DEFAULT);
+            store.commitInbound("idle", "instance", 3, now);
+            // Activity 5 s "later" on the store's clock: Redis now keeps it 6.5 s, the idle one 1.5 s.
+            store.update(busy.withActivity(now.plusSeconds(5), null, null));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (store.find("idle").isPresent() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(store.find("idle")).isEmpty();
+            assertThat(store.outboundAfter("idle", 0, 10)).isEmpty();
+            assertThat(store.inboundCursor("idle", "instance")).isZero();
+            assertThat(store.find("busy")).isPresent();
+        }
+    }
+
+    @Test
+    @DisplayName("the provider is found through ServiceLoader and passes the server's thread TTL on")
+    void provider() {
+        ThreadStoreProvider provider = ServiceLoader.load(ThreadStoreProvider.class).stream()
+                .map(ServiceLoader.Provider::get).filter(p -> p.supports("redis://h:1")).findFirst().orElseThrow();
+        assertThat(provider.supports("rediss://h:1")).isTrue();
+        assertThat(provider.supports("sqlite:/x")).isFalse();
+        try (ThreadStore store = provider.create(URI, Duration.ofMinutes(5))) {
+            assertThat(store.toString()).contains("PT5M");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.liminal.ltp.server;
+
+import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.message.Meta;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One session (one connection's participation in a thread) as the application sees it in a handler call.
+ * Immutable; safe to keep and use from any thread after the call.
+ */
+public interface SessionContext {
+
+    /** The thread. */
+    String threadId();
+
+    /** The session: this connection's current one. */
+    String sessionId();
+
+    /** The client id the session was opened with. */
+    String clientId();
+
+    /** The authenticated principal (for example a JWT subject), or {@code null} when authentication is off. */
+    String principal();
+
+    /** The protocol version of the session, {@code "0.3"} or {@code "0.2"}. */
+    String ltpVersion();
+
+    /** The {@code meta} of the message being handled, or an empty meta outside message callbacks. */
+    Meta meta();
+
+    /**
+     * The message being handled, as received: with its {@code content_encoding} (so a handler knows TOON data),
+     * timestamp, nonce and unknown fields. {@code null} in {@link LtpHandler#onSessionOpened} and
+     * {@link LtpHandler#onSessionClosed}.
+     */
+    Envelope message();
+
+    /**
+     * The message's place in its client's numbered stream when the client negotiated the delivery extension
+     * ({@code delivery-v1}); {@code null} otherwise and outside message callbacks.
+     */
+    DeliveryInfo delivery();
+
+    /**
+     * Sends an envelope to this session's connection. The server sets {@code thread_id}, {@code session_id},
+     * a timestamp and a nonce when missing, and signs it when signing is on. On a {@code "0.2"} session TOON data
+     * is sent as JSON.
+     *
+     * @return completes when the frame was handed to the connection; fails with
+     *     {@link io.liminal.ltp.core.LtpProtocolException} when the envelope breaks a size limit, and with
+     *     {@link IllegalStateException} when the session has ended
+     */
+    CompletableFuture<Void> reply(Envelope envelope);
+
+    /**
+     * Sends an envelope to every live connection of this session's thread (several tabs or devices may share it).
+     *
+     * @return completes with the number of connections it was handed to
+     */
+    CompletableFuture<Integer> pushToThread(Envelope envelope);
+}

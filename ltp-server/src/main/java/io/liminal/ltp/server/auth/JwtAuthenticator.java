@@ -1,0 +1,179 @@
+package io.liminal.ltp.server.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Objects;
+
+/**
+ * Accepts handshakes that carry a valid JWT (HS256 with a shared secret, or RS256 with a public key), built on
+ * Nimbus JOSE+JWT. Only the configured algorithm is accepted, so a token cannot pick a weaker one.
+ *
+ * <p>Checked: signature, {@code exp} (required by default) and {@code nbf} with a clock skew, and when configured
+ * {@code iss} and {@code aud}. The principal is the {@code sub} claim (or another configured claim).
+ *
+ * <pre>{@code
+ * Authenticator auth = JwtAuthenticator.hs256(secret).issuer("https://id.example.com").build();
+ * }</pre>
+ */
+public final class JwtAuthenticator implements Authenticator {
+    private final JWSAlgorithm algorithm;
+    private final JWSVerifier verifier;
+    private final String issuer;
+    private final String audience;
+    private final String principalClaim;
+    private final boolean requireExpiration;
+    private final Duration clockSkew;
+    private final Clock clock;
+
+    private JwtAuthenticator(Builder builder) {
+        this.algorithm = builder.algorithm;
+        this.verifier = builder.verifier;
+        this.issuer = builder.issuer;
+        this.audience = builder.audience;
+        this.principalClaim = builder.principalClaim;
+        this.requireExpiration = builder.requireExpiration;
+        this.clockSkew = builder.clockSkew;
+        this.clock = builder.clock;
+    }
+
+    /**
+     * HS256 tokens signed with {@code secret}.
+     *
+     * @throws IllegalArgumentException when the secret is shorter than 256 bits
+     */
+    public static Builder hs256(byte[] secret) {
+        Objects.requireNonNull(secret, "secret");
+        try {
+            return new Builder(JWSAlgorithm.HS256, new MACVerifier(secret));
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("HS256 secret must be at least 256 bits (32 bytes): " + e.getMessage(), e);
+        }
+    }
+
+    /** RS256 tokens verified with {@code publicKey}. */
+    public static Builder rs256(RSAPublicKey publicKey) {
+        return new Builder(JWSAlgorithm.RS256, new RSASSAVerifier(Objects.requireNonNull(publicKey, "publicKey")));
+    }
+
+    @Override
+    public AuthResult authenticate(AuthRequest request) {
+        if (request.token() == null || request.token().isEmpty()) {
+            return AuthResult.deny("no token");
+        }
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(request.token());
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            return AuthResult.deny("token is not a signed JWT");
+        }
+        if (!algorithm.equals(jwt.getHeader().getAlgorithm())) {
+            return AuthResult.deny("token algorithm " + jwt.getHeader().getAlgorithm() + " is not " + algorithm);
+        }
+        try {
+            if (!jwt.verify(verifier)) {
+                return AuthResult.deny("bad signature");
+            }
+        } catch (JOSEException e) {
+            return AuthResult.deny("signature cannot be verified: " + e.getMessage());
+        }
+        Instant now = clock.instant();
+        Date expiration = claims.getExpirationTime();
+        if (expiration == null ? requireExpiration : now.isAfter(expiration.toInstant().plus(clockSkew))) {
+            return AuthResult.deny(expiration == null ? "token has no exp" : "token expired");
+        }
+        Date notBefore = claims.getNotBeforeTime();
+        if (notBefore != null && now.isBefore(notBefore.toInstant().minus(clockSkew))) {
+            return AuthResult.deny("token not valid yet");
+        }
+        if (issuer != null && !issuer.equals(claims.getIssuer())) {
+            return AuthResult.deny("wrong issuer");
+        }
+        if (audience != null && (claims.getAudience() == null || !claims.getAudience().contains(audience))) {
+            return AuthResult.deny("wrong audience");
+        }
+        Object principal = claims.getClaim(principalClaim);
+        if (!(principal instanceof String name) || name.isEmpty()) {
+            return AuthResult.deny("token has no " + principalClaim + " claim");
+        }
+        return AuthResult.allow(name);
+    }
+
+    @Override
+    public boolean isBlocking() {
+        return false;
+    }
+
+    /** Builds a {@link JwtAuthenticator}. */
+    public static final class Builder {
+        private final JWSAlgorithm algorithm;
+        private final JWSVerifier verifier;
+        private String issuer;
+        private String audience;
+        private String principalClaim = "sub";
+        private boolean requireExpiration = true;
+        private Duration clockSkew = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(JWSAlgorithm algorithm, JWSVerifier verifier) {
+            this.algorithm = algorithm;
+            this.verifier = verifier;
+        }
+
+        /** Requires {@code iss} to equal {@code issuer}. */
+        public Builder issuer(String issuer) {
+            this.issuer = Objects.requireNonNull(issuer, "issuer");
+            return this;
+        }
+
+        /** Requires {@code aud} to contain {@code audience}. */
+        public Builder audience(String audience) {
+            this.audience = Objects.requireNonNull(audience, "audience");
+            return this;
+        }
+
+        /** The claim naming the principal (default {@code sub}). */
+        public Builder principalClaim(String claim) {
+            this.principalClaim = Objects.requireNonNull(claim, "claim");
+            return this;
+        }
+
+        /** Whether tokens without {@code exp} are refused (default true). */
+        public Builder requireExpiration(boolean require) {
+            this.requireExpiration = require;
+            return this;
+        }
+
+        /** Tolerance for {@code exp} and {@code nbf} (default 30 s). */
+        public Builder clockSkew(Duration skew) {
+            if (skew.isNegative()) {
+                throw new IllegalArgumentException("clockSkew must not be negative: " + skew);
+            }
+            this.clockSkew = skew;
+            return this;
+        }
+
+        /** The clock (default UTC system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The authenticator. */
+        public JwtAuthenticator build() {
+            return new JwtAuthenticator(this);
+        }
+    }
+}

@@ -1,0 +1,596 @@
+package io.liminal.ltp.server.internal.engine;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.core.CloseCodes;
+import io.liminal.ltp.core.ErrorCode;
+import io.liminal.ltp.core.LtpProtocolException;
+import io.liminal.ltp.core.LtpVersions;
+import io.liminal.ltp.core.codec.Toon;
+import io.liminal.ltp.core.concurrent.Scheduler;
+import io.liminal.ltp.core.delivery.DeliveryProtocol;
+import io.liminal.ltp.core.message.ContentEncoding;
+import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.message.ErrorPayload;
+import io.liminal.ltp.core.message.HandshakeInit;
+import io.liminal.ltp.core.message.HandshakeReject;
+import io.liminal.ltp.core.message.HandshakeResume;
+import io.liminal.ltp.core.message.LtpMessage;
+import io.liminal.ltp.core.message.MessageTypes;
+import io.liminal.ltp.core.message.Meta;
+import io.liminal.ltp.core.security.RandomIds;
+import io.liminal.ltp.core.session.HandshakeOutcome;
+import io.liminal.ltp.core.session.ServerConnectionMachine;
+import io.liminal.ltp.server.auth.AuthRequest;
+import io.liminal.ltp.server.auth.AuthResult;
+import io.liminal.ltp.server.store.DeliveryStore;
+import io.liminal.ltp.server.store.ThreadRecord;
+import io.liminal.ltp.server.transport.ConnectionListener;
+import io.liminal.ltp.server.transport.TransportConnection;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One connection: feeds the transport's frames to its {@link ServerConnectionMachine} and carries out what the
+ * machine asks for. Everything here runs on the connection's lane ({@link TransportConnection#executor()}), except
+ * the blocking steps of a handshake, which run on the engine's blocking executor and report back to the lane.
+ * Fields without a note are lane-confined.
+ */
+final class EngineConnection implements ConnectionListener, ServerConnectionMachine.Actions {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineConnection.class);
+
+    private final LtpEngine engine;
+    final TransportConnection transport;
+    private final ServerConnectionMachine machine;
+    private final TokenBucket ownBucket;
+
+    /** The client's shared rate-limit bucket once bound; written on the lane, read by the machine's gate there. */
+    private TokenBucket clientBucket;
+    private LiveThread thread;
+    private Session session;
+    private long lastInboundMillis;
+    private Scheduler.Cancellable handshakeTimer = Scheduler.Cancellable.NONE;
+    private Scheduler.Cancellable idleTimer = Scheduler.Cancellable.NONE;
+    private boolean closed;
+    private boolean pausedForBacklog;
+    /** The bound session's pong text up to the timestamp (pongs are most of what a server sends). */
+    private String pongPrefix;
+    /**
+     * The client's delivery hello when the session negotiated {@code delivery-v1}, else {@code null}. Written on
+     * this connection's lane, read by the thread's lane.
+     */
+    private volatile DeliveryProtocol.Hello deliveryPeer;
+
+    EngineConnection(LtpEngine engine, TransportConnection transport) {
+        this.engine = engine;
+        this.transport = transport;
+        RateLimiters limiters = engine.rateLimiters();
+        this.ownBucket = limiters.enabled() ? limiters.newBucket() : null;
+        this.machine = new ServerConnectionMachine(engine.sessionConfig(),
+                limiters.gate(() -> clientBucket != null ? clientBucket : ownBucket));
+    }
+
+    void start() {
+        lastInboundMillis = engine.clock().millis();
+        handshakeTimer = transport.scheduler().schedule(() -> machine.onHandshakeTimeout(this),
+                engine.settings().handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---- Frames from the transport ------------------------------------------------------------------------------
+
+    @Override
+    public void onText(String text, int utf8Bytes) {
+        machine.onText(text, utf8Bytes, this);
+    }
+
+    @Override
+    public void onBinary(ByteBuffer data) {
+        machine.onBinary(data, this);
+    }
+
+    @Override
+    public void onOversizedMessage(long sizeBytes) {
+        machine.onOversizedFrame(sizeBytes, this);
+    }
+
+    @Override
+    public void onClosed(int code, String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        machine.onTransportClosed();
+        handshakeTimer.cancel();
+        idleTimer.cancel();
+        unbind(code, reason);
+        engine.connectionClosed(this);
+    }
+
+    // ---- Machine actions ----------------------------------------------------------------------------------------
+
+    @Override
+    public void send(LtpMessage message) {
+        String type = message.type();
+        if (MessageTypes.PONG.equals(type) && session != null && PongText.isPlain((Envelope) message, session)) {
+            if (pongPrefix == null) {
+                pongPrefix = PongText.prefix(session.threadId(), session.sessionId()); // at the first pong
+            }
+            transport.send(PongText.render(pongPrefix, (Envelope) message));
+            engine.metrics().sent(type);
+            return;
+        }
+        transport.send(engine.codec().encode(message));
+        engine.metrics().sent(type);
+        if (MessageTypes.ERROR.equals(type)) {
+            ErrorPayload error = ErrorPayload.from((Envelope) message);
+            engine.metrics().error(error.code());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("Sent {} to {}: {}", error.code(), transport.remoteAddress(), error.message());
+            }
+        }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (code == CloseCodes.NORMAL && CloseCodes.REASON_HEARTBEAT_TIMEOUT.equals(reason)) {
+            engine.metrics().heartbeatTimeout();
+        }
+        transport.close(code, reason);
+    }
+
+    @Override
+    public void accepted(LtpMessage message) {
+        long now = engine.clock().millis();
+        lastInboundMillis = now;
+        engine.metrics().received(message.type());
+        if (thread != null && message instanceof Envelope envelope) {
+            thread.recordActivity(now, envelope.meta());
+        }
+    }
+
+    @Override
+    public void deliver(Envelope envelope) {
+        LiveThread target = thread;
+        DeliveryProtocol.Hello peer = deliveryPeer;
+        if (DeliveryProtocol.isAck(envelope)) {
+            return; // acknowledgements are informational: the log is bounded by retention, not by acks
+        }
+        ServerSessionContext context = new ServerSessionContext(engine, this, session, envelope);
+        long arrivedNanos = System.nanoTime();
+        long seq = peer == null ? 0 : DeliveryProtocol.seqOf(envelope);
+        if (seq > 0) {
+            Envelope plain = DeliveryProtocol.withoutSeq(envelope);
+            ServerSessionContext numbered = new ServerSessionContext(engine, this, session, plain);
+            target.lane.execute(() -> engine.deliveryLog().receive(target, numbered, plain, seq, peer.instance(),
+                    this, arrivedNanos));
+        } else {
+            target.lane.execute(() -> engine.dispatch(target, context, envelope, arrivedNanos));
+        }
+        if (!pausedForBacklog && target.lane.queued() >= engine.settings().maxHandlerBacklog()) {
+            pausedForBacklog = true;
+            target.paused.add(this);
+            transport.setReading(false);
+        }
+    }
+
+    /** The thread's backlog shrank: read again. Called from the thread's lane. */
+    void resumeReading() {
+        transport.executor().execute(() -> {
+            if (pausedForBacklog) {
+                pausedForBacklog = false;
+                transport.setReading(true);
+            }
+        });
+    }
+
+    @Override
+    public void openThread(HandshakeInit init) {
+        resolve(init.clientId(), init.metadata(), null, DeliveryProtocol.Hello.from(init.extraFields()));
+    }
+
+    @Override
+    public void resumeThread(HandshakeResume resume) {
+        // Resumes count against the client's shared bucket, so reconnecting does not refill it.
+        RateLimiters limiters = engine.rateLimiters();
+        if (limiters.enabled() && !limiters.forClient(resume.clientId()).tryAcquire(engine.clock().millis())) {
+            engine.metrics().handshake("refused_rate_limit");
+            machine.onHandshakeResolved(new HandshakeOutcome.Refused(new LtpProtocolException(
+                    ErrorCode.RATE_LIMIT_EXCEEDED, "Too many messages", limiters.details()), CloseCodes.NONE, null), this);
+            return;
+        }
+        resolve(resume.clientId(), resume.metadata(), resume.threadId(), DeliveryProtocol.Hello.from(resume.extraFields()));
+    }
+
+    // ---- Handshake resolution -----------------------------------------------------------------------------------
+
+    private void resolve(String clientId, JsonObject metadata, String resumeThreadId, DeliveryProtocol.Hello hello) {
+        AuthRequest request = authRequest(clientId, metadata, resumeThreadId != null);
+        DeliveryProtocol.Hello offered = engine.deliveryLog() == null ? null : hello;
+        if (engine.handshakeMayBlock()) {
+            engine.blockingExecutor().execute(() -> {
+                Resolution resolution = negotiateDelivery(resolveBlocking(request, resumeThreadId), offered);
+                transport.executor().execute(() -> complete(resolution));
+            });
+        } else {
+            complete(negotiateDelivery(resolveBlocking(request, resumeThreadId), offered));
+        }
+    }
+
+    /**
+     * For a client that offered {@code delivery-v1}: enables it on the thread and tells the client where both
+     * directions resume (and what it missed, if the log was trimmed past its position). May block.
+     */
+    private Resolution negotiateDelivery(Resolution resolution, DeliveryProtocol.Hello hello) {
+        if (hello == null || !(resolution.outcome() instanceof HandshakeOutcome.Accepted accepted)) {
+            return resolution;
+        }
+        try {
+            DeliveryStore store = engine.deliveryLog().store();
+            String threadId = accepted.threadId();
+            store.enableDelivery(threadId);
+            long lastProcessed = store.inboundCursor(threadId, hello.instance());
+            DeliveryStore.LogBounds bounds = store.outboundBounds(threadId);
+            long wanted = hello.lastReceived() + 1;
+            DeliveryProtocol.Gap missed = wanted < bounds.firstKept() && hello.lastReceived() < bounds.last()
+                    ? new DeliveryProtocol.Gap(wanted, Math.min(bounds.firstKept() - 1, bounds.last())) : null;
+            if (missed != null) {
+                engine.metrics().deliveryGap();
+                LOG.info("Client {} missed messages {}..{} of thread {}: trimmed from the log", hello.instance(),
+                        missed.from(), missed.to(), threadId);
+            }
+            DeliveryProtocol.Welcome welcome = new DeliveryProtocol.Welcome(lastProcessed, bounds.firstKept(),
+                    bounds.last(), missed);
+            List<String> capabilities = new ArrayList<>(engine.sessionConfig().capabilities());
+            capabilities.add(DeliveryProtocol.CAPABILITY);
+            HandshakeOutcome.Accepted withDelivery = new HandshakeOutcome.Accepted(threadId, accepted.sessionId(),
+                    accepted.resumed(), capabilities, Map.of(DeliveryProtocol.HANDSHAKE_FIELD, welcome.toJson()));
+            return new Resolution(resolution.metric(), withDelivery, resolution.record(), resolution.principal(),
+                    hello);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not negotiate delivery for thread {}; serving plain v0.3", accepted.threadId(), e);
+            return resolution;
+        }
+    }
+
+    /** Authentication and thread store; may block, so it never touches lane-confined state. */
+    private Resolution resolveBlocking(AuthRequest request, String resumeThreadId) {
+        try {
+            String principal = null;
+            if (engine.settings().authenticator() != null) {
+                AuthResult result = engine.settings().authenticator().authenticate(request);
+                if (result instanceof AuthResult.Denied denied) {
+                    LOG.info("Handshake of client {} from {} refused: {}", request.clientId(), request.remoteAddress(),
+                            denied.reason());
+                    return Resolution.refused("refused_unauthorized", HandshakeOutcome.Refused.of(
+                            new LtpProtocolException(ErrorCode.INVALID_CLIENT_ID, "Authentication failed"),
+                            CloseCodes.REASON_UNAUTHORIZED));
+                }
+                principal = ((AuthResult.Allowed) result).principal();
+            }
+            return resumeThreadId == null ? createThread(request.clientId(), principal)
+                    : findThread(request.clientId(), principal, resumeThreadId);
+        } catch (RuntimeException e) {
+            LOG.error("Could not resolve the handshake of client {}", request.clientId(), e);
+            return new Resolution("unavailable", new HandshakeOutcome.Unavailable("Internal error"), null, null);
+        }
+    }
+
+    private Resolution createThread(String clientId, String principal) {
+        long maxThreads = engine.settings().maxThreads();
+        if (maxThreads > 0 && engine.storedThreads() >= maxThreads) {
+            return Resolution.refused("refused_capacity", new HandshakeOutcome.Refused(
+                    new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED, "The server holds its maximum of threads",
+                            LtpProtocolException.newDetails().put("limit", "max_threads").put("max", maxThreads).build()),
+                    CloseCodes.POLICY_VIOLATION, CloseCodes.REASON_SERVER_AT_CAPACITY));
+        }
+        ThreadRecord record = ThreadRecord.create(RandomIds.uuid(), clientId, principal,
+                engine.clock().instant());
+        engine.store().create(record);
+        engine.threadCreated();
+        return new Resolution("accepted_new", HandshakeOutcome.Accepted.of(record.threadId(),
+                RandomIds.uuid(), false), record, principal);
+    }
+
+    private Resolution findThread(String clientId, String principal, String threadId) {
+        LiveThread live = engine.registry().get(threadId);
+        ThreadRecord record;
+        if (live != null && live.base != null) {
+            record = live.snapshot();
+        } else {
+            Optional<ThreadRecord> stored = engine.store().find(threadId);
+            record = stored.orElse(null);
+            Instant cutoff = engine.clock().instant().minus(engine.settings().threadTtl());
+            if (record != null && record.lastActiveAt().isBefore(cutoff)) {
+                engine.store().delete(threadId);
+                record = null;
+            }
+        }
+        if (record == null) {
+            return Resolution.rejected("rejected_not_found", HandshakeReject.THREAD_NOT_FOUND);
+        }
+        if (!record.clientId().equals(clientId)
+                || record.principal() != null && !record.principal().equals(principal)) {
+            return Resolution.rejected("rejected_forbidden", HandshakeReject.FORBIDDEN);
+        }
+        return new Resolution("accepted_resume", HandshakeOutcome.Accepted.of(threadId, RandomIds.uuid(),
+                true), record, principal);
+    }
+
+    /** Back on the lane: bind the session and let the machine answer. */
+    private void complete(Resolution resolution) {
+        if (closed || machine.state() == ServerConnectionMachine.State.CLOSING
+                || machine.state() == ServerConnectionMachine.State.CLOSED) {
+            if (machine.handshakePending()) {
+                machine.onHandshakeResolved(resolution.outcome(), this);
+            }
+            return;
+        }
+        HandshakeOutcome outcome = resolution.outcome();
+        String outcomeName = resolution.metric();
+        if (outcome instanceof HandshakeOutcome.Accepted accepted) {
+            String clientId = resolution.record().clientId();
+            if (!engine.tryCountClient(clientId, session == null ? null : session.clientId())) {
+                outcome = new HandshakeOutcome.Refused(new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED,
+                        "Too many connections for this client_id", LtpProtocolException.newDetails()
+                                .put("limit", "max_connections_per_client")
+                                .put("max", engine.settings().maxConnectionsPerClient()).build()),
+                        CloseCodes.POLICY_VIOLATION, "Too many connections");
+                outcomeName = "refused_client_limit";
+            } else {
+                bind(accepted, resolution);
+            }
+        }
+        engine.metrics().handshake(outcomeName);
+        machine.onHandshakeResolved(outcome, this);
+        if (outcome instanceof HandshakeOutcome.Accepted) {
+            handshakeTimer.cancel();
+            scheduleIdleCheck(idleLimitMillis());
+        }
+    }
+
+    private void bind(HandshakeOutcome.Accepted accepted, Resolution resolution) {
+        if (thread != null) {
+            unbind(CloseCodes.NORMAL, "rebound");
+        }
+        ThreadRecord record = resolution.record();
+        thread = engine.registry().attach(record, this, engine::newThreadLane);
+        thread.recordActivity(engine.clock().millis(), null);
+        session = new Session(accepted.threadId(), accepted.sessionId(), record.clientId(), resolution.principal(),
+                machine.pendingVersion());
+        clientBucket = engine.rateLimiters().enabled() ? engine.rateLimiters().forClient(record.clientId()) : null;
+        pongPrefix = null;
+        LiveThread target = thread;
+        DeliveryProtocol.Hello hello = resolution.delivery();
+        deliveryPeer = hello;
+        if (hello != null) {
+            target.lane.execute(() -> engine.deliveryLog().attach(target, this, hello.instance(),
+                    hello.lastReceived()));
+        }
+        if (engine.dispatchesOpened()) {
+            ServerSessionContext context = new ServerSessionContext(engine, this, session, null);
+            target.lane.execute(() -> engine.dispatchOpened(context));
+        }
+        int cap = engine.settings().maxConnectionsPerThread();
+        if (cap > 0 && target.connections.size() > cap) {
+            EngineConnection oldest = target.connections.get(0);
+            if (oldest != this) {
+                oldest.transport.executor().execute(oldest::supersede);
+            }
+        }
+        if (LOG.isDebugEnabled()) {
+            try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", session.threadId());
+                 MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", session.sessionId())) {
+                LOG.debug("Session opened for client {} ({})", session.clientId(),
+                        accepted.resumed() ? "resumed" : "new thread");
+            }
+        }
+    }
+
+    private void unbind(int code, String reason) {
+        LiveThread previous = thread;
+        Session previousSession = session;
+        if (previous == null) {
+            return;
+        }
+        thread = null;
+        session = null;
+        pongPrefix = null;
+        if (deliveryPeer != null) {
+            deliveryPeer = null;
+            previous.lane.execute(() -> engine.deliveryLog().detach(previous, this));
+        }
+        engine.uncountClient(previousSession.clientId());
+        boolean last = engine.registry().detach(previous, this);
+        if (engine.dispatchesClosed()) {
+            ServerSessionContext context = new ServerSessionContext(engine, this, previousSession, null);
+            previous.lane.execute(() -> engine.dispatchClosed(context, code, reason));
+        }
+        if (last) {
+            // Ordered after the thread's queued handler calls; runs here when there are none (no hand-off).
+            previous.lane.executeInlineIfIdle(() -> engine.retire(previous));
+        }
+    }
+
+    private void supersede() {
+        machine.onSuperseded(this);
+    }
+
+    // ---- Liveness -----------------------------------------------------------------------------------------------
+
+    private long idleLimitMillis() {
+        return 2 * engine.settings().heartbeatInterval().toMillis();
+    }
+
+    private void scheduleIdleCheck(long delayMillis) {
+        idleTimer.cancel();
+        idleTimer = transport.scheduler().schedule(this::idleCheck, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void idleCheck() {
+        if (closed || machine.state() != ServerConnectionMachine.State.ACTIVE) {
+            return;
+        }
+        long idle = engine.clock().millis() - lastInboundMillis;
+        long limit = idleLimitMillis();
+        if (idle >= limit) {
+            machine.onIdleTimeout(this);
+        } else {
+            scheduleIdleCheck(limit - idle);
+        }
+    }
+
+    void goAway() {
+        transport.executor().execute(() -> machine.onGoingAway(this));
+    }
+
+    // ---- Application sends --------------------------------------------------------------------------------------
+
+    /**
+     * Sends an application envelope on {@code expected}'s session, from any thread.
+     */
+    CompletableFuture<Void> sendApplication(Session expected, Envelope envelope) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        LiveThread target = thread;
+        DeliveryProtocol.Hello peer = deliveryPeer;
+        if (peer != null && target != null && DeliveryProtocol.isNumbered(envelope.type())) {
+            // Logged for this client instance: it gets the reply now, or on its next resume.
+            target.lane.execute(() -> {
+                try {
+                    engine.deliveryLog().publish(target, envelope, peer.instance());
+                    result.complete(null);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            return result;
+        }
+        transport.executor().execute(() -> {
+            if (closed || session == null || (expected != null && session != expected)) {
+                result.completeExceptionally(new IllegalStateException("The session has ended"));
+                return;
+            }
+            try {
+                sendNow(envelope);
+                result.complete(null);
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** Sends on whatever session is bound now; false when none is. Lane only. */
+    boolean sendIfActive(Envelope envelope) {
+        if (closed || session == null) {
+            return false;
+        }
+        sendNow(envelope);
+        return true;
+    }
+
+    /** Whether this connection negotiated {@code delivery-v1}. Any thread. */
+    boolean negotiatedDelivery() {
+        return deliveryPeer != null;
+    }
+
+    /** Sends logged messages with their numbers (replay or live), from the thread's lane. */
+    void sendLogged(List<DeliveryStore.LoggedMessage> messages) {
+        transport.executor().execute(() -> {
+            for (DeliveryStore.LoggedMessage logged : messages) {
+                if (closed || session == null || deliveryPeer == null) {
+                    return; // still in the log: the client gets it on its next resume
+                }
+                try {
+                    Envelope template = (Envelope) engine.codec().decode(logged.message());
+                    sendNow(DeliveryProtocol.withSeq(template, logged.seq()));
+                } catch (RuntimeException e) {
+                    LOG.error("Could not send logged message {} of thread {}", logged.seq(), session.threadId(), e);
+                }
+            }
+        });
+    }
+
+    /** Sends an unnumbered copy to a plain v0.3 connection, from the thread's lane. */
+    void postPlain(Envelope envelope) {
+        transport.executor().execute(() -> sendIfActive(envelope));
+    }
+
+    /** Acknowledges the client's numbered messages up to {@code through}, from the thread's lane. */
+    void postAck(long through) {
+        transport.executor().execute(() -> {
+            if (!closed && session != null && deliveryPeer != null) {
+                sendNow(DeliveryProtocol.ack(through));
+            }
+        });
+    }
+
+    private void sendNow(Envelope envelope) {
+        Envelope stamped = machine.stamp(forVersion(envelope));
+        transport.send(engine.codec().encodeChecked(stamped));
+        engine.metrics().sent(stamped.type());
+    }
+
+    /** A {@code "0.2"} session never gets TOON from the server (§3.5): send its data as JSON. */
+    private Envelope forVersion(Envelope envelope) {
+        if (!LtpVersions.V0_2.equals(session.ltpVersion()) || envelope.encoding() != ContentEncoding.TOON) {
+            return envelope;
+        }
+        JsonObject payload = envelope.payload().deepCopy();
+        JsonElement data = payload.get("data");
+        if (data instanceof JsonPrimitive primitive && primitive.isString()) {
+            payload.add("data", Toon.decode(primitive.getAsString()));
+        }
+        return envelope.toBuilder().contentEncoding(null).payloadOwned(payload).build();
+    }
+
+    private AuthRequest authRequest(String clientId, JsonObject metadata, boolean resume) {
+        JsonElement metadataToken = metadata == null ? null : metadata.get("auth_token");
+        String token = null;
+        AuthRequest.TokenSource source = AuthRequest.TokenSource.NONE;
+        if (metadataToken instanceof JsonPrimitive primitive && primitive.isString()) {
+            token = primitive.getAsString();
+            source = AuthRequest.TokenSource.HANDSHAKE_METADATA;
+        } else {
+            String header = transport.requestHeader("Authorization");
+            if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                token = header.substring(7).trim();
+                source = AuthRequest.TokenSource.AUTHORIZATION_HEADER;
+            }
+        }
+        return new AuthRequest(clientId, token, source, resume, transport.remoteAddress(), transport::requestHeader);
+    }
+
+    /**
+     * A resolved handshake.
+     *
+     * @param metric the handshake outcome's metric tag
+     * @param outcome what the machine answers
+     * @param record the thread when accepted
+     * @param principal the authenticated principal when accepted
+     * @param delivery the client's delivery hello when {@code delivery-v1} was negotiated, else {@code null}
+     */
+    private record Resolution(String metric, HandshakeOutcome outcome, ThreadRecord record, String principal,
+            DeliveryProtocol.Hello delivery) {
+        Resolution(String metric, HandshakeOutcome outcome, ThreadRecord record, String principal) {
+            this(metric, outcome, record, principal, null);
+        }
+
+        static Resolution refused(String metric, HandshakeOutcome.Refused refused) {
+            return new Resolution(metric, refused, null, null);
+        }
+
+        static Resolution rejected(String metric, String reason) {
+            return new Resolution(metric, new HandshakeOutcome.Rejected(reason, true), null, null);
+        }
+    }
+}

@@ -1,0 +1,681 @@
+package io.liminal.ltp.server.internal.engine;
+
+import com.google.gson.JsonObject;
+import io.liminal.ltp.core.CloseCodes;
+import io.liminal.ltp.core.codec.LtpCodec;
+import io.liminal.ltp.core.concurrent.Scheduler;
+import io.liminal.ltp.core.concurrent.SerialExecutor;
+import io.liminal.ltp.core.delivery.DeliveryProtocol;
+import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.message.EventPayload;
+import io.liminal.ltp.core.message.MessageTypes;
+import io.liminal.ltp.core.message.StateUpdatePayload;
+import io.liminal.ltp.core.session.ServerSessionConfig;
+import io.liminal.ltp.server.LtpHandler;
+import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.SessionContext;
+import io.liminal.ltp.server.internal.metrics.ServerMetrics;
+import io.liminal.ltp.server.store.DeliveryStore;
+import io.liminal.ltp.server.store.ThreadStore;
+import io.liminal.ltp.server.transport.ConnectionListener;
+import io.liminal.ltp.server.transport.HttpReply;
+import io.liminal.ltp.server.transport.TransportConnection;
+import io.liminal.ltp.server.transport.TransportContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The transport-neutral server: accepts connections from any {@link io.liminal.ltp.server.transport.LtpTransport},
+ * owns live threads, handler lanes, limits, metrics, the sweeper, and the drain/shutdown sequence.
+ */
+public final class LtpEngine implements TransportContext {
+    private static final Logger LOG = LoggerFactory.getLogger(LtpEngine.class);
+    private static final ConnectionListener CLOSED_LISTENER = new ConnectionListener() {
+        @Override
+        public void onText(String text, int utf8Bytes) {
+        }
+
+        @Override
+        public void onBinary(ByteBuffer data) {
+        }
+
+        @Override
+        public void onOversizedMessage(long sizeBytes) {
+        }
+
+        @Override
+        public void onClosed(int code, String reason) {
+        }
+    };
+
+    private final ServerSettings settings;
+    private final ServerSessionConfig sessionConfig;
+    private final LtpCodec codec;
+    private final Clock clock;
+    private final ThreadStore store;
+    private final ThreadRegistry registry = new ThreadRegistry();
+    private final RateLimiters rateLimiters;
+    private final ServerMetrics metrics;
+    private final Set<EngineConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger activeConnections = new AtomicInteger();
+    private final ConcurrentMap<String, AtomicInteger> connectionsPerClient = new ConcurrentHashMap<>();
+    private final AtomicLong storedThreads = new AtomicLong();
+    private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private volatile boolean draining;
+    private volatile boolean ready;
+    private volatile long startedMillis;
+
+    private final Executor applicationExecutor;
+    private final Executor blockingExecutor;
+    private final Scheduler maintenance;
+    private final ExecutorService ownedApplicationExecutor;
+    private final ExecutorService ownedBlockingExecutor;
+    private final ScheduledExecutorService ownedMaintenance;
+    /** Whether the handler overrides the session callbacks; a no-op default is not worth a lane hand-off. */
+    private final boolean dispatchesOpened;
+    /** The delivery extension, or {@code null} when it is off or the store cannot keep logs. */
+    private final DeliveryLog deliveryLog;
+    private final boolean dispatchesClosed;
+    private volatile Scheduler.Cancellable sweep = Scheduler.Cancellable.NONE;
+    private volatile InetSocketAddress boundAddress;
+
+    public LtpEngine(ServerSettings settings) {
+        this.settings = settings;
+        this.clock = settings.clock();
+        this.store = settings.threadStore();
+        this.codec = LtpCodec.withLimits(settings.limits());
+        List<String> patterns = settings.customTypePatterns();
+        this.sessionConfig = ServerSessionConfig.builder()
+                .limits(settings.limits())
+                .heartbeatIntervalMs(settings.heartbeatInterval().toMillis())
+                .capabilities(settings.capabilities())
+                .ackMetadata(settings.ackMetadata())
+                .clock(clock)
+                .customTypeRoute(type -> settings.deliveryOffered() && DeliveryProtocol.ACK_TYPE.equals(type)
+                        || routes(patterns, type))
+                .rateLimitExempt(type -> DeliveryProtocol.ACK_TYPE.equals(type))
+                .verifier(settings.security().verifier())
+                .outboundSigners(settings.security().outboundSigners())
+                .build();
+        this.deliveryLog = settings.deliveryOffered()
+                ? new DeliveryLog(this, (DeliveryStore) settings.threadStore(), settings.deliveryRetention()) : null;
+        this.dispatchesOpened = overrides(settings.handler(), "onSessionOpened", SessionContext.class);
+        this.dispatchesClosed = overrides(settings.handler(), "onSessionClosed", SessionContext.class, int.class,
+                String.class);
+        this.rateLimiters = new RateLimiters(settings.rateLimitMessages(), settings.rateLimitWindow().toMillis(), clock);
+        this.metrics = new ServerMetrics(settings.meterRegistry(), activeConnections::get, registry::size,
+                storedThreads::get);
+
+        if (settings.applicationExecutor() != null) {
+            ownedApplicationExecutor = null;
+            applicationExecutor = settings.applicationExecutor();
+        } else {
+            int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+            ownedApplicationExecutor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), daemonThreads("ltp-app"));
+            applicationExecutor = ownedApplicationExecutor;
+        }
+        if (settings.blockingExecutor() != null) {
+            ownedBlockingExecutor = null;
+            blockingExecutor = settings.blockingExecutor();
+        } else {
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    daemonThreads("ltp-blocking"));
+            pool.allowCoreThreadTimeOut(true);
+            ownedBlockingExecutor = pool;
+            blockingExecutor = pool;
+        }
+        if (settings.maintenanceScheduler() != null) {
+            ownedMaintenance = null;
+            maintenance = settings.maintenanceScheduler();
+        } else {
+            ownedMaintenance = Executors.newSingleThreadScheduledExecutor(daemonThreads("ltp-maintenance"));
+            maintenance = Scheduler.of(ownedMaintenance);
+        }
+    }
+
+    // ---- Lifecycle ----------------------------------------------------------------------------------------------
+
+    public void start() throws IOException {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("The server was already started");
+        }
+        startedMillis = clock.millis();
+        storedThreads.set(store.count());
+        boundAddress = settings.transport().start(this);
+        ready = true;
+        scheduleSweep();
+        LOG.info("LTP server {} listening on {}{}", LtpServer.VERSION, boundAddress,
+                settings.transport().httpAddress() == null ? "" : " (HTTP endpoints on "
+                        + settings.transport().httpAddress() + ")");
+    }
+
+    public InetSocketAddress boundAddress() {
+        if (boundAddress == null) {
+            throw new IllegalStateException("The server is not started");
+        }
+        return boundAddress;
+    }
+
+    public InetSocketAddress httpAddress() {
+        return settings.transport().httpAddress();
+    }
+
+    public boolean isReady() {
+        return ready && !draining;
+    }
+
+    public void drain() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        LOG.info("Draining: {} connections get 1001 going away", activeConnections.get());
+        for (EngineConnection connection : connections) {
+            connection.goAway();
+        }
+        if (activeConnections.get() == 0) {
+            allClosed.complete(null);
+        }
+    }
+
+    public void shutdown(Duration grace) {
+        if (!started.get() || !stopped.compareAndSet(false, true)) {
+            return;
+        }
+        drain();
+        try {
+            allClosed.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.info("{} connections still open after {}; closing them", activeConnections.get(), grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warn("Drain failed", e);
+        }
+        sweep.cancel();
+        settings.transport().close();
+        for (LiveThread thread : registry.all()) {
+            flush(thread);
+        }
+        ready = false;
+        shutdownOwned(ownedApplicationExecutor, grace);
+        shutdownOwned(ownedBlockingExecutor, grace);
+        if (ownedMaintenance != null) {
+            ownedMaintenance.shutdownNow();
+        }
+        try {
+            store.close();
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the thread store failed", e);
+        }
+        LOG.info("LTP server stopped");
+    }
+
+    // ---- TransportContext ---------------------------------------------------------------------------------------
+
+    @Override
+    public ConnectionListener accept(TransportConnection transport) {
+        if (draining || stopped.get()) {
+            transport.close(CloseCodes.GOING_AWAY, CloseCodes.REASON_GOING_AWAY);
+            return CLOSED_LISTENER;
+        }
+        if (activeConnections.incrementAndGet() > settings.maxConnections()) {
+            activeConnections.decrementAndGet();
+            metrics.capacityRefused();
+            transport.close(CloseCodes.POLICY_VIOLATION, CloseCodes.REASON_SERVER_AT_CAPACITY);
+            return CLOSED_LISTENER;
+        }
+        EngineConnection connection = new EngineConnection(this, transport);
+        connections.add(connection);
+        metrics.connectionOpened();
+        connection.start();
+        return connection;
+    }
+
+    @Override
+    public boolean acceptingConnections() {
+        return isReady();
+    }
+
+    @Override
+    public HttpReply http(String method, String path, String authorization) {
+        return switch (path) {
+            case "/health" -> "GET".equals(method) ? health() : methodNotAllowed();
+            case "/ready" -> "GET".equals(method) ? readiness() : methodNotAllowed();
+            case "/metrics" -> "GET".equals(method)
+                    ? new HttpReply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
+                    : methodNotAllowed();
+            case "/admin/drain" -> adminDrain(method, authorization);
+            default -> json(404, "{\"error\":\"not found\"}");
+        };
+    }
+
+    @Override
+    public InetSocketAddress bindAddress() {
+        return new InetSocketAddress(settings.host(), settings.port());
+    }
+
+    @Override
+    public InetSocketAddress httpBindAddress() {
+        return settings.httpPort() < 0 ? null : new InetSocketAddress(settings.host(), settings.httpPort());
+    }
+
+    @Override
+    public int maxMessageBytes() {
+        return settings.limits().maxMessageBytes();
+    }
+
+    @Override
+    public long hardFrameLimitBytes() {
+        return settings.hardFrameLimitBytes();
+    }
+
+    private HttpReply health() {
+        JsonObject body = new JsonObject();
+        body.addProperty("status", draining ? "draining" : "ok");
+        body.addProperty("connections", activeConnections.get());
+        JsonObject threads = new JsonObject();
+        threads.addProperty("live", registry.size());
+        threads.addProperty("stored", storedThreads.get());
+        body.add("threads", threads);
+        body.addProperty("uptime_seconds", (clock.millis() - startedMillis) / 1000);
+        body.addProperty("version", LtpServer.VERSION);
+        return json(200, body.toString());
+    }
+
+    private HttpReply readiness() {
+        JsonObject body = new JsonObject();
+        body.addProperty("ready", isReady());
+        if (!isReady()) {
+            body.addProperty("reason", draining ? "draining" : "starting");
+        }
+        return json(isReady() ? 200 : 503, body.toString());
+    }
+
+    private HttpReply adminDrain(String method, String authorization) {
+        if (settings.adminToken() == null) {
+            return json(404, "{\"error\":\"not found\"}");
+        }
+        if (!"POST".equals(method)) {
+            return methodNotAllowed();
+        }
+        String expected = "Bearer " + settings.adminToken();
+        if (authorization == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
+                authorization.getBytes(StandardCharsets.UTF_8))) {
+            return json(401, "{\"error\":\"unauthorized\"}");
+        }
+        drain();
+        return json(202, "{\"draining\":true}");
+    }
+
+    private static HttpReply methodNotAllowed() {
+        return json(405, "{\"error\":\"method not allowed\"}");
+    }
+
+    private static HttpReply json(int status, String body) {
+        return new HttpReply(status, "application/json", body);
+    }
+
+    // ---- Application-facing operations --------------------------------------------------------------------------
+
+    public CompletableFuture<Integer> pushTo(String threadId, Envelope envelope) {
+        if (deliveryLog != null && DeliveryProtocol.isNumbered(envelope.type())) {
+            return pushLogged(threadId, envelope);
+        }
+        LiveThread thread = registry.get(threadId);
+        if (thread == null || thread.connections.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        return pushPlain(List.copyOf(thread.connections), envelope);
+    }
+
+    /**
+     * With the delivery extension: on the thread's lane (a dormant one while the thread is offline, so that a
+     * client resuming at the same moment cannot miss the message), log it if the thread uses the extension, then
+     * send it to the live connections.
+     */
+    private CompletableFuture<Integer> pushLogged(String threadId, Envelope envelope) {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        registry.onLane(threadId, this::newThreadLane, thread -> {
+            try {
+                if (deliveryLog.enabled(thread)) {
+                    result.complete(deliveryLog.publish(thread, envelope, null));
+                } else {
+                    pushPlain(List.copyOf(thread.connections), envelope).whenComplete((count, error) -> {
+                        if (error != null) {
+                            result.completeExceptionally(error);
+                        } else {
+                            result.complete(count);
+                        }
+                    });
+                }
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            } finally {
+                if (thread.connections.isEmpty()) {
+                    retire(thread);
+                }
+            }
+        });
+        return result;
+    }
+
+    private CompletableFuture<Integer> pushPlain(List<EngineConnection> targets, Envelope envelope) {
+        if (targets.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        AtomicInteger delivered = new AtomicInteger();
+        AtomicInteger remaining = new AtomicInteger(targets.size());
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        for (EngineConnection connection : targets) {
+            connection.transport.executor().execute(() -> {
+                try {
+                    if (connection.sendIfActive(envelope)) {
+                        delivered.incrementAndGet();
+                    }
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                } finally {
+                    if (remaining.decrementAndGet() == 0) {
+                        result.complete(delivered.get());
+                    }
+                }
+            });
+        }
+        return result;
+    }
+
+    public int broadcast(Envelope envelope) {
+        int posted = 0;
+        for (EngineConnection connection : connections) {
+            posted++;
+            connection.transport.executor().execute(() -> {
+                try {
+                    connection.sendIfActive(envelope);
+                } catch (RuntimeException e) {
+                    LOG.warn("Broadcast to {} failed: {}", connection.transport.remoteAddress(), e.getMessage());
+                }
+            });
+        }
+        return posted;
+    }
+
+    public int activeConnections() {
+        return activeConnections.get();
+    }
+
+    public int liveThreads() {
+        return registry.size();
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    // ---- For connections ------------------------------------------------------------------------------------------
+
+    ServerSettings settings() {
+        return settings;
+    }
+
+    ServerSessionConfig sessionConfig() {
+        return sessionConfig;
+    }
+
+    LtpCodec codec() {
+        return codec;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    ThreadStore store() {
+        return store;
+    }
+
+    /** The delivery extension, or {@code null} when off. */
+    DeliveryLog deliveryLog() {
+        return deliveryLog;
+    }
+
+    ThreadRegistry registry() {
+        return registry;
+    }
+
+    RateLimiters rateLimiters() {
+        return rateLimiters;
+    }
+
+    Executor blockingExecutor() {
+        return blockingExecutor;
+    }
+
+    boolean handshakeMayBlock() {
+        return store.isBlocking() || settings.authenticator() != null && settings.authenticator().isBlocking();
+    }
+
+    long storedThreads() {
+        return storedThreads.get();
+    }
+
+    void threadCreated() {
+        storedThreads.incrementAndGet();
+    }
+
+    SerialExecutor newThreadLane() {
+        return new SerialExecutor(applicationExecutor, (thread, error) -> {
+            metrics.handlerError();
+            LOG.error("LTP handler failed", error);
+        });
+    }
+
+    /** Counts a session for its client id; false when that would pass the per-client limit. */
+    boolean tryCountClient(String clientId, String replacedClientId) {
+        int max = settings.maxConnectionsPerClient();
+        AtomicInteger count = connectionsPerClient.computeIfAbsent(clientId, id -> new AtomicInteger());
+        int now = count.incrementAndGet();
+        if (max > 0 && now > max && !clientId.equals(replacedClientId)) {
+            uncountClient(clientId);
+            return false;
+        }
+        return true;
+    }
+
+    void uncountClient(String clientId) {
+        connectionsPerClient.computeIfPresent(clientId, (id, count) -> count.decrementAndGet() <= 0 ? null : count);
+    }
+
+    void connectionClosed(EngineConnection connection) {
+        if (connections.remove(connection) && activeConnections.decrementAndGet() == 0 && draining) {
+            allClosed.complete(null);
+        }
+    }
+
+    /** Runs on the thread's lane. */
+    void dispatch(LiveThread thread, ServerSessionContext context, Envelope envelope, long arrivedNanos) {
+        LtpHandler handler = settings.handler();
+        try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", context.threadId());
+             MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", context.sessionId());
+             MDC.MDCCloseable c = MDC.putCloseable("ltp.client_id", context.clientId())) {
+            switch (envelope.type()) {
+                case MessageTypes.STATE_UPDATE -> handler.onStateUpdate(context, StateUpdatePayload.from(envelope));
+                case MessageTypes.EVENT -> handler.onEvent(context, EventPayload.from(envelope));
+                default -> handler.onCustomMessage(context, envelope);
+            }
+        } catch (RuntimeException e) {
+            metrics.handlerError();
+            LOG.error("LTP handler failed on {} of thread {}", envelope.type(), context.threadId(), e);
+        } finally {
+            metrics.handled(System.nanoTime() - arrivedNanos);
+            if (!thread.paused.isEmpty() && thread.lane.queued() <= settings.maxHandlerBacklog() / 2) {
+                for (EngineConnection paused : thread.paused) {
+                    thread.paused.remove(paused);
+                    paused.resumeReading();
+                }
+            }
+        }
+    }
+
+    boolean dispatchesOpened() {
+        return dispatchesOpened;
+    }
+
+    boolean dispatchesClosed() {
+        return dispatchesClosed;
+    }
+
+    private static boolean overrides(LtpHandler handler, String method, Class<?>... parameters) {
+        try {
+            return handler.getClass().getMethod(method, parameters).getDeclaringClass() != LtpHandler.class;
+        } catch (NoSuchMethodException e) {
+            return true;
+        }
+    }
+
+    void dispatchOpened(ServerSessionContext context) {
+        try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", context.threadId());
+             MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", context.sessionId())) {
+            settings.handler().onSessionOpened(context);
+        } catch (RuntimeException e) {
+            metrics.handlerError();
+            LOG.error("LTP handler failed in onSessionOpened of thread {}", context.threadId(), e);
+        }
+    }
+
+    void dispatchClosed(ServerSessionContext context, int code, String reason) {
+        try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", context.threadId());
+             MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", context.sessionId())) {
+            settings.handler().onSessionClosed(context, code, reason);
+        } catch (RuntimeException e) {
+            metrics.handlerError();
+            LOG.error("LTP handler failed in onSessionClosed of thread {}", context.threadId(), e);
+        }
+    }
+
+    /** On the thread's lane after its last connection closed: write it back and forget it unless reattached. */
+    void retire(LiveThread thread) {
+        if (registry.retireIfUnused(thread)) {
+            if (store.isBlocking()) {
+                blockingExecutor.execute(() -> flush(thread));
+            } else {
+                flush(thread);
+            }
+        }
+    }
+
+    private void flush(LiveThread thread) {
+        if (!thread.takeDirty()) {
+            return;
+        }
+        try {
+            store.update(thread.snapshot());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not write thread {} back to the store", thread.threadId(), e);
+        }
+    }
+
+    // ---- Sweeper --------------------------------------------------------------------------------------------------
+
+    private void scheduleSweep() {
+        sweep = maintenance.schedule(this::runSweep, settings.sweepInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void runSweep() {
+        if (stopped.get()) {
+            return;
+        }
+        try {
+            sweepOnce();
+        } catch (RuntimeException e) {
+            LOG.warn("Thread sweep failed", e);
+        } finally {
+            if (!stopped.get()) {
+                scheduleSweep();
+            }
+        }
+    }
+
+    /** Writes live threads back, evicts idle ones, refreshes the stored count. Package-visible for tests. */
+    void sweepOnce() {
+        for (LiveThread thread : registry.all()) {
+            if (thread.base != null) {
+                flush(thread);
+            }
+            if (thread.connections.isEmpty()) {
+                // A retirement skipped because work was still queued then (see ThreadRegistry.retireIfUnused).
+                thread.lane.execute(() -> retire(thread));
+            }
+        }
+        int evicted = store.evictIdleBefore(clock.instant().minus(settings.threadTtl()));
+        if (evicted > 0) {
+            LOG.debug("Evicted {} idle threads", evicted);
+        }
+        storedThreads.set(store.count());
+        rateLimiters.sweep();
+    }
+
+    // ---- Helpers --------------------------------------------------------------------------------------------------
+
+    private static boolean routes(List<String> patterns, String type) {
+        for (String pattern : patterns) {
+            if (pattern.endsWith(":*") ? type.startsWith(pattern.substring(0, pattern.length() - 1))
+                    : pattern.equals(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void shutdownOwned(ExecutorService executor, Duration grace) {
+        if (executor == null) {
+            return;
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(Math.max(100, grace.toMillis()), TimeUnit.MILLISECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,171 @@
+package io.liminal.ltp.server.internal.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The server's meters, registered in a Prometheus registry (served at {@code /metrics}) and, when the application
+ * passes one, in its own registry too.
+ *
+ * <p>Message types are bounded as tags: the spec's types by name, every custom {@code namespace:type} as
+ * {@code custom}, anything else as {@code other}; so a hostile client cannot create meters without end.
+ */
+public final class ServerMetrics {
+    private final PrometheusMeterRegistry prometheus;
+    private final MeterRegistry registry;
+    private final Counter connectionsTotal;
+    private final Counter capacityRefusals;
+    private final Counter rateLimited;
+    private final Counter heartbeatTimeouts;
+    private final Counter handlerErrors;
+    private final Counter deliveryDuplicates;
+    private final Counter deliveryGaps;
+    private final Timer handling;
+    private final ConcurrentMap<String, Counter> received = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> sent = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> handshakes = new ConcurrentHashMap<>();
+
+    /**
+     * @param applicationRegistry the application's registry to publish to as well, or {@code null}
+     * @param activeConnections current connection count
+     * @param liveThreads threads with at least one live connection
+     * @param storedThreads threads in the store (last known count)
+     */
+    public ServerMetrics(MeterRegistry applicationRegistry, Supplier<Number> activeConnections,
+            Supplier<Number> liveThreads, Supplier<Number> storedThreads) {
+        this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        if (applicationRegistry == null) {
+            this.registry = prometheus;
+        } else {
+            CompositeMeterRegistry composite = new CompositeMeterRegistry();
+            composite.add(prometheus);
+            composite.add(applicationRegistry);
+            this.registry = composite;
+        }
+        Gauge.builder("ltp_connections_active", activeConnections).description("Open WebSocket connections")
+                .register(registry);
+        Gauge.builder("ltp_threads_live", liveThreads).description("Threads with at least one live connection")
+                .register(registry);
+        Gauge.builder("ltp_threads_stored", storedThreads).description("Threads in the thread store")
+                .register(registry);
+        connectionsTotal = Counter.builder("ltp_connections_total").description("WebSocket connections accepted")
+                .register(registry);
+        capacityRefusals = Counter.builder("ltp_connections_refused_total").tag("reason", "capacity")
+                .description("Connections closed at once with 1008 Server at capacity").register(registry);
+        rateLimited = Counter.builder("ltp_rate_limited_total").description("Messages refused by the rate limit")
+                .register(registry);
+        heartbeatTimeouts = Counter.builder("ltp_heartbeat_timeouts_total")
+                .description("Connections closed for inactivity").register(registry);
+        handlerErrors = Counter.builder("ltp_handler_errors_total")
+                .description("Exceptions thrown by the application handler").register(registry);
+        deliveryDuplicates = Counter.builder("ltp_delivery_duplicates_total")
+                .description("Numbered client messages dropped as already processed (resent after a reconnect)")
+                .register(registry);
+        deliveryGaps = Counter.builder("ltp_delivery_gaps_total")
+                .description("Resumes that asked for messages already trimmed from the thread's log")
+                .register(registry);
+        handling = Timer.builder("ltp_message_handling_seconds")
+                .description("Time from a message's arrival to the end of its handler call")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return prometheus.scrape();
+    }
+
+    /** The registry meters are published to. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** A connection was accepted. */
+    public void connectionOpened() {
+        connectionsTotal.increment();
+    }
+
+    /** A connection was refused because the server is full. */
+    public void capacityRefused() {
+        capacityRefusals.increment();
+    }
+
+    /** A valid message of {@code type} arrived. */
+    public void received(String type) {
+        counter(received, boundedType(type), t -> Counter.builder("ltp_messages_received_total").tag("type", t)
+                .description("Valid messages received, by type").register(registry)).increment();
+    }
+
+    /** A message of {@code type} was sent. */
+    public void sent(String type) {
+        counter(sent, boundedType(type), t -> Counter.builder("ltp_messages_sent_total").tag("type", t)
+                .description("Messages sent, by type").register(registry)).increment();
+    }
+
+    /** An error with {@code code} was sent. */
+    public void error(String code) {
+        counter(errors, code, c -> Counter.builder("ltp_errors_total").tag("code", c)
+                .description("Errors sent, by code").register(registry)).increment();
+        if ("RATE_LIMIT_EXCEEDED".equals(code)) {
+            rateLimited.increment();
+        }
+    }
+
+    /** A handshake ended with {@code outcome} (accepted_new, accepted_resume, rejected_*, refused_*). */
+    public void handshake(String outcome) {
+        counter(handshakes, outcome, o -> Counter.builder("ltp_handshakes_total").tag("outcome", o)
+                .description("Handshakes by outcome").register(registry)).increment();
+    }
+
+    /** A connection was closed for inactivity. */
+    public void heartbeatTimeout() {
+        heartbeatTimeouts.increment();
+    }
+
+    /** A numbered client message was a duplicate. */
+    public void duplicateDropped() {
+        deliveryDuplicates.increment();
+    }
+
+    /** A client asked for messages trimmed from the log. */
+    public void deliveryGap() {
+        deliveryGaps.increment();
+    }
+
+    /** The application handler threw. */
+    public void handlerError() {
+        handlerErrors.increment();
+    }
+
+    /** A message took {@code nanos} from arrival to the end of its handler call. */
+    public void handled(long nanos) {
+        handling.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static Counter counter(ConcurrentMap<String, Counter> cache, String key, Function<String, Counter> create) {
+        Counter counter = cache.get(key);
+        return counter != null ? counter : cache.computeIfAbsent(key, create);
+    }
+
+    private static String boundedType(String type) {
+        return switch (type) {
+            case "handshake_init", "handshake_resume", "handshake_ack", "handshake_reject", "ping", "pong",
+                    "state_update", "event", "error" -> type;
+            default -> type.indexOf(':') > 0 ? "custom" : "other";
+        };
+    }
+}

@@ -1,0 +1,124 @@
+package io.liminal.ltp.server.internal.netty;
+
+import io.liminal.ltp.core.LtpVersions;
+import io.liminal.ltp.server.transport.HttpReply;
+import io.liminal.ltp.server.transport.TransportContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first handler of every connection: answers HTTP endpoint requests, and turns WebSocket upgrades into LTP
+ * connections. The subprotocol is chosen by LTP's rule (ltp.v0.3 if offered, else ltp.v0.2, else none, A-1),
+ * not by the client's order as Netty's handshaker would.
+ */
+final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpRouter.class);
+
+    private final TransportContext context;
+    private final boolean tls;
+    private final boolean endpointsOnly;
+
+    HttpRouter(TransportContext context, boolean tls, boolean endpointsOnly) {
+        this.context = context;
+        this.tls = tls;
+        this.endpointsOnly = endpointsOnly;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            respond(ctx, request, new HttpReply(400, "application/json", "{\"error\":\"bad request\"}"));
+            return;
+        }
+        if (!endpointsOnly && isWebSocketUpgrade(request)) {
+            upgrade(ctx, request);
+            return;
+        }
+        String path = new QueryStringDecoder(request.uri()).path();
+        HttpReply reply = context.http(request.method().name(), path,
+                request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        respond(ctx, request, reply);
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!context.acceptingConnections()) {
+            respond(ctx, request, new HttpReply(503, "application/json", "{\"error\":\"draining\"}"));
+            return;
+        }
+        String selected = LtpVersions.selectSubprotocol(LtpVersions.parseSubprotocolHeader(
+                request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL))).orElse(null);
+        WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, context.hardFrameLimitBytes()))
+                .allowExtensions(false)
+                .withUTF8Validator(false)
+                .closeOnProtocolViolation(true)
+                .build();
+        String url = (tls ? "wss://" : "ws://") + request.headers().get(HttpHeaderNames.HOST) + request.uri();
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url, selected, decoderConfig)
+                .newHandshaker(request);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            return;
+        }
+        WebSocketConnection connection = new WebSocketConnection(context, handshaker, selected,
+                RequestHeaders.of(request.headers()), ctx.channel());
+        // UTF-8 is validated by the connection while it decodes each text message (Utf8Text), not per frame.
+        ctx.pipeline().replace(this, "ltp-ws", connection);
+        handshaker.handshake(ctx.channel(), request).addListener(future -> {
+            if (future.isSuccess()) {
+                connection.upgraded();
+            } else {
+                LOG.debug("WebSocket upgrade failed: {}", future.cause().toString());
+                ctx.close();
+            }
+        });
+    }
+
+    private static boolean isWebSocketUpgrade(FullHttpRequest request) {
+        return HttpMethod.GET.equals(request.method())
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE));
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpReply reply) {
+        ByteBuf body = Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(),
+                HttpResponseStatus.valueOf(reply.status()), body);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && reply.status() < 500;
+        if (keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response);
+        } else {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("HTTP connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+}

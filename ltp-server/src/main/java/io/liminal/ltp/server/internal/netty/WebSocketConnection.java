@@ -1,0 +1,341 @@
+package io.liminal.ltp.server.internal.netty;
+
+import io.liminal.ltp.core.CloseCodes;
+import io.liminal.ltp.core.concurrent.Scheduler;
+import io.liminal.ltp.server.transport.ConnectionListener;
+import io.liminal.ltp.server.transport.TransportConnection;
+import io.liminal.ltp.server.transport.TransportContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+
+/**
+ * One upgraded WebSocket connection: reassembles messages, answers WebSocket pings, runs the close handshake, and
+ * is the engine's {@link TransportConnection}. All state is confined to the channel's event loop.
+ *
+ * <p>Messages up to the engine's limit are buffered; larger ones are discarded as they stream in and only counted
+ * (the engine answers {@code MESSAGE_TOO_LARGE} and the connection stays open); beyond the hard limit the
+ * connection closes with 1009. Writes made while a read is in progress are flushed once at the end of the read.
+ */
+final class WebSocketConnection extends ChannelInboundHandlerAdapter implements TransportConnection {
+    /** A client that reads nothing while this many bytes wait to be written is closed. */
+    private static final long MAX_PENDING_WRITE_BYTES = 16L * 1024 * 1024;
+
+    private final TransportContext context;
+    private final WebSocketServerHandshaker handshaker;
+    private final String subprotocol;
+    private final RequestHeaders headers;
+    private final Channel channel;
+    private final Executor executor;
+    private final Scheduler scheduler;
+
+    private ConnectionListener listener;
+    private boolean inRead;
+    private boolean flushPending;
+    private boolean readingRequested = true;
+    private boolean closeSent;
+    private boolean closeNotified;
+    private int closeCode = CloseCodes.ABNORMAL;
+    private String closeReason = "";
+
+    // Reassembly of a fragmented message.
+    private boolean assembling;
+    private boolean assemblingText;
+    private long assembledBytes;
+    private CompositeByteBuf assembled;
+
+    WebSocketConnection(TransportContext context, WebSocketServerHandshaker handshaker, String subprotocol,
+            RequestHeaders headers, Channel channel) {
+        this.context = context;
+        this.handshaker = handshaker;
+        this.subprotocol = subprotocol;
+        this.headers = headers;
+        this.channel = channel;
+        this.executor = channel.eventLoop();
+        this.scheduler = (task, delay, unit) -> {
+            ScheduledFuture<?> future = channel.eventLoop().schedule(task, delay, unit);
+            return () -> future.cancel(false);
+        };
+    }
+
+    /** The 101 response was written: the engine takes over. */
+    void upgraded() {
+        listener = context.accept(this);
+        if (!channel.isActive()) {
+            notifyClosed();
+        }
+    }
+
+    // ---- Inbound ------------------------------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inRead = true;
+        if (!(msg instanceof WebSocketFrame frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+                onDataFrame(frame, frame instanceof TextWebSocketFrame);
+            } else if (frame instanceof ContinuationWebSocketFrame) {
+                onContinuation(frame);
+            } else if (frame instanceof PingWebSocketFrame) {
+                write(new PongWebSocketFrame(frame.content().retain()));
+            } else if (frame instanceof CloseWebSocketFrame close) {
+                onCloseFrame(close);
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onDataFrame(WebSocketFrame frame, boolean text) {
+        if (listener == null || closeSent) {
+            return;
+        }
+        if (assembling) {
+            // A new message while one is unfinished is a protocol error.
+            close(CloseCodes.PROTOCOL_ERROR, "Expected a continuation frame");
+            return;
+        }
+        ByteBuf content = frame.content();
+        if (frame.isFinalFragment()) {
+            deliver(content, text, content.readableBytes());
+            return;
+        }
+        assembling = true;
+        assemblingText = text;
+        assembledBytes = 0;
+        assembled = channel.alloc().compositeBuffer(64);
+        append(content);
+    }
+
+    private void onContinuation(WebSocketFrame frame) {
+        if (listener == null || closeSent) {
+            return;
+        }
+        if (!assembling) {
+            close(CloseCodes.PROTOCOL_ERROR, "Unexpected continuation frame");
+            return;
+        }
+        append(frame.content());
+        if (assembledBytes > context.hardFrameLimitBytes()) {
+            resetAssembly();
+            close(CloseCodes.MESSAGE_TOO_BIG, "Message too big");
+            return;
+        }
+        if (frame.isFinalFragment()) {
+            CompositeByteBuf message = assembled;
+            long size = assembledBytes;
+            boolean text = assemblingText;
+            assembled = null;
+            assembling = false;
+            try {
+                if (size > context.maxMessageBytes()) {
+                    listener.onOversizedMessage(size);
+                } else {
+                    deliver(message, text, (int) size);
+                }
+            } finally {
+                if (message != null) {
+                    message.release();
+                }
+            }
+        }
+    }
+
+    private void append(ByteBuf content) {
+        assembledBytes += content.readableBytes();
+        if (assembledBytes <= context.maxMessageBytes()) {
+            assembled.addComponent(true, content.retain());
+        } else if (assembled != null && assembled.numComponents() > 0) {
+            // Over the limit: stop buffering, keep counting.
+            assembled.release();
+            assembled = channel.alloc().compositeBuffer(1);
+        }
+    }
+
+    private void deliver(ByteBuf content, boolean text, int size) {
+        if (size > context.maxMessageBytes()) {
+            listener.onOversizedMessage(size);
+        } else if (text) {
+            String decoded = Utf8Text.decode(content);
+            if (decoded == null) {
+                close(CloseCodes.INVALID_PAYLOAD, "Invalid UTF-8");
+                return;
+            }
+            listener.onText(decoded, size);
+        } else {
+            listener.onBinary(content.nioBuffer());
+        }
+    }
+
+    private void onCloseFrame(CloseWebSocketFrame close) {
+        int code = close.statusCode() < 0 ? 1005 : close.statusCode();
+        String reason = close.reasonText();
+        if (!closeSent) {
+            closeSent = true;
+            closeCode = code;
+            closeReason = reason == null ? "" : reason;
+            handshaker.close(channel, close.retain());
+        }
+        notifyClosed();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        inRead = false;
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // Stop reading from a peer that does not read our answers, so it cannot make us buffer without end.
+        channel.config().setAutoRead(readingRequested && channel.isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        resetAssembly();
+        notifyClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException corrupted) {
+            // Netty's decoder has already sent the close frame (1002, 1007 invalid UTF-8, 1009 too big).
+            closeSent = true;
+            closeCode = corrupted.closeStatus().code();
+            closeReason = corrupted.closeStatus().reasonText();
+        }
+        ctx.close();
+    }
+
+    private void notifyClosed() {
+        if (closeNotified || listener == null) {
+            return;
+        }
+        closeNotified = true;
+        listener.onClosed(closeCode, closeReason);
+    }
+
+    private void resetAssembly() {
+        if (assembled != null) {
+            assembled.release();
+            assembled = null;
+        }
+        assembling = false;
+    }
+
+    // ---- TransportConnection --------------------------------------------------------------------------------------
+
+    @Override
+    public void send(String text) {
+        if (channel.eventLoop().inEventLoop()) {
+            sendOnLoop(text);
+        } else {
+            executor.execute(() -> sendOnLoop(text));
+        }
+    }
+
+    private void sendOnLoop(String text) {
+        if (closeSent || !channel.isActive()) {
+            return;
+        }
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        if (pending != null && pending.totalPendingWriteBytes() > MAX_PENDING_WRITE_BYTES) {
+            close(CloseCodes.POLICY_VIOLATION, "Slow consumer");
+            return;
+        }
+        // String.getBytes is an intrinsic copy for the (usual) ASCII text; Netty's writeUtf8 loops per char.
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        write(new TextWebSocketFrame(channel.alloc().buffer(utf8.length).writeBytes(utf8)));
+    }
+
+    private void write(WebSocketFrame frame) {
+        if (inRead) {
+            channel.write(frame, channel.voidPromise());
+            flushPending = true;
+        } else {
+            channel.writeAndFlush(frame, channel.voidPromise());
+        }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (!channel.eventLoop().inEventLoop()) {
+            executor.execute(() -> close(code, reason));
+            return;
+        }
+        if (closeSent) {
+            return;
+        }
+        closeSent = true;
+        closeCode = code;
+        closeReason = reason == null ? "" : reason;
+        if (flushPending) {
+            flushPending = false;
+            channel.flush();
+        }
+        if (channel.isActive()) {
+            handshaker.close(channel, new CloseWebSocketFrame(code, closeReason));
+        }
+    }
+
+    @Override
+    public void setReading(boolean reading) {
+        executor.execute(() -> {
+            readingRequested = reading;
+            channel.config().setAutoRead(reading && channel.isWritable());
+        });
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    @Override
+    public String subprotocol() {
+        return subprotocol;
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        return headers.get(name);
+    }
+
+    @Override
+    public Executor executor() {
+        return executor;
+    }
+
+    @Override
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+}

@@ -1,0 +1,328 @@
+package io.liminal.ltp.server.internal.standalone;
+
+import io.liminal.ltp.server.LtpHandler;
+import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.TlsConfig;
+import io.liminal.ltp.server.auth.JwtAuthenticator;
+import io.liminal.ltp.server.store.InMemoryThreadStore;
+import io.liminal.ltp.server.store.ThreadStore;
+import io.liminal.ltp.server.store.ThreadStoreProvider;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * The standalone runner's settings: command-line flags ({@code --port 9000}) over environment variables
+ * ({@code PORT=9000}) over defaults. Every value is checked here, so an invalid configuration fails at start-up
+ * with a message that names the setting.
+ */
+public final class StandaloneConfig {
+
+    /** One setting: its flag, its environment variable, and what it means. */
+    enum Setting {
+        HOST("--host", "LTP_HOST", "interface to listen on (default 0.0.0.0)"),
+        PORT("--port", "PORT", "WebSocket port (default 8080; 0 picks a free one)"),
+        HTTP_PORT("--http-port", "LTP_HTTP_PORT", "separate port for /health, /ready, /metrics (default: none)"),
+        HEARTBEAT_MS("--heartbeat-ms", "LTP_HEARTBEAT_MS", "heartbeat interval in ms (default 15000)"),
+        HANDSHAKE_TIMEOUT_MS("--handshake-timeout-ms", "LTP_HANDSHAKE_TIMEOUT_MS", "handshake timeout in ms (default 10000)"),
+        THREAD_TTL_MS("--thread-ttl-ms", "LTP_THREAD_TTL_MS", "how long threads stay resumable, ms (default 1800000)"),
+        MAX_CONNECTIONS("--max-connections", "LTP_MAX_CONNECTIONS", "open connections limit (default 10000)"),
+        MAX_CONNECTIONS_PER_CLIENT("--max-connections-per-client", "LTP_MAX_CONNECTIONS_PER_CLIENT",
+                "sessions per client id, 0 = unlimited (default 0)"),
+        RATE_LIMIT("--rate-limit", "LTP_RATE_LIMIT", "messages per client per minute, 0 = off (default 100)"),
+        STORE("--store", "LTP_STORE", "thread store: memory | sqlite:PATH | jdbc:URL | redis://HOST:PORT (default memory)"),
+        TLS_CERT("--tls-cert", "LTP_TLS_CERT", "PEM certificate chain (with --tls-key)"),
+        TLS_KEY("--tls-key", "LTP_TLS_KEY", "PEM PKCS#8 private key"),
+        TLS_KEY_PASSWORD("--tls-key-password", "LTP_TLS_KEY_PASSWORD", "password of an encrypted PEM key"),
+        TLS_KEYSTORE("--tls-keystore", "LTP_TLS_KEYSTORE", "PKCS#12 or JKS key store (instead of PEM files)"),
+        TLS_KEYSTORE_PASSWORD("--tls-keystore-password", "LTP_TLS_KEYSTORE_PASSWORD", "key store password"),
+        TLS_KEYSTORE_TYPE("--tls-keystore-type", "LTP_TLS_KEYSTORE_TYPE", "PKCS12 (default) or JKS"),
+        AUTH_JWT_SECRET("--auth-jwt-secret", "LTP_AUTH_JWT_SECRET", "HS256 secret, at least 32 bytes (base64: prefix)"),
+        AUTH_JWT_PUBLIC_KEY("--auth-jwt-public-key", "LTP_AUTH_JWT_PUBLIC_KEY", "RS256 public key, PEM file"),
+        AUTH_ISSUER("--auth-issuer", "LTP_AUTH_ISSUER", "required JWT iss"),
+        AUTH_AUDIENCE("--auth-audience", "LTP_AUTH_AUDIENCE", "required JWT aud"),
+        ADMIN_TOKEN("--admin-token", "LTP_ADMIN_TOKEN", "enables POST /admin/drain with this bearer token"),
+        HANDLER("--handler", "LTP_HANDLER", "reference (answer like the reference server, default) | silent"),
+        SHUTDOWN_GRACE_MS("--shutdown-grace-ms", "LTP_SHUTDOWN_GRACE_MS", "drain time on SIGTERM, ms (default 10000)");
+
+        final String flag;
+        final String env;
+        final String help;
+
+        Setting(String flag, String env, String help) {
+            this.flag = flag;
+            this.env = env;
+            this.help = help;
+        }
+
+        String names() {
+            return env + " / " + flag;
+        }
+    }
+
+    private final Map<Setting, String> values;
+
+    private StandaloneConfig(Map<Setting, String> values) {
+        this.values = values;
+    }
+
+    /**
+     * Reads flags over environment.
+     *
+     * @throws IllegalArgumentException for an unknown flag or a flag without a value
+     */
+    public static StandaloneConfig parse(String[] args, Map<String, String> env) {
+        Map<Setting, String> values = new LinkedHashMap<>();
+        for (Setting setting : Setting.values()) {
+            String value = env.get(setting.env);
+            if (value != null && !value.isBlank()) {
+                values.put(setting, value.trim());
+            }
+        }
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String flag = arg;
+            String value = null;
+            int equals = arg.indexOf('=');
+            if (arg.startsWith("--") && equals > 0) {
+                flag = arg.substring(0, equals);
+                value = arg.substring(equals + 1);
+            }
+            Setting setting = bySetting(flag);
+            if (setting == null) {
+                throw new IllegalArgumentException("Unknown option " + flag + " (see --help)");
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("Option " + flag + " needs a value");
+                }
+                value = args[++i];
+            }
+            values.put(setting, value.trim());
+        }
+        return new StandaloneConfig(values);
+    }
+
+    /** The usage text. */
+    public static String usage() {
+        StringBuilder text = new StringBuilder("Usage: java -jar ltp-server-standalone.jar [options]\n\n"
+                + "Every option can also be given as an environment variable; flags win.\n\n");
+        for (Setting setting : Setting.values()) {
+            text.append(String.format(Locale.ROOT, "  %-30s %-32s %s%n", setting.flag, setting.env, setting.help));
+        }
+        return text.toString();
+    }
+
+    /**
+     * The server these settings describe (not started).
+     *
+     * @throws IllegalArgumentException naming the setting whose value is invalid
+     */
+    public LtpServer.Builder toBuilder() {
+        LtpServer.Builder builder = LtpServer.builder();
+        apply(Setting.HOST, builder::host);
+        builder.port(integer(Setting.PORT, 0, 65_535, LtpServer.DEFAULT_PORT));
+        if (values.containsKey(Setting.HTTP_PORT)) {
+            builder.httpPort(integer(Setting.HTTP_PORT, 0, 65_535, 0));
+        }
+        builder.heartbeatInterval(Duration.ofMillis(integer(Setting.HEARTBEAT_MS, 1, Integer.MAX_VALUE, 15_000)));
+        builder.handshakeTimeout(Duration.ofMillis(integer(Setting.HANDSHAKE_TIMEOUT_MS, 1, Integer.MAX_VALUE, 10_000)));
+        builder.threadTtl(Duration.ofMillis(longValue(Setting.THREAD_TTL_MS, 1, Long.MAX_VALUE, 1_800_000)));
+        builder.maxConnections(integer(Setting.MAX_CONNECTIONS, 1, Integer.MAX_VALUE, LtpServer.DEFAULT_MAX_CONNECTIONS));
+        builder.maxConnectionsPerClient(integer(Setting.MAX_CONNECTIONS_PER_CLIENT, 0, Integer.MAX_VALUE, 0));
+        int rate = integer(Setting.RATE_LIMIT, 0, Integer.MAX_VALUE, LtpServer.DEFAULT_RATE_LIMIT_MESSAGES);
+        if (rate == 0) {
+            builder.noRateLimit();
+        } else {
+            builder.rateLimit(rate, Duration.ofMinutes(1));
+        }
+        builder.threadStore(store());
+        TlsConfig tls = tls();
+        if (tls != null) {
+            builder.tls(tls);
+        }
+        JwtAuthenticator.Builder jwt = jwt();
+        if (jwt != null) {
+            apply(Setting.AUTH_ISSUER, jwt::issuer);
+            apply(Setting.AUTH_AUDIENCE, jwt::audience);
+            builder.authenticator(jwt.build());
+        } else if (values.containsKey(Setting.AUTH_ISSUER) || values.containsKey(Setting.AUTH_AUDIENCE)) {
+            throw invalid(Setting.AUTH_ISSUER, values.getOrDefault(Setting.AUTH_ISSUER, ""),
+                    "needs LTP_AUTH_JWT_SECRET or LTP_AUTH_JWT_PUBLIC_KEY");
+        }
+        if (values.containsKey(Setting.ADMIN_TOKEN)) {
+            String token = values.get(Setting.ADMIN_TOKEN);
+            if (token.length() < 16) {
+                throw invalid(Setting.ADMIN_TOKEN, "(hidden)", "must have at least 16 characters");
+            }
+            builder.adminToken(token);
+        }
+        builder.handler(handler());
+        return builder;
+    }
+
+    /** How long the server drains on shutdown. */
+    public Duration shutdownGrace() {
+        return Duration.ofMillis(integer(Setting.SHUTDOWN_GRACE_MS, 0, Integer.MAX_VALUE, 10_000));
+    }
+
+    /** The store setting, for the start-up log. */
+    public String storeDescription() {
+        return values.getOrDefault(Setting.STORE, "memory").replaceAll("//[^@/]*@", "//***@");
+    }
+
+    private LtpHandler handler() {
+        String value = values.getOrDefault(Setting.HANDLER, "reference");
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "reference" -> new ReferenceHandler();
+            case "silent" -> new LtpHandler() { };
+            default -> throw invalid(Setting.HANDLER, value, "expected reference or silent");
+        };
+    }
+
+    private ThreadStore store() {
+        String spec = values.getOrDefault(Setting.STORE, "memory");
+        if ("memory".equals(spec)) {
+            return new InMemoryThreadStore();
+        }
+        List<String> known = new ArrayList<>();
+        for (ThreadStoreProvider provider : ServiceLoader.load(ThreadStoreProvider.class)) {
+            known.add(provider.description());
+            if (provider.supports(spec)) {
+                try {
+                    return provider.create(spec,
+                            Duration.ofMillis(longValue(Setting.THREAD_TTL_MS, 1, Long.MAX_VALUE, 1_800_000)));
+                } catch (RuntimeException e) {
+                    throw invalid(Setting.STORE, spec, e.getMessage());
+                }
+            }
+        }
+        throw invalid(Setting.STORE, spec, "no store on the class path understands it; known: memory"
+                + (known.isEmpty() ? "" : ", " + String.join(", ", known)));
+    }
+
+    private TlsConfig tls() {
+        boolean pem = values.containsKey(Setting.TLS_CERT) || values.containsKey(Setting.TLS_KEY);
+        boolean keyStore = values.containsKey(Setting.TLS_KEYSTORE);
+        if (pem && keyStore) {
+            throw invalid(Setting.TLS_KEYSTORE, values.get(Setting.TLS_KEYSTORE),
+                    "give either LTP_TLS_CERT/LTP_TLS_KEY or LTP_TLS_KEYSTORE, not both");
+        }
+        try {
+            if (pem) {
+                if (!values.containsKey(Setting.TLS_CERT) || !values.containsKey(Setting.TLS_KEY)) {
+                    Setting missing = values.containsKey(Setting.TLS_CERT) ? Setting.TLS_KEY : Setting.TLS_CERT;
+                    throw new IllegalArgumentException(missing.names() + " is required with "
+                            + (missing == Setting.TLS_KEY ? Setting.TLS_CERT : Setting.TLS_KEY).names());
+                }
+                return TlsConfig.pem(Path.of(values.get(Setting.TLS_CERT)), Path.of(values.get(Setting.TLS_KEY)),
+                        values.get(Setting.TLS_KEY_PASSWORD));
+            }
+            if (keyStore) {
+                String password = values.get(Setting.TLS_KEYSTORE_PASSWORD);
+                if (password == null) {
+                    throw new IllegalArgumentException(Setting.TLS_KEYSTORE_PASSWORD.names() + " is required with "
+                            + Setting.TLS_KEYSTORE.names());
+                }
+                return TlsConfig.keyStore(Path.of(values.get(Setting.TLS_KEYSTORE)), password.toCharArray(),
+                        values.getOrDefault(Setting.TLS_KEYSTORE_TYPE, "PKCS12").toUpperCase(Locale.ROOT));
+            }
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith("LTP_") ? e
+                    : new IllegalArgumentException("Invalid TLS setting: " + e.getMessage(), e);
+        }
+        return null;
+    }
+
+    private JwtAuthenticator.Builder jwt() {
+        String secret = values.get(Setting.AUTH_JWT_SECRET);
+        String publicKey = values.get(Setting.AUTH_JWT_PUBLIC_KEY);
+        if (secret != null && publicKey != null) {
+            throw invalid(Setting.AUTH_JWT_PUBLIC_KEY, publicKey, "give either a secret or a public key, not both");
+        }
+        if (secret != null) {
+            byte[] bytes = secret.startsWith("base64:")
+                    ? decodeBase64(Setting.AUTH_JWT_SECRET, secret.substring(7))
+                    : secret.getBytes(StandardCharsets.UTF_8);
+            try {
+                return JwtAuthenticator.hs256(bytes);
+            } catch (IllegalArgumentException e) {
+                throw invalid(Setting.AUTH_JWT_SECRET, "(hidden)", e.getMessage());
+            }
+        }
+        if (publicKey != null) {
+            try {
+                String pem = Files.readString(Path.of(publicKey));
+                String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+                RSAPublicKey key = (RSAPublicKey) KeyFactory.getInstance("RSA")
+                        .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+                return JwtAuthenticator.rs256(key);
+            } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+                throw invalid(Setting.AUTH_JWT_PUBLIC_KEY, publicKey, "not a readable PEM RSA public key ("
+                        + e.getMessage() + ")");
+            }
+        }
+        return null;
+    }
+
+    private static byte[] decodeBase64(Setting setting, String text) {
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw invalid(setting, "(hidden)", "invalid base64");
+        }
+    }
+
+    private int integer(Setting setting, int min, int max, int fallback) {
+        return (int) longValue(setting, min, max, fallback);
+    }
+
+    private long longValue(Setting setting, long min, long max, long fallback) {
+        String value = values.get(setting);
+        if (value == null) {
+            return fallback;
+        }
+        long parsed;
+        try {
+            parsed = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw invalid(setting, value, "expected an integer");
+        }
+        if (parsed < min || parsed > max) {
+            throw invalid(setting, value, "expected " + min + ".." + max);
+        }
+        return parsed;
+    }
+
+    private void apply(Setting setting, java.util.function.Consumer<String> target) {
+        String value = values.get(setting);
+        if (value != null) {
+            target.accept(value);
+        }
+    }
+
+    private static IllegalArgumentException invalid(Setting setting, String value, String problem) {
+        return new IllegalArgumentException("Invalid " + setting.names() + " '" + value + "': " + problem);
+    }
+
+    private static Setting bySetting(String flag) {
+        for (Setting setting : Setting.values()) {
+            if (setting.flag.equals(flag)) {
+                return setting;
+            }
+        }
+        return null;
+    }
+}

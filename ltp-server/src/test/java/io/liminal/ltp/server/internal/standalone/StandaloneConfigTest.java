@@ -1,0 +1,57 @@
+package io.liminal.ltp.server.internal.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.liminal.ltp.server.LtpServer;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class StandaloneConfigTest {
+
+    private static LtpServer build(String[] args, Map<String, String> env) {
+        return StandaloneConfig.parse(args, env).toBuilder().build();
+    }
+
+    @Test
+    @DisplayName("defaults build a server on 8080; flags win over environment variables")
+    void defaultsAndPrecedence() {
+        StandaloneConfig config = StandaloneConfig.parse(new String[] {"--port", "0"}, Map.of("PORT", "9999"));
+        try (LtpServer server = config.toBuilder().host("127.0.0.1").build().start()) {
+            assertThat(server.port()).isNotEqualTo(9999);
+        }
+        assertThat(StandaloneConfig.parse(new String[0], Map.of()).storeDescription()).isEqualTo("memory");
+        assertThat(StandaloneConfig.parse(new String[] {"--port=0", "--handler", "silent"}, Map.of())).isNotNull();
+    }
+
+    @Test
+    @DisplayName("invalid values fail at start-up with a message naming the setting")
+    void invalidValuesNameTheSetting() {
+        assertThatThrownBy(() -> build(new String[0], Map.of("PORT", "eighty"))).hasMessageContaining("PORT")
+                .hasMessageContaining("integer");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_HEARTBEAT_MS", "0"))).hasMessageContaining("LTP_HEARTBEAT_MS");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_MAX_CONNECTIONS", "-1"))).hasMessageContaining("LTP_MAX_CONNECTIONS");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_HTTP_PORT", "70000"))).hasMessageContaining("LTP_HTTP_PORT");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_STORE", "cassandra://x"))).hasMessageContaining("LTP_STORE");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_TLS_CERT", "/no/such.pem"))).hasMessageContaining("LTP_TLS_KEY");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_TLS_CERT", "/no/cert.pem", "LTP_TLS_KEY", "/no/key.pem")))
+                .hasMessageContaining("certificateChain");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_AUTH_JWT_SECRET", "too-short"))).hasMessageContaining("LTP_AUTH_JWT_SECRET")
+                .hasMessageNotContaining("too-short");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_AUTH_ISSUER", "x"))).hasMessageContaining("LTP_AUTH_ISSUER");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_ADMIN_TOKEN", "short"))).hasMessageContaining("LTP_ADMIN_TOKEN");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_HANDLER", "magic"))).hasMessageContaining("LTP_HANDLER");
+        assertThatThrownBy(() -> build(new String[] {"--bogus", "1"}, Map.of())).hasMessageContaining("--bogus");
+        assertThatThrownBy(() -> build(new String[] {"--port"}, Map.of())).hasMessageContaining("--port");
+    }
+
+    @Test
+    @DisplayName("a JWT secret and an admin token configure authentication and drain")
+    void authAndAdmin() {
+        LtpServer server = build(new String[0], Map.of("LTP_AUTH_JWT_SECRET", "0123456789abcdef0123456789abcdef",
+                "LTP_AUTH_ISSUER", "https://id.example", "LTP_ADMIN_TOKEN", "0123456789abcdef", "PORT", "0"));
+        assertThat(server).isNotNull();
+        assertThat(StandaloneConfig.usage()).contains("LTP_STORE", "LTP_TLS_CERT", "LTP_AUTH_JWT_SECRET", "PORT");
+    }
+}

@@ -1,0 +1,214 @@
+package io.liminal.ltp.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.liminal.ltp.server.store.DeliveryStore.LogBounds;
+import io.liminal.ltp.server.store.DeliveryStore.LoggedMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link DeliveryStore} must have. Extend it and return a fresh, empty store (that is both a
+ * {@link ThreadStore} and a {@link DeliveryStore}) from {@link #newStore()}.
+ */
+public abstract class DeliveryStoreContract {
+    protected static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final DeliveryRetention ROOMY = new DeliveryRetention(100_000, 1L << 30, Duration.ofDays(1));
+
+    protected ThreadStore threads;
+    protected DeliveryStore delivery;
+
+    /** A fresh, empty store implementing both interfaces. */
+    protected abstract ThreadStore newStore() throws Exception;
+
+    @BeforeEach
+    void openStore() throws Exception {
+        threads = newStore();
+        delivery = (DeliveryStore) threads;
+    }
+
+    @AfterEach
+    void closeStore() {
+        threads.close();
+    }
+
+    private String newThread() {
+        String id = UUID.randomUUID().toString();
+        threads.create(ThreadRecord.create(id, "client-1", null, T0));
+        return id;
+    }
+
+    @Test
+    @DisplayName("delivery is off until enabled, per thread; enabling an unknown thread does nothing")
+    void enable() {
+        String thread = newThread();
+        String other = newThread();
+        assertThat(delivery.deliveryEnabled(thread)).isFalse();
+        delivery.enableDelivery(thread);
+        assertThat(delivery.deliveryEnabled(thread)).isTrue();
+        assertThat(delivery.deliveryEnabled(other)).isFalse();
+        delivery.enableDelivery("no-such-thread");
+        assertThat(delivery.deliveryEnabled("no-such-thread")).isFalse();
+    }
+
+    @Test
+    @DisplayName("appends are numbered 1, 2, 3 per thread and read back in order with their target")
+    void appendAndRead() {
+        String thread = newThread();
+        String other = newThread();
+        assertThat(delivery.outboundBounds(thread)).isEqualTo(LogBounds.EMPTY);
+        assertThat(delivery.appendOutbound(thread, "{\"n\":1}", null, T0, ROOMY)).isEqualTo(1);
+        assertThat(delivery.appendOutbound(thread, "{\"n\":2,\"text\":\"é😀\"}", "instance-a", T0.plusSeconds(1),
+                ROOMY)).isEqualTo(2);
+        assertThat(delivery.appendOutbound(other, "{\"other\":1}", null, T0, ROOMY)).isEqualTo(1);
+        assertThat(delivery.appendOutbound(thread, "{\"n\":3}", null, T0.plusSeconds(2), ROOMY)).isEqualTo(3);
+        assertThat(delivery.outboundBounds(thread)).isEqualTo(new LogBounds(1, 3));
+        List<LoggedMessage> all = delivery.outboundAfter(thread, 0, 100);
+        assertThat(all).extracting(LoggedMessage::seq).containsExactly(1L, 2L, 3L);
+        assertThat(all.get(1).message()).isEqualTo("{\"n\":2,\"text\":\"é😀\"}");
+        assertThat(all.get(1).targetInstance()).isEqualTo("instance-a");
+        assertThat(all.get(0).targetInstance()).isNull();
+        assertThat(all.get(1).loggedAt()).isEqualTo(T0.plusSeconds(1));
+        assertThat(delivery.outboundAfter(thread, 1, 1)).extracting(LoggedMessage::seq).containsExactly(2L);
+        assertThat(delivery.outboundAfter(thread, 3, 100)).isEmpty();
+        assertThat(delivery.appendOutbound("no-such-thread", "{}", null, T0, ROOMY)).isZero();
+    }
+
+    @Test
+    @DisplayName("a big message survives the round trip unchanged")
+    void bigMessage() {
+        String thread = newThread();
+        String big = "{\"data\":\"" + "x".repeat(200_000) + "\"}";
+        delivery.appendOutbound(thread, big, null, T0, ROOMY);
+        assertThat(delivery.outboundAfter(thread, 0, 10).get(0).message()).isEqualTo(big);
+    }
+
+    @Test
+    @DisplayName("retention by count trims the oldest; numbers are never reused")
+    void retentionByCount() {
+        String thread = newThread();
+        DeliveryRetention two = new DeliveryRetention(2, 1L << 30, Duration.ofDays(1));
+        for (int i = 1; i <= 5; i++) {
+            assertThat(delivery.appendOutbound(thread, "{\"n\":" + i + "}", null, T0, two)).isEqualTo(i);
+        }
+        assertThat(delivery.outboundBounds(thread)).isEqualTo(new LogBounds(4, 5));
+        assertThat(delivery.outboundAfter(thread, 0, 100)).extracting(LoggedMessage::seq).containsExactly(4L, 5L);
+    }
+
+    @Test
+    @DisplayName("retention by bytes keeps the newest messages that fit")
+    void retentionByBytes() {
+        String thread = newThread();
+        DeliveryRetention small = new DeliveryRetention(1_000, 250, Duration.ofDays(1));
+        String hundredBytes = "{\"p\":\"" + "y".repeat(92) + "\"}";
+        assertThat(hundredBytes).hasSize(100);
+        for (int i = 0; i < 5; i++) {
+            delivery.appendOutbound(thread, hundredBytes, null, T0, small);
+        }
+        assertThat(delivery.outboundAfter(thread, 0, 100)).extracting(LoggedMessage::seq).containsExactly(4L, 5L);
+    }
+
+    @Test
+    @DisplayName("retention by age drops messages older than the limit")
+    void retentionByAge() {
+        String thread = newThread();
+        DeliveryRetention hour = new DeliveryRetention(1_000, 1L << 30, Duration.ofHours(1));
+        delivery.appendOutbound(thread, "{\"n\":1}", null, T0, hour);
+        delivery.appendOutbound(thread, "{\"n\":2}", null, T0.plus(Duration.ofMinutes(30)), hour);
+        delivery.appendOutbound(thread, "{\"n\":3}", null, T0.plus(Duration.ofMinutes(90)), hour);
+        assertThat(delivery.outboundAfter(thread, 0, 100)).extracting(LoggedMessage::seq).containsExactly(2L, 3L);
+    }
+
+    @Test
+    @DisplayName("an emptied log still knows its last number: a client behind it sees the gap")
+    void trimmedToEmpty() {
+        String thread = newThread();
+        DeliveryRetention minute = new DeliveryRetention(1_000, 1L << 30, Duration.ofMinutes(1));
+        delivery.appendOutbound(thread, "{\"n\":1}", null, T0, minute);
+        delivery.appendOutbound(thread, "{\"n\":2}", null, T0, minute);
+        delivery.appendOutbound(thread, "{\"n\":3}", null, T0.plusSeconds(3600), minute);
+        assertThat(delivery.outboundBounds(thread)).isEqualTo(new LogBounds(3, 3));
+    }
+
+    @Test
+    @DisplayName("inbound cursors are per thread and instance and never go back")
+    void cursors() {
+        String thread = newThread();
+        String other = newThread();
+        assertThat(delivery.inboundCursor(thread, "a")).isZero();
+        delivery.commitInbound(thread, "a", 5, T0);
+        delivery.commitInbound(thread, "a", 3, T0);
+        delivery.commitInbound(thread, "b", 7, T0);
+        delivery.commitInbound(other, "a", 9, T0);
+        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(5);
+        assertThat(delivery.inboundCursor(thread, "b")).isEqualTo(7);
+        assertThat(delivery.inboundCursor(other, "a")).isEqualTo(9);
+        delivery.commitInbound(thread, "a", 6, T0);
+        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(6);
+    }
+
+    @Test
+    @DisplayName("deleting or evicting a thread deletes its log, cursors and flag")
+    void deletion() {
+        String deleted = newThread();
+        delivery.enableDelivery(deleted);
+        delivery.appendOutbound(deleted, "{}", null, T0, ROOMY);
+        delivery.commitInbound(deleted, "a", 4, T0);
+        threads.delete(deleted);
+        assertThat(delivery.deliveryEnabled(deleted)).isFalse();
+        assertThat(delivery.outboundAfter(deleted, 0, 10)).isEmpty();
+        assertThat(delivery.outboundBounds(deleted)).isEqualTo(LogBounds.EMPTY);
+        assertThat(delivery.inboundCursor(deleted, "a")).isZero();
+
+        String idle = newThread();
+        delivery.enableDelivery(idle);
+        delivery.appendOutbound(idle, "{}", null, T0, ROOMY);
+        threads.evictIdleBefore(T0.plusSeconds(60));
+        assertThat(threads.find(idle)).isEmpty();
+        assertThat(delivery.outboundAfter(idle, 0, 10)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("concurrent appends to one thread get distinct consecutive numbers")
+    void concurrentAppends() throws Exception {
+        String thread = newThread();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<List<Long>>> futures = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    List<Long> seqs = new ArrayList<>();
+                    for (int i = 0; i < 50; i++) {
+                        seqs.add(delivery.appendOutbound(thread, "{}", null, T0, ROOMY));
+                    }
+                    return seqs;
+                }));
+            }
+            start.countDown();
+            Set<Long> all = new HashSet<>();
+            for (Future<List<Long>> future : futures) {
+                all.addAll(future.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(all).hasSize(400).allSatisfy(seq -> assertThat(seq).isBetween(1L, 400L));
+            assertThat(delivery.outboundAfter(thread, 0, 1_000)).hasSize(400);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

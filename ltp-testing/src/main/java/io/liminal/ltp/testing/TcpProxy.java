@@ -1,0 +1,234 @@
+package io.liminal.ltp.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP proxy on 127.0.0.1 for fault tests: put it between a client and a server, then cut, stall, delay or
+ * refuse connections. Blocking I/O with two threads per proxied connection; meant for a handful of connections.
+ *
+ * <pre>{@code
+ * try (TcpProxy proxy = TcpProxy.start(serverPort)) {
+ *     connect to ws://127.0.0.1:" + proxy.port() + "/";
+ *     proxy.cutAll();          // both sides see the connection drop
+ *     proxy.stall(true);       // bytes stop flowing, sockets stay open
+ * }
+ * }</pre>
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final ServerSocket listener;
+    private final int targetPort;
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final Object gate = new Object();
+    private volatile boolean stalled;
+    private volatile boolean downstreamStalled;
+    private volatile boolean refusing;
+    private volatile long delayMillis;
+    private volatile boolean closed;
+
+    private TcpProxy(ServerSocket listener, int targetPort) {
+        this.listener = listener;
+        this.targetPort = targetPort;
+        Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-accept-" + listener.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** A proxy on an ephemeral port of 127.0.0.1 forwarding to 127.0.0.1:{@code targetPort}. */
+    public static TcpProxy start(int targetPort) {
+        try {
+            ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            return new TcpProxy(listener, targetPort);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The port clients connect to. */
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** How many connections the proxy accepted so far. */
+    public int acceptedConnections() {
+        return accepted.get();
+    }
+
+    /** How many proxied connections are open now. */
+    public int openConnections() {
+        return (int) links.stream().filter(link -> !link.closed).count();
+    }
+
+    /** Closes every proxied connection at once (with a TCP reset), as a network cut would look. */
+    public void cutAll() {
+        for (Link link : links) {
+            link.close(true);
+        }
+    }
+
+    /** While true, no byte moves in either direction; connections stay open. */
+    public void stall(boolean stall) {
+        this.stalled = stall;
+        if (!stall) {
+            synchronized (gate) {
+                gate.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * While true, bytes from the server to the client stop (the client's still reach the server): answers and
+     * acknowledgements are held back, as on a half-broken link.
+     */
+    public void stallDownstream(boolean stall) {
+        this.downstreamStalled = stall;
+        if (!stall) {
+            synchronized (gate) {
+                gate.notifyAll();
+            }
+        }
+    }
+
+    /** Adds a delay before each chunk is forwarded. */
+    public void delay(Duration delay) {
+        this.delayMillis = delay.toMillis();
+    }
+
+    /** While true, new connections are closed right after they are accepted. */
+    public void refuse(boolean refuse) {
+        this.refusing = refuse;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        cutAll();
+        stall(false);
+        stallDownstream(false);
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = listener.accept();
+            } catch (IOException e) {
+                return;
+            }
+            accepted.incrementAndGet();
+            if (refusing) {
+                closeQuietly(client, true);
+                continue;
+            }
+            try {
+                Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                client.setTcpNoDelay(true);
+                server.setTcpNoDelay(true);
+                Link link = new Link(client, server);
+                links.add(link);
+                link.start();
+            } catch (IOException e) {
+                closeQuietly(client, true);
+            }
+        }
+    }
+
+    private void pump(Link link, InputStream in, OutputStream out, boolean downstream) {
+        byte[] buffer = new byte[16 * 1024];
+        try {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                waitWhileStalled(link, downstream);
+                long delay = delayMillis;
+                if (delay > 0) {
+                    Thread.sleep(delay);
+                }
+                if (link.closed) {
+                    return;
+                }
+                out.write(buffer, 0, read);
+                out.flush();
+            }
+            link.close(false);
+        } catch (IOException | InterruptedException e) {
+            link.close(true);
+        }
+    }
+
+    private void waitWhileStalled(Link link, boolean downstream) throws InterruptedException {
+        synchronized (gate) {
+            while ((stalled || downstream && downstreamStalled) && !link.closed && !closed) {
+                gate.wait(100);
+            }
+        }
+    }
+
+    private static void closeQuietly(Socket socket, boolean reset) {
+        try {
+            if (reset) {
+                socket.setSoLinger(true, 0);
+            }
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    /** One proxied connection. */
+    private final class Link {
+        final Socket client;
+        final Socket server;
+        volatile boolean closed;
+
+        Link(Socket client, Socket server) {
+            this.client = client;
+            this.server = server;
+        }
+
+        void start() throws SocketException {
+            startPump("up", client, server, false);
+            startPump("down", server, client, true);
+        }
+
+        private void startPump(String name, Socket from, Socket to, boolean downstream) {
+            Thread thread = new Thread(() -> {
+                try {
+                    pump(this, from.getInputStream(), to.getOutputStream(), downstream);
+                } catch (IOException e) {
+                    close(true);
+                }
+            }, "tcp-proxy-" + name + "-" + ((InetSocketAddress) client.getRemoteSocketAddress()).getPort());
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        synchronized void close(boolean reset) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeQuietly(client, reset);
+            closeQuietly(server, reset);
+            synchronized (gate) {
+                gate.notifyAll();
+            }
+        }
+    }
+}
