@@ -363,6 +363,10 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             unbind(CloseCodes.NORMAL, "rebound");
         }
         ThreadRecord record = resolution.record();
+        DeliveryProtocol.Hello hello = resolution.delivery();
+        // Before the connection becomes visible to the thread's lane: a push that sees it must not take it for a
+        // plain v0.3 peer (it would get an unnumbered copy besides the numbered one its replay brings).
+        deliveryPeer = hello;
         thread = engine.registry().attach(record, this, engine::newThreadLane);
         thread.recordActivity(engine.clock().millis(), null);
         session = new Session(accepted.threadId(), accepted.sessionId(), record.clientId(), resolution.principal(),
@@ -370,8 +374,6 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         clientBucket = engine.rateLimiters().enabled() ? engine.rateLimiters().forClient(record.clientId()) : null;
         pongPrefix = null;
         LiveThread target = thread;
-        DeliveryProtocol.Hello hello = resolution.delivery();
-        deliveryPeer = hello;
         if (hello != null) {
             target.lane.execute(() -> engine.deliveryLog().attach(target, this, hello.instance(),
                     hello.lastReceived()));
@@ -522,7 +524,11 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
 
     /** Sends an unnumbered copy to a plain v0.3 connection, from the thread's lane. */
     void postPlain(Envelope envelope) {
-        transport.executor().execute(() -> sendIfActive(envelope));
+        transport.executor().execute(() -> {
+            if (deliveryPeer == null) { // re-checked here: the connection may have been re-bound with delivery
+                sendIfActive(envelope);
+            }
+        });
     }
 
     /** Acknowledges the client's numbered messages up to {@code through}, from the thread's lane. */

@@ -18,7 +18,10 @@ import io.liminal.ltp.server.transport.InMemoryTransport;
 import io.liminal.ltp.server.transport.InMemoryTransport.Peer;
 import io.liminal.ltp.testing.FakeClock;
 import io.liminal.ltp.testing.FakeScheduler;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -158,6 +161,80 @@ class DeliveryEngineTest {
         assertThat(after).extracting(m -> m.getAsJsonObject("payload").get("data").getAsString())
                 .containsExactly("three", "four", "five");
         assertThat(after.get(0).get("session_id").getAsString()).isEqualTo(resumed.get("session_id").getAsString());
+    }
+
+    @Test
+    @DisplayName("pushes that land while a delivery client is being bound reach it once each, numbered, in order")
+    void pushesDuringBind() {
+        PushingClock pushing = new PushingClock(clock);
+        start(b -> b.clock(pushing));
+        Peer first = transport.connect();
+        String thread = initDelivery(first, "c1", "instance-1").get("thread_id").getAsString();
+        first.clientClose(1001, "gone");
+
+        // Every clock read while the resume is handled pushes one more message, so pushes land between any two steps
+        // of the bind that read the clock.
+        List<String> pushed = new ArrayList<>();
+        pushing.onRead = () -> {
+            if (pushed.size() == 50) {
+                return; // pushes read the clock too: bound the chain
+            }
+            String data = "during-" + pushed.size();
+            pushed.add(data);
+            server.pushTo(thread, event(data));
+        };
+        Peer second = transport.connect();
+        resumeDelivery(second, "c1", thread, "instance-1", 0);
+        pushing.onRead = null;
+        server.pushTo(thread, event("after"));
+        pushed.add("after");
+
+        List<JsonObject> events = drain(second).stream().filter(m -> type(m.toString()).equals("event")).toList();
+        assertThat(pushed).hasSizeGreaterThan(2);
+        assertThat(events).as("no plain copy besides the numbered one").allMatch(m -> m.has("seq"));
+        assertThat(seqs(events)).isSorted().doesNotHaveDuplicates();
+        assertThat(events).extracting(m -> m.getAsJsonObject("payload").get("data").getAsString())
+                .containsExactlyElementsOf(pushed);
+    }
+
+    /** A clock that runs {@code onRead} (not reentrantly) whenever the server reads the time. */
+    private static final class PushingClock extends Clock {
+        private final Clock time;
+        volatile Runnable onRead;
+        private boolean reading;
+
+        PushingClock(Clock time) {
+            this.time = time;
+        }
+
+        @Override
+        public long millis() {
+            Runnable hook = onRead;
+            if (hook != null && !reading) {
+                reading = true;
+                try {
+                    hook.run();
+                } finally {
+                    reading = false;
+                }
+            }
+            return time.millis();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return time.getZone();
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
     }
 
     @Test
