@@ -10,6 +10,7 @@ import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.testing.Sequences;
 import io.liminal.ltp.testing.TcpProxy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -86,14 +87,6 @@ class ClientDeliveryIT {
                 .build();
     }
 
-    private static List<String> numbers(int count) {
-        List<String> numbers = new ArrayList<>();
-        for (int i = 1; i <= count; i++) {
-            numbers.add(Integer.toString(i));
-        }
-        return numbers;
-    }
-
     private static void awaitSize(List<String> list, int size) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (list.size() < size && System.nanoTime() < deadline) {
@@ -139,8 +132,8 @@ class ClientDeliveryIT {
         awaitSize(serverSaw, count);
         awaitSize(clientSaw, count);
         assertThat(proxy.acceptedConnections()).isGreaterThanOrEqualTo(51);
-        assertThat(serverSaw).containsExactlyElementsOf(numbers(count));
-        assertThat(clientSaw).containsExactlyElementsOf(numbers(count));
+        Sequences.assertOneToN("server saw", serverSaw, count);
+        Sequences.assertOneToN("client saw", clientSaw, count);
         assertThat(serverInfos).extracting(DeliveryInfo::sequence).isSorted().doesNotHaveDuplicates();
     }
 
@@ -224,7 +217,7 @@ class ClientDeliveryIT {
         second.connect().get(10, TimeUnit.SECONDS);
         second.sendEvent("note", new JsonPrimitive("21")).get(10, TimeUnit.SECONDS);
         awaitSize(serverSaw, 21);
-        assertThat(serverSaw).containsExactlyElementsOf(numbers(21));
+        assertThat(serverSaw).containsExactlyElementsOf(Sequences.numbers(21));
         assertThat(second.bufferedMessages()).isZero();
     }
 

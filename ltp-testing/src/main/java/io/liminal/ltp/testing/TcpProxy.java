@@ -132,8 +132,8 @@ public final class TcpProxy implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            accepted.incrementAndGet();
             if (refusing) {
+                accepted.incrementAndGet();
                 closeQuietly(client, true);
                 continue;
             }
@@ -146,6 +146,9 @@ public final class TcpProxy implements AutoCloseable {
                 link.start();
             } catch (IOException e) {
                 closeQuietly(client, true);
+            } finally {
+                // Counted only once the link is registered, so a cutAll() right after seeing the count cuts it.
+                accepted.incrementAndGet();
             }
         }
     }
