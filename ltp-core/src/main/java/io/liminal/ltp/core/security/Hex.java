@@ -16,10 +16,10 @@ final class Hex {
         return new String(out);
     }
 
-    /** Appends {@code value} as 16 lowercase hex digits. */
-    static void appendLong(StringBuilder out, long value) {
-        for (int shift = 60; shift >= 0; shift -= 4) {
-            out.append(DIGITS[(int) (value >>> shift) & 0xF]);
+    /** Writes {@code value} as 16 lowercase hex digits at {@code offset}. */
+    static void putLong(char[] out, int offset, long value) {
+        for (int i = 0; i < 16; i++) {
+            out[offset + i] = DIGITS[(int) (value >>> (60 - 4 * i)) & 0xF];
         }
     }
 

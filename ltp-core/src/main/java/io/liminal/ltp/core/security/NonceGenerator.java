@@ -27,6 +27,8 @@ public final class NonceGenerator {
     private final Clock clock;
     private final int randomBytes;
     private final HmacSha256 keyed;
+    /** The text before the random digits, for the millisecond it was made in (racy by design: any is right). */
+    private volatile Head head;
 
     private NonceGenerator(String prefix, Clock clock, int randomBytes, HmacSha256 keyed) {
         this.prefix = prefix;
@@ -58,13 +60,21 @@ public final class NonceGenerator {
     /** A fresh nonce. */
     public String next() {
         if (keyed == null && randomBytes % Long.BYTES == 0) {
-            // The common case, without intermediate arrays: prefix-ms-hex.
-            StringBuilder out = new StringBuilder(prefix.length() + 22 + 2 * randomBytes)
-                    .append(prefix).append('-').append(clock.millis()).append('-');
-            for (int i = 0; i < randomBytes; i += Long.BYTES) {
-                Hex.appendLong(out, SecureBytes.nextLong());
+            // The common case (a server answers every ping with one): "prefix-ms-" is formatted once per
+            // millisecond, then the random digits go straight into one array.
+            long now = clock.millis();
+            Head current = head;
+            if (current == null || current.millis != now) {
+                current = new Head(now, prefix + '-' + now + '-');
+                head = current;
             }
-            return out.toString();
+            int headLength = current.text.length();
+            char[] out = new char[headLength + 2 * randomBytes];
+            current.text.getChars(0, headLength, out, 0);
+            for (int i = 0; i < randomBytes; i += Long.BYTES) {
+                Hex.putLong(out, headLength + 2 * i, SecureBytes.nextLong());
+            }
+            return new String(out);
         }
         byte[] random = new byte[randomBytes];
         SecureBytes.next(random, 0, randomBytes);
@@ -75,5 +85,8 @@ public final class NonceGenerator {
             return "hmac-" + digest.substring(0, 32) + "-" + epochMs;
         }
         return prefix + '-' + epochMs + '-' + randomHex;
+    }
+
+    private record Head(long millis, String text) {
     }
 }
