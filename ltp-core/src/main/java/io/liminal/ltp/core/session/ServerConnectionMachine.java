@@ -441,6 +441,16 @@ public final class ServerConnectionMachine {
     /** The receiver-specific checks, in the spec's order. */
     private final class Gate implements FrameDecoder.Gate {
         @Override
+        public String likelyString1() {
+            return threadId;
+        }
+
+        @Override
+        public String likelyString2() {
+            return sessionId;
+        }
+
+        @Override
         public void onType(String type) {
             boolean ping = MessageTypes.PING.equals(type);
             boolean init = MessageTypes.HANDSHAKE_INIT.equals(type);

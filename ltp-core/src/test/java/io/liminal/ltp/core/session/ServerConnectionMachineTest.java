@@ -206,6 +206,8 @@ class ServerConnectionMachineTest {
         machine.onText(envelope("lri:resonance_pattern", "{}"), -1, out);
         assertThat(out.summary()).isEqualTo("deliver state_update; deliver event; deliver lri:resonance_pattern");
         assertThat(out.delivered.get(0).meta().get("context_tag").getAsInt()).isEqualTo(7);
+        assertThat(out.delivered.get(1).threadId()).as("the session's own id, not a copy").isSameAs(machine.threadId());
+        assertThat(out.delivered.get(1).sessionId()).isSameAs(machine.sessionId());
     }
 
     @Test

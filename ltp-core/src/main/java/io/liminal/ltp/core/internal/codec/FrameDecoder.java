@@ -58,6 +58,20 @@ public final class FrameDecoder {
         default void onIds(String type, String threadId, String sessionId) {
         }
 
+        /**
+         * Strings the message most likely contains (the connection's thread and session ids), or {@code null}: the
+         * decoder hands back these objects for equal values instead of copies, so checking them is an identity
+         * comparison and nothing is allocated for them.
+         */
+        default String likelyString1() {
+            return null;
+        }
+
+        /** See {@link #likelyString1()}. */
+        default String likelyString2() {
+            return null;
+        }
+
         /** An envelope passed the limits; called before its payload is validated (signatures, replay). */
         default void beforePayload(Envelope envelope) {
         }
@@ -79,7 +93,8 @@ public final class FrameDecoder {
     public static LtpMessage decode(String text, long utf8Length, Limits limits, Gate gate,
             boolean discardPingPayload) {
         checkSize(text, utf8Length, limits);
-        TreeParser.Parsed parsed = TreeParser.parse(text, limits, discardPingPayload);
+        TreeParser.Parsed parsed = TreeParser.parse(text, limits, discardPingPayload, gate.likelyString1(),
+                gate.likelyString2());
         return decodeTree(parsed, limits, gate);
     }
 

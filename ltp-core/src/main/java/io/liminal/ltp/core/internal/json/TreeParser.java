@@ -41,6 +41,8 @@ public final class TreeParser {
     private Limits limits;
     private int stringCharsAlwaysFine;
     private boolean discardPingPayload;
+    private String likely1;
+    private String likely2;
     private int pos;
 
     // The top-level members, flat: most messages are read once and never need a map of their own.
@@ -82,8 +84,19 @@ public final class TreeParser {
      * limit are treated so, so no check is skipped.
      */
     public static Parsed parse(String text, Limits limits, boolean discardPingPayload) {
+        return parse(text, limits, discardPingPayload, null, null);
+    }
+
+    /**
+     * Parses {@code text}; string values equal to {@code likely1} or {@code likely2} (each may be {@code null}) are
+     * returned as those very objects instead of new copies.
+     */
+    public static Parsed parse(String text, Limits limits, boolean discardPingPayload, String likely1,
+            String likely2) {
         TreeParser parser = PARSERS.get();
         parser.reset(text, limits, discardPingPayload);
+        parser.likely1 = likely1;
+        parser.likely2 = likely2;
         try {
             return parser.run();
         } finally {
@@ -110,6 +123,8 @@ public final class TreeParser {
     /** Drops references so a pooled parser keeps no message alive. */
     private void release() {
         text = null;
+        likely1 = null;
+        likely2 = null;
         Arrays.fill(containers, null);
         Arrays.fill(topNames, 0, topCount, null);
         Arrays.fill(topValues, 0, topCount, null);
@@ -297,8 +312,7 @@ public final class TreeParser {
         while (pos < length) {
             char c = text.charAt(pos);
             if (c == '"') {
-                String known = KnownStrings.find(text, start, pos - start);
-                String value = known != null ? known : text.substring(start, pos);
+                String value = existing(start, pos - start);
                 pos++;
                 return value;
             }
@@ -311,6 +325,21 @@ public final class TreeParser {
             pos++;
         }
         throw syntax("Unterminated string");
+    }
+
+    /** The text's {@code [start, start + count)} as a string, shared where an equal one is known. */
+    private String existing(int start, int count) {
+        String known = KnownStrings.find(text, start, count);
+        if (known != null) {
+            return known;
+        }
+        if (likely1 != null && likely1.length() == count && text.regionMatches(start, likely1, 0, count)) {
+            return likely1;
+        }
+        if (likely2 != null && likely2.length() == count && text.regionMatches(start, likely2, 0, count)) {
+            return likely2;
+        }
+        return text.substring(start, start + count);
     }
 
     private String readEscapedString(int start) {

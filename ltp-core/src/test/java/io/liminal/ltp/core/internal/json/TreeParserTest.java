@@ -23,6 +23,23 @@ class TreeParserTest {
     }
 
     @Test
+    @DisplayName("values equal to a likely string come back as that very object; others as equal copies")
+    void sharesLikelyStrings() {
+        String thread = new String("thread-1");
+        String session = new String("session-22");
+        TreeParser.Parsed parsed = TreeParser.parse("{\"type\":\"event\",\"thread_id\":\"thread-1\",\"session_id\":"
+                + "\"session-22\",\"payload\":{\"a\":\"thread-1\",\"b\":\"thread-2\",\"c\":\"sess\\u0069on-22\"}}",
+                Limits.defaults(), false, thread, session);
+        assertThat(parsed.get("thread_id").getAsString()).isSameAs(thread);
+        assertThat(parsed.get("session_id").getAsString()).isSameAs(session);
+        assertThat(parsed.get("payload").getAsJsonObject().get("a").getAsString()).isSameAs(thread);
+        assertThat(parsed.get("payload").getAsJsonObject().get("b").getAsString()).isEqualTo("thread-2");
+        assertThat(parsed.get("payload").getAsJsonObject().get("c").getAsString()).isEqualTo(session);
+        assertThat(TreeParser.parse("{\"thread_id\":\"thread-1\"}", Limits.defaults(), false, null, null)
+                .get("thread_id").getAsString()).isEqualTo(thread).isNotSameAs(thread);
+    }
+
+    @Test
     @DisplayName("discarding still checks syntax, escapes, numbers and payload depth")
     void discardingStillValidates() {
         for (String bad : new String[] {"{\"a\":}", "{\"a\":\"\\q\"}", "{\"a\":01}", "{\"a\":1e999}", "{\"a\" 1}",
