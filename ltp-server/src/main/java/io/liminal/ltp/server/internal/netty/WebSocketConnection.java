@@ -7,6 +7,7 @@ import io.liminal.ltp.server.transport.TransportConnection;
 import io.liminal.ltp.server.transport.TransportContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -271,9 +272,10 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
             close(CloseCodes.POLICY_VIOLATION, "Slow consumer");
             return;
         }
-        // String.getBytes is an intrinsic copy for the (usual) ASCII text; Netty's writeUtf8 loops per char.
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        write(new TextWebSocketFrame(channel.alloc().buffer(utf8.length).writeBytes(utf8)));
+        // String.getBytes is an intrinsic copy for the (usual) ASCII text; Netty's writeUtf8 loops per char. The
+        // array is wrapped, not copied into a pooled buffer: the frame encoder copies frames up to 1 KiB into its
+        // header buffer anyway, and the channel moves larger ones into a direct buffer once.
+        write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))));
     }
 
     private void write(WebSocketFrame frame) {
