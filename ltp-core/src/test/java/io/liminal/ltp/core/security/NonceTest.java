@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.Set;
@@ -14,7 +14,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -37,35 +36,14 @@ class NonceTest {
     @Test
     @DisplayName("each nonce carries the time it was made, also when the clock moves between nonces")
     void followsTheClock() {
-        AtomicLong millis = new AtomicLong(1_731_600_000_123L);
-        Clock moving = new Clock() {
-            @Override
-            public long millis() {
-                return millis.get();
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(millis.get());
-            }
-
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-        };
+        ReplayGuardTest.MutableClock moving = new ReplayGuardTest.MutableClock(1_731_600_000_123L);
         NonceGenerator nonces = NonceGenerator.legacy("dévice-42", moving);
         String first = nonces.next();
         assertThat(first).matches("dévice-42-1731600000123-[0-9a-f]{16}");
         assertThat(nonces.next()).startsWith("dévice-42-1731600000123-").isNotEqualTo(first);
-        millis.set(1_731_600_000_124L);
+        moving.advance(Duration.ofMillis(1));
         assertThat(nonces.next()).matches("dévice-42-1731600000124-[0-9a-f]{16}");
-        millis.set(1_731_600_009_999L);
+        moving.advance(Duration.ofMillis(9_875));
         assertThat(NonceFormat.parse(nonces.next()).epochMs()).isEqualTo(1_731_600_009_999L);
     }
 
