@@ -45,8 +45,13 @@ final class KnownStrings {
         if (length > MAX_LENGTH) {
             return null;
         }
-        for (String candidate : BY_LENGTH[length]) {
-            if (text.regionMatches(start, candidate, 0, length)) {
+        String[] candidates = BY_LENGTH[length];
+        if (candidates.length == 0) {
+            return null;
+        }
+        char first = text.charAt(start); // most candidates differ in their first character: skip the full compare
+        for (String candidate : candidates) {
+            if (candidate.charAt(0) == first && text.regionMatches(start, candidate, 0, length)) {
                 return candidate;
             }
         }

@@ -12,6 +12,10 @@ class KnownStringsTest {
         assertThat(KnownStrings.find(text, 2, 4)).isSameAs("type");
         assertThat(KnownStrings.find(text, 9, 4)).isSameAs("ping");
         assertThat(KnownStrings.find(text, 16, 9)).isSameAs("thread_id");
+        // Names sharing length and first character are told apart by the full comparison.
+        assertThat(KnownStrings.find("pong", 0, 4)).isSameAs("pong");
+        assertThat(KnownStrings.find("toon", 0, 4)).isSameAs("toon");
+        assertThat(KnownStrings.find("pang", 0, 4)).isNull();
     }
 
     @Test
