@@ -16,11 +16,20 @@ final class Hex {
         return new String(out);
     }
 
-    /** Writes {@code value} as 16 lowercase hex digits at {@code offset}. */
-    static void putLong(char[] out, int offset, long value) {
+    /** Writes {@code value} as 16 lowercase hex digits (ASCII bytes) at {@code offset}. */
+    static void putLong(byte[] out, int offset, long value) {
         for (int i = 0; i < 16; i++) {
-            out[offset + i] = DIGITS[(int) (value >>> (60 - 4 * i)) & 0xF];
+            out[offset + i] = (byte) DIGITS[(int) (value >>> (60 - 4 * i)) & 0xF];
         }
+    }
+
+    /** {@code value} as 16 lowercase hex digits. */
+    static char[] encodeLong(long value) {
+        char[] out = new char[16];
+        for (int i = 0; i < 16; i++) {
+            out[i] = DIGITS[(int) (value >>> (60 - 4 * i)) & 0xF];
+        }
+        return out;
     }
 
     static boolean isHex(CharSequence text) {

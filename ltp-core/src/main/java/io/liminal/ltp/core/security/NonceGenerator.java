@@ -22,6 +22,8 @@ public final class NonceGenerator {
     public static final int BASE_RANDOM_BYTES = 8;
     /** Random bytes when the signing extension is on: 128 bits. */
     public static final int EXTENSION_RANDOM_BYTES = 16;
+    /** Where the common nonce is assembled before it becomes a string (grown on demand). */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[96]);
 
     private final String prefix;
     private final Clock clock;
@@ -61,20 +63,32 @@ public final class NonceGenerator {
     public String next() {
         if (keyed == null && randomBytes % Long.BYTES == 0) {
             // The common case (a server answers every ping with one): "prefix-ms-" is formatted once per
-            // millisecond, then the random digits go straight into one array.
+            // millisecond; the random digits are written after it in a per-thread scratch array, so the string's
+            // own array is the only allocation.
             long now = clock.millis();
             Head current = head;
             if (current == null || current.millis != now) {
                 current = new Head(now, prefix + '-' + now + '-');
                 head = current;
             }
-            int headLength = current.text.length();
-            char[] out = new char[headLength + 2 * randomBytes];
-            current.text.getChars(0, headLength, out, 0);
-            for (int i = 0; i < randomBytes; i += Long.BYTES) {
-                Hex.putLong(out, headLength + 2 * i, SecureBytes.nextLong());
+            if (current.latin1 != null) {
+                int length = current.latin1.length + 2 * randomBytes;
+                byte[] scratch = SCRATCH.get();
+                if (scratch.length < length) {
+                    scratch = new byte[length];
+                    SCRATCH.set(scratch);
+                }
+                System.arraycopy(current.latin1, 0, scratch, 0, current.latin1.length);
+                for (int i = 0; i < randomBytes; i += Long.BYTES) {
+                    Hex.putLong(scratch, current.latin1.length + 2 * i, SecureBytes.nextLong());
+                }
+                return new String(scratch, 0, length, StandardCharsets.ISO_8859_1);
             }
-            return new String(out);
+            StringBuilder out = new StringBuilder(current.text.length() + 2 * randomBytes).append(current.text);
+            for (int i = 0; i < randomBytes; i += Long.BYTES) {
+                out.append(Hex.encodeLong(SecureBytes.nextLong()));
+            }
+            return out.toString();
         }
         byte[] random = new byte[randomBytes];
         SecureBytes.next(random, 0, randomBytes);
@@ -87,6 +101,17 @@ public final class NonceGenerator {
         return prefix + '-' + epochMs + '-' + randomHex;
     }
 
-    private record Head(long millis, String text) {
+    /** The text before the random digits, and its bytes when every character fits in one (ISO-8859-1). */
+    private static final class Head {
+        final long millis;
+        final String text;
+        final byte[] latin1;
+
+        Head(long millis, String text) {
+            this.millis = millis;
+            this.text = text;
+            byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+            this.latin1 = new String(bytes, StandardCharsets.ISO_8859_1).equals(text) ? bytes : null;
+        }
     }
 }

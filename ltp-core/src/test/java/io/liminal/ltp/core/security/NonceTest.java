@@ -45,6 +45,11 @@ class NonceTest {
         assertThat(nonces.next()).matches("dévice-42-1731600000124-[0-9a-f]{16}");
         moving.advance(Duration.ofMillis(9_875));
         assertThat(NonceFormat.parse(nonces.next()).epochMs()).isEqualTo(1_731_600_009_999L);
+        // Outside ISO-8859-1 and longer than the scratch array: the same shape.
+        NonceGenerator wide = NonceGenerator.legacy("устройство-" + "x".repeat(100), moving, 16);
+        assertThat(wide.next()).matches("устройство-x{100}-1731600009999-[0-9a-f]{32}");
+        assertThat(NonceGenerator.legacy("p".repeat(120), moving, 16).next())
+                .matches("p{120}-1731600009999-[0-9a-f]{32}");
     }
 
     @Test
