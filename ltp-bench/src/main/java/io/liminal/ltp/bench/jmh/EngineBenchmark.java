@@ -66,7 +66,7 @@ public class EngineBenchmark {
         sink = new FrameSink();
         connection = transport.context.accept(sink);
         connection.onText("{\"type\":\"handshake_init\",\"ltp_version\":\"0.3\",\"client_id\":\"bench\"}", 70);
-        JsonObject ack = JsonParser.parseString(sink.last).getAsJsonObject();
+        JsonObject ack = JsonParser.parseString((String) sink.last).getAsJsonObject();
         String ids = "\"thread_id\":\"" + ack.get("thread_id").getAsString() + "\",\"session_id\":\""
                 + ack.get("session_id").getAsString() + "\"";
         ping = "{\"type\":\"ping\"," + ids + ",\"timestamp\":1731600000,\"payload\":{\"pad\":\"" + "x".repeat(246)
@@ -120,11 +120,17 @@ public class EngineBenchmark {
 
     /** Keeps the last frame the engine sent. */
     static final class FrameSink implements TransportConnection {
-        String last;
+        /** The last frame: a String, or UTF-8 bytes when the engine sent bytes (pongs). */
+        Object last;
 
         @Override
         public void send(String text) {
             last = text;
+        }
+
+        @Override
+        public void sendUtf8(byte[] utf8) {
+            last = utf8;
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.liminal.ltp.server.transport;
 
 import io.liminal.ltp.core.concurrent.Scheduler;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 
 /**
@@ -12,6 +13,15 @@ public interface TransportConnection {
 
     /** Queues a text frame. Frames are sent in the order of the calls. */
     void send(String text);
+
+    /**
+     * Queues a text frame given as UTF-8 bytes; the caller hands the array over and never touches it again. Frames
+     * are sent in the order of all {@code send} calls. The default decodes the bytes for {@link #send(String)};
+     * a transport that writes bytes anyway overrides it and skips that copy.
+     */
+    default void sendUtf8(byte[] utf8) {
+        send(new String(utf8, StandardCharsets.UTF_8));
+    }
 
     /** Sends a close frame with {@code code} and {@code reason}, then closes the connection. Idempotent. */
     void close(int code, String reason);

@@ -64,7 +64,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     private boolean closed;
     private boolean pausedForBacklog;
     /** The bound session's pong text up to the timestamp (pongs are most of what a server sends). */
-    private String pongPrefix;
+    private byte[] pongPrefix;
     /**
      * The client's delivery hello when the session negotiated {@code delivery-v1}, else {@code null}. Written on
      * this connection's lane, read by the thread's lane.
@@ -125,7 +125,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             if (pongPrefix == null) {
                 pongPrefix = PongText.prefix(session.threadId(), session.sessionId()); // at the first pong
             }
-            transport.send(PongText.render(pongPrefix, (Envelope) message));
+            transport.sendUtf8(PongText.render(pongPrefix, (Envelope) message));
             engine.metrics().sent(type);
             return;
         }

@@ -2,41 +2,65 @@ package io.liminal.ltp.server.internal.engine;
 
 import io.liminal.ltp.core.internal.json.JsonText;
 import io.liminal.ltp.core.message.Envelope;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Renders a plain pong in one exact-size string concatenation from a per-session prefix. The text is identical to
- * what {@code LtpCodec.encode} writes for the same envelope (a test compares them); it skips the general writer's
- * builder and copy for the message a server sends most.
+ * Renders a plain pong as UTF-8 bytes in one exact-size array from a per-session prefix. The bytes are identical
+ * to what {@code LtpCodec.encode} writes for the same envelope (a test compares them); it skips the general
+ * writer's builder, the string, and the string's encoding for the message a server sends most.
  */
 final class PongText {
-    private static final String MIDDLE = ",\"payload\":{},\"meta\":{},\"nonce\":";
+    private static final byte[] MIDDLE = ",\"payload\":{},\"meta\":{},\"nonce\":\"".getBytes(StandardCharsets.US_ASCII);
 
     private PongText() {
     }
 
-    /** {@code {"type":"pong","thread_id":"…","session_id":"…","timestamp":} for a session. */
-    static String prefix(String threadId, String sessionId) {
+    /** {@code {"type":"pong","thread_id":"…","session_id":"…","timestamp":} for a session, in UTF-8. */
+    static byte[] prefix(String threadId, String sessionId) {
         StringBuilder prefix = new StringBuilder(128).append("{\"type\":\"pong\",\"thread_id\":");
         JsonText.string(prefix, threadId);
         prefix.append(",\"session_id\":");
         JsonText.string(prefix, sessionId);
-        return prefix.append(",\"timestamp\":").toString();
+        return prefix.append(",\"timestamp\":").toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Whether the pong has exactly the shape the prefix renders. */
     static boolean isPlain(Envelope pong, Session session) {
         return session != null && pong.signature() == null && pong.contentEncoding() == null
                 && pong.extraFields().isEmpty() && pong.nonce() != null && isPlainNonce(pong.nonce())
+                && pong.timestamp() >= 0
                 && pong.payload() != null && pong.payload().size() == 0
                 && pong.meta() != null && pong.meta().isEmpty()
                 && session.threadId().equals(pong.threadId()) && session.sessionId().equals(pong.sessionId());
     }
 
-    static String render(String prefix, Envelope pong) {
-        return prefix + pong.timestamp() + MIDDLE + '"' + pong.nonce() + "\"}";
+    /** The pong's frame; only for an envelope {@link #isPlain} accepted. */
+    static byte[] render(byte[] prefix, Envelope pong) {
+        long timestamp = pong.timestamp();
+        String nonce = pong.nonce();
+        int digits = 1;
+        for (long rest = timestamp / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        byte[] out = new byte[prefix.length + digits + MIDDLE.length + nonce.length() + 2];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        int pos = prefix.length + digits;
+        long rest = timestamp;
+        for (int i = pos - 1; i >= prefix.length; i--) {
+            out[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        System.arraycopy(MIDDLE, 0, out, pos, MIDDLE.length);
+        pos += MIDDLE.length;
+        for (int i = 0; i < nonce.length(); i++) {
+            out[pos++] = (byte) nonce.charAt(i); // printable ASCII, checked by isPlain
+        }
+        out[pos++] = '"';
+        out[pos] = '}';
+        return out;
     }
 
-    /** Nonces that need no JSON escaping. */
+    /** Nonces that need no JSON escaping and are one byte per character in UTF-8. */
     private static boolean isPlainNonce(String nonce) {
         for (int i = 0; i < nonce.length(); i++) {
             char c = nonce.charAt(i);

@@ -256,14 +256,20 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void send(String text) {
+        // String.getBytes is an intrinsic copy for the (usual) ASCII text; Netty's writeUtf8 loops per char.
+        sendUtf8(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void sendUtf8(byte[] utf8) {
         if (channel.eventLoop().inEventLoop()) {
-            sendOnLoop(text);
+            sendOnLoop(utf8);
         } else {
-            executor.execute(() -> sendOnLoop(text));
+            executor.execute(() -> sendOnLoop(utf8));
         }
     }
 
-    private void sendOnLoop(String text) {
+    private void sendOnLoop(byte[] utf8) {
         if (closeSent || !channel.isActive()) {
             return;
         }
@@ -272,10 +278,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
             close(CloseCodes.POLICY_VIOLATION, "Slow consumer");
             return;
         }
-        // String.getBytes is an intrinsic copy for the (usual) ASCII text; Netty's writeUtf8 loops per char. The
-        // array is wrapped, not copied into a pooled buffer: the frame encoder copies frames up to 1 KiB into its
-        // header buffer anyway, and the channel moves larger ones into a direct buffer once.
-        write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))));
+        // Wrapped, not copied into a pooled buffer: the frame encoder copies frames up to 1 KiB into its header
+        // buffer anyway, and the channel moves larger ones into a direct buffer once.
+        write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)));
     }
 
     private void write(WebSocketFrame frame) {

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import io.liminal.ltp.core.codec.LtpCodec;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.Meta;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -14,17 +15,30 @@ class PongTextTest {
             "c", null, "0.3");
 
     private Envelope pong(String nonce) {
-        return new Envelope("pong", session.threadId(), session.sessionId(), 1731600000, null, new JsonObject(),
+        return pong(nonce, 1731600000);
+    }
+
+    private Envelope pong(String nonce, long timestamp) {
+        return new Envelope("pong", session.threadId(), session.sessionId(), timestamp, null, new JsonObject(),
                 Meta.empty(), nonce, null, null);
     }
 
     @Test
-    @DisplayName("renders exactly what the general encoder writes")
+    @DisplayName("renders exactly the bytes the general encoder writes")
     void identicalToCodec() {
-        Envelope pong = pong("server-1731600000123-00ff00ff00ff00ff");
-        assertThat(PongText.isPlain(pong, session)).isTrue();
-        assertThat(PongText.render(PongText.prefix(session.threadId(), session.sessionId()), pong))
-                .isEqualTo(LtpCodec.standard().encode(pong));
+        byte[] prefix = PongText.prefix(session.threadId(), session.sessionId());
+        for (long timestamp : new long[] {1731600000, 0, 9, 10, 99, 100, Long.MAX_VALUE}) {
+            Envelope pong = pong("server-1731600000123-00ff00ff00ff00ff", timestamp);
+            assertThat(PongText.isPlain(pong, session)).isTrue();
+            assertThat(PongText.render(prefix, pong)).as("at %d", timestamp)
+                    .isEqualTo(LtpCodec.standard().encode(pong).getBytes(StandardCharsets.UTF_8));
+        }
+        Session unusual = new Session("thrëad \"1\"", "séssion", "c", null, "0.3");
+        Envelope pong = new Envelope("pong", unusual.threadId(), unusual.sessionId(), 5, null, new JsonObject(),
+                Meta.empty(), "n-1", null, null);
+        assertThat(PongText.isPlain(pong, unusual)).isTrue();
+        assertThat(new String(PongText.render(PongText.prefix(unusual.threadId(), unusual.sessionId()), pong),
+                StandardCharsets.UTF_8)).isEqualTo(LtpCodec.standard().encode(pong));
     }
 
     @Test
@@ -34,6 +48,8 @@ class PongTextTest {
         assertThat(PongText.isPlain(pong("quote\"d"), session)).isFalse();
         assertThat(PongText.isPlain(pong("n").withIds("other", session.sessionId()), session)).isFalse();
         assertThat(PongText.isPlain(pong("n"), null)).isFalse();
+        assertThat(PongText.isPlain(pong("n", -1), session)).isFalse();
+        assertThat(PongText.isPlain(pong("nönce"), session)).isFalse();
         JsonObject payload = new JsonObject();
         payload.addProperty("echo", 1);
         assertThat(PongText.isPlain(pong("n").toBuilder().payloadOwned(payload).build(), session)).isFalse();
