@@ -2,17 +2,23 @@
 # Runs the standard performance scenarios of issue #5 against ltp-server and the plain echo baseline, on this host
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 25 minutes; --quick about 6.
 #
-#   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh] [--out docs/performance.md]
+#   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh] [--only echo,latency,handshake,scale,soak,client,jmh]
+#                               [--rounds N] [--out docs/performance.md]
+#
+# --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
+# --rounds sets the number of alternating echo rounds (3, or 1 with --quick).
 #
 # Servers and load generator share the machine; figures are ratios to the baseline measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-QUICK=false; SKIP_JMH=false; OUT=docs/performance.md
+QUICK=false; SKIP_JMH=false; OUT=; ONLY=; ROUNDS_WANTED=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=true ;;
     --skip-jmh) SKIP_JMH=true ;;
+    --only) ONLY="$2"; shift ;;
+    --rounds) ROUNDS_WANTED="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -25,11 +31,18 @@ else
   ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s; SCALE_SESSIONS=19000
 fi
 
+if [ -n "$ROUNDS_WANTED" ]; then ROUNDS=$ROUNDS_WANTED; fi
+
 echo "Building ltp-bench..." >&2
 mvn -B -q -pl ltp-bench -am install -DskipTests
 JAR=ltp-bench/target/ltp-bench.jar
 WORK=$(mktemp -d /tmp/ltp-bench.XXXXXX)
 RESULTS=$WORK/results.jsonl
+if [ -z "$OUT" ]; then
+  if [ -n "$ONLY" ]; then OUT=$WORK/performance.md; else OUT=docs/performance.md; fi
+fi
+# want <scenario>: whether this run includes it.
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 SERVER_PID=
 
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; }
@@ -69,58 +82,70 @@ SERVER_JVM=(-Xms256m -Xmx1g)
     "$QUICK"
 } >> "$RESULTS"
 
-echo "== Echo: ping in, pong out, 256-byte payload, 100 sessions, closed loop ($ROUNDS rounds, alternating)" >&2
-for round in $(seq 1 "$ROUNDS"); do
+if want echo; then
+  echo "== Echo: ping in, pong out, 256-byte payload, 100 sessions, closed loop ($ROUNDS rounds, alternating)" >&2
+  for round in $(seq 1 "$ROUNDS"); do
+    for kind in baseline ltp; do
+      start_server "$kind" 18080 "${SERVER_JVM[@]}"
+      load "echo:$kind" 18080 --mode closed --sessions 100 --payload 256 --warmup "$WARMUP" --duration "$DURATION" >&2
+      stop_server
+    done
+  done
+fi
+
+if want latency; then
+  echo "== Latency: open loop, 1,000 sessions, 5,000 and 40,000 msg/s" >&2
+  for rate in 5000 40000; do
+    for kind in baseline ltp; do
+      start_server "$kind" 18080 "${SERVER_JVM[@]}"
+      load "latency-$rate:$kind" 18080 --mode open --sessions 1000 --rate "$rate" --payload 256 \
+          --warmup "$WARMUP" --duration "$DURATION" >&2
+      stop_server
+    done
+  done
+fi
+
+if want handshake; then
+  echo "== Handshakes: connect, handshake, close; 50 in flight, 10 s" >&2
   for kind in baseline ltp; do
     start_server "$kind" 18080 "${SERVER_JVM[@]}"
-    load "echo:$kind" 18080 --mode closed --sessions 100 --payload 256 --warmup "$WARMUP" --duration "$DURATION" >&2
+    load "handshake:$kind" 18080 --mode handshake --in-flight 50 --warmup "$HS_WARMUP" --duration 10s \
+        --source-addresses "$SOURCES" >&2
     stop_server
   done
-done
+fi
 
-echo "== Latency: open loop, 1,000 sessions, 5,000 and 40,000 msg/s" >&2
-for rate in 5000 40000; do
+if want scale; then
+  echo "== Scale: $SCALE_SESSIONS idle sessions, 15 s heartbeats, $SCALE_DURATION" >&2
+  # A short closed-loop run first, so that JIT and the young generation are warm before the memory baseline.
   for kind in baseline ltp; do
-    start_server "$kind" 18080 "${SERVER_JVM[@]}"
-    load "latency-$rate:$kind" 18080 --mode open --sessions 1000 --rate "$rate" --payload 256 \
-        --warmup "$WARMUP" --duration "$DURATION" >&2
+    start_server "$kind" 18080 -Xms256m -Xmx1g -Xmn64m
+    load "prewarm:$kind" 18080 --mode closed --sessions 100 --warmup 2s --duration 10s > /dev/null
+    load "scale:$kind" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
+        --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" >&2
     stop_server
   done
-done
-
-echo "== Handshakes: connect, handshake, close; 50 in flight, 10 s" >&2
-for kind in baseline ltp; do
-  start_server "$kind" 18080 "${SERVER_JVM[@]}"
-  load "handshake:$kind" 18080 --mode handshake --in-flight 50 --warmup "$HS_WARMUP" --duration 10s \
-      --source-addresses "$SOURCES" >&2
-  stop_server
-done
-
-echo "== Scale: $SCALE_SESSIONS idle sessions, 15 s heartbeats, $SCALE_DURATION" >&2
-# A short closed-loop run first, so that JIT and the young generation are warm before the memory baseline.
-for kind in baseline ltp; do
-  start_server "$kind" 18080 -Xms256m -Xmx1g -Xmn64m
-  load "prewarm:$kind" 18080 --mode closed --sessions 100 --warmup 2s --duration 10s > /dev/null
-  load "scale:$kind" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
+  start_server ltp 18080 -Xms256m -Xmx1g
+  load "prewarm:ltp-default-gc" 18080 --mode closed --sessions 100 --warmup 2s --duration 10s > /dev/null
+  load "scale-default-gc:ltp" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
       --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" >&2
   stop_server
-done
-start_server ltp 18080 -Xms256m -Xmx1g
-load "prewarm:ltp-default-gc" 18080 --mode closed --sessions 100 --warmup 2s --duration 10s > /dev/null
-load "scale-default-gc:ltp" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
-    --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" >&2
-stop_server
+fi
 
-echo "== Soak: 100 closed-loop sessions, $SOAK, no stalls" >&2
-start_server ltp 18080 "${SERVER_JVM[@]}"
-load "soak:ltp" 18080 --mode closed --sessions 100 --warmup 2s --duration "$SOAK" >&2
-stop_server
+if want soak; then
+  echo "== Soak: 100 closed-loop sessions, $SOAK, no stalls" >&2
+  start_server ltp 18080 "${SERVER_JVM[@]}"
+  load "soak:ltp" 18080 --mode closed --sessions 100 --warmup 2s --duration "$SOAK" >&2
+  stop_server
+fi
 
-echo "== Client: one LtpClient, small events to a local server" >&2
-java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.ClientThroughput 500000 "$RESULTS" 2>/dev/null | tail -n 1 >&2
+if want client; then
+  echo "== Client: one LtpClient, small events to a local server" >&2
+  java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.ClientThroughput 500000 "$RESULTS" 2>/dev/null | tail -n 1 >&2
+fi
 
 JMH_JSON=
-if ! $SKIP_JMH; then
+if ! $SKIP_JMH && want jmh; then
   echo "== JMH: codec and engine" >&2
   JMH_JSON=$WORK/jmh.json
   if $QUICK; then JMH_ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s); else JMH_ARGS=(-f 2 -wi 5 -i 5); fi
