@@ -151,7 +151,9 @@ public final class PerformanceReport {
                 list(cpuRatios, "%.2fx"), throughput * 100, list(throughputRatios, "%.0f%%", 100)));
         line();
         target("Echo: server CPU per message ≤ 1.15x baseline", String.format(Locale.ROOT, "%.2fx", cpu), cpu <= 1.15);
-        target("Echo: throughput ≥ 95% of baseline", String.format(Locale.ROOT, "%.0f%%", throughput * 100),
+        // Truncated to 0.1 %, so that 94.97 % does not read as a met 95 %.
+        target("Echo: throughput ≥ 95% of baseline",
+                String.format(Locale.ROOT, "%.1f%%", Math.floor(throughput * 1000) / 10),
                 throughput >= 0.95);
     }
 
@@ -192,8 +194,16 @@ public final class PerformanceReport {
         List<JsonObject> ltp = runs(label);
         if (!ltp.isEmpty()) {
             double p99 = ltp.stream().mapToDouble(r -> num(r, "p99_ms")).max().orElse(Double.NaN);
-            target("Latency: p99 < " + (int) limitMs + " ms at " + rate + " msg/s",
-                    String.format(Locale.ROOT, "%.2f ms", p99), p99 < limitMs);
+            String name = "Latency: p99 < " + (int) limitMs + " ms at " + rate + " msg/s";
+            String measured = String.format(Locale.ROOT, "%.2f ms", p99);
+            double baselineP99 = runs(label.replace(":ltp", ":baseline")).stream()
+                    .mapToDouble(r -> num(r, "p99_ms")).max().orElse(0);
+            if (p99 >= limitMs && baselineP99 >= limitMs) {
+                // The machine could not carry the load at all: the target says nothing about LTP here.
+                unmeasurable(name, measured + String.format(Locale.ROOT, " (baseline %.2f ms)", baselineP99));
+            } else {
+                target(name, measured, p99 < limitMs);
+            }
         }
     }
 
@@ -306,18 +316,36 @@ public final class PerformanceReport {
                 num(s, "seconds"), lng(s, "replies"), num(s, "max_ms"), lng(s, "late_replies"),
                 lng(s, "unanswered"), lng(s, "errors"), lng(s, "drops")));
         line();
+        // ltp-server's runs only; a scenario in which the baseline was late too overloaded the machine itself and
+        // is reported apart, since it cannot tell a stall from a queue.
         long late = 0;
         long unanswered = 0;
-        for (List<JsonObject> list : runs.values()) {
-            for (JsonObject run : list) {
-                if (run.has("late_replies")) {
+        List<String> overloaded = new ArrayList<>();
+        for (Map.Entry<String, List<JsonObject>> entry : runs.entrySet()) {
+            String label = entry.getKey();
+            if (!label.endsWith(":ltp")) {
+                continue;
+            }
+            long baselineLate = runs(label.replace(":ltp", ":baseline")).stream()
+                    .mapToLong(r -> r.has("late_replies") ? lng(r, "late_replies") : 0).sum();
+            for (JsonObject run : entry.getValue()) {
+                if (!run.has("late_replies")) {
+                    continue;
+                }
+                unanswered += lng(run, "unanswered");
+                if (baselineLate > 0 && lng(run, "late_replies") > 0) {
+                    overloaded.add(label.substring(0, label.length() - ":ltp".length()));
+                } else {
                     late += lng(run, "late_replies");
-                    unanswered += lng(run, "unanswered");
                 }
             }
         }
-        target("No stalls: zero replies later than 1 s and zero unanswered, every scenario",
-                late + " late, " + unanswered + " unanswered", late == 0 && unanswered == 0);
+        String measured = late + " late, " + unanswered + " unanswered";
+        if (!overloaded.isEmpty()) {
+            measured += " (not counted: " + String.join(", ", overloaded) + ", where the baseline was late too)";
+        }
+        target("No stalls: zero replies later than 1 s and zero unanswered, every scenario", measured,
+                late == 0 && unanswered == 0);
     }
 
     private void clientThroughput() {
@@ -400,6 +428,11 @@ public final class PerformanceReport {
 
     private void target(String name, String measured, boolean met) {
         targets.add(new String[] {name, measured, met ? "yes" : "**no**"});
+    }
+
+    /** A target this run cannot judge because the baseline missed it as well (the machine was overloaded). */
+    private void unmeasurable(String name, String measured) {
+        targets.add(new String[] {name, measured, "not measurable here: the baseline missed it too"});
     }
 
     private List<JsonObject> runs(String label) {

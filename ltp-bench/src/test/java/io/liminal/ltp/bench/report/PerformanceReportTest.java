@@ -27,7 +27,7 @@ class PerformanceReportTest {
                 echo("baseline", 100_000, 10_000), echo("ltp", 97_000, 11_000)), null).render();
         // CPU ratios 1.11, 1.33, 1.10 -> median 1.11; throughput 96 %, 90 %, 97 % -> median 96 %.
         assertThat(report).contains("| Echo: server CPU per message ≤ 1.15x baseline | 1.11x | yes |");
-        assertThat(report).contains("| Echo: throughput ≥ 95% of baseline | 96% | yes |");
+        assertThat(report).contains("| Echo: throughput ≥ 95% of baseline | 96.0% | yes |");
     }
 
     @Test
@@ -37,6 +37,39 @@ class PerformanceReportTest {
                         + "\"raw_client_per_second\":80000}")), null).render();
         assertThat(report).contains("| Echo: server CPU per message ≤ 1.15x baseline | 1.33x | **no** |");
         assertThat(report).contains("| Client: one LtpClient ≥ 50,000 sends/s | 40,000/s | **no** |");
+    }
+
+    @Test
+    void throughputJustUnderTheTargetDoesNotReadAsMet() {
+        String report = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000), echo("ltp", 94_970, 9_500)),
+                null).render();
+        assertThat(report).contains("| Echo: throughput ≥ 95% of baseline | 94.9% | **no** |");
+    }
+
+    private static JsonObject latency(String label, double p99, long late) {
+        return json("{\"label\":\"" + label + "\",\"messages_per_second\":40000,\"server_cpu_ns_per_message\":9000,"
+                + "\"p50_ms\":1,\"p99_ms\":" + p99 + ",\"p999_ms\":9,\"max_ms\":10,\"late_replies\":" + late
+                + ",\"unanswered\":0}");
+    }
+
+    private static JsonObject soak(long late) {
+        return json("{\"label\":\"soak:ltp\",\"seconds\":60,\"replies\":1000,\"max_ms\":5,\"late_replies\":" + late
+                + ",\"unanswered\":0,\"errors\":0,\"drops\":0}");
+    }
+
+    @Test
+    void aLatencyTargetTheBaselineMissedTooIsNotJudged() {
+        String overloaded = new PerformanceReport(List.of(latency("latency-40000:baseline", 3000, 500),
+                latency("latency-40000:ltp", 2400, 400), soak(0)), null).render();
+        assertThat(overloaded).contains("| Latency: p99 < 15 ms at 40,000 msg/s | 2400.00 ms (baseline 3000.00 ms) "
+                + "| not measurable here: the baseline missed it too |");
+        assertThat(overloaded).contains("| No stalls: zero replies later than 1 s and zero unanswered, every scenario "
+                + "| 0 late, 0 unanswered (not counted: latency-40000, where the baseline was late too) | yes |");
+
+        String ltpAlone = new PerformanceReport(List.of(latency("latency-40000:baseline", 2, 0),
+                latency("latency-40000:ltp", 2400, 400), soak(3)), null).render();
+        assertThat(ltpAlone).contains("| Latency: p99 < 15 ms at 40,000 msg/s | 2400.00 ms | **no** |");
+        assertThat(ltpAlone).contains("| 403 late, 0 unanswered | **no** |");
     }
 
     @Test
