@@ -11,9 +11,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -320,7 +322,7 @@ public final class PerformanceReport {
         // is reported apart, since it cannot tell a stall from a queue.
         long late = 0;
         long unanswered = 0;
-        List<String> overloaded = new ArrayList<>();
+        Set<String> overloaded = new LinkedHashSet<>();
         for (Map.Entry<String, List<JsonObject>> entry : runs.entrySet()) {
             String label = entry.getKey();
             if (!label.endsWith(":ltp")) {

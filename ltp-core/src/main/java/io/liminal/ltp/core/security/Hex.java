@@ -23,15 +23,6 @@ final class Hex {
         }
     }
 
-    /** {@code value} as 16 lowercase hex digits. */
-    static char[] encodeLong(long value) {
-        char[] out = new char[16];
-        for (int i = 0; i < 16; i++) {
-            out[i] = DIGITS[(int) (value >>> (60 - 4 * i)) & 0xF];
-        }
-        return out;
-    }
-
     static boolean isHex(CharSequence text) {
         if (text.length() == 0) {
             return false;

@@ -61,14 +61,14 @@ public final class NonceGenerator {
 
     /** A fresh nonce. */
     public String next() {
+        long epochMs = clock.millis();
         if (keyed == null && randomBytes % Long.BYTES == 0) {
             // The common case (a server answers every ping with one): "prefix-ms-" is formatted once per
             // millisecond; the random digits are written after it in a per-thread scratch array, so the string's
             // own array is the only allocation.
-            long now = clock.millis();
             Head current = head;
-            if (current == null || current.millis != now) {
-                current = new Head(now, prefix + '-' + now + '-');
+            if (current == null || current.millis != epochMs) {
+                current = new Head(epochMs, prefix + '-' + epochMs + '-');
                 head = current;
             }
             if (current.latin1 != null) {
@@ -84,16 +84,10 @@ public final class NonceGenerator {
                 }
                 return new String(scratch, 0, length, StandardCharsets.ISO_8859_1);
             }
-            StringBuilder out = new StringBuilder(current.text.length() + 2 * randomBytes).append(current.text);
-            for (int i = 0; i < randomBytes; i += Long.BYTES) {
-                out.append(Hex.encodeLong(SecureBytes.nextLong()));
-            }
-            return out.toString();
         }
         byte[] random = new byte[randomBytes];
         SecureBytes.next(random, 0, randomBytes);
         String randomHex = Hex.encode(random, randomBytes);
-        long epochMs = clock.millis();
         if (keyed != null) {
             String digest = keyed.hex(epochMs + "-" + randomHex);
             return "hmac-" + digest.substring(0, 32) + "-" + epochMs;

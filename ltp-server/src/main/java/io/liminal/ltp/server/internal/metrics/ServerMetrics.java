@@ -33,12 +33,12 @@ public final class ServerMetrics {
     private final Counter deliveryDuplicates;
     private final Counter deliveryGaps;
     private final Timer handling;
-    private final ConcurrentMap<String, Counter> received = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Counter> sent = new ConcurrentHashMap<>();
+    private final MessageCounters received = new MessageCounters("ltp_messages_received_total",
+            "Valid messages received, by type", MessageTypes.PING);
+    private final MessageCounters sent = new MessageCounters("ltp_messages_sent_total", "Messages sent, by type",
+            MessageTypes.PONG);
     private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> handshakes = new ConcurrentHashMap<>();
-    private volatile Counter pingsReceived;
-    private volatile Counter pongsSent;
 
     /**
      * @param applicationRegistry the application's registry to publish to as well, or {@code null}
@@ -109,40 +109,12 @@ public final class ServerMetrics {
 
     /** A valid message of {@code type} arrived. */
     public void received(String type) {
-        if (MessageTypes.PING.equals(type)) { // the most frequent by far: no type mapping, no map lookup
-            Counter pings = pingsReceived;
-            if (pings == null) {
-                pings = receivedCounter(type);
-                pingsReceived = pings;
-            }
-            pings.increment();
-            return;
-        }
-        receivedCounter(boundedType(type)).increment();
+        received.increment(type);
     }
 
     /** A message of {@code type} was sent. */
     public void sent(String type) {
-        if (MessageTypes.PONG.equals(type)) {
-            Counter pongs = pongsSent;
-            if (pongs == null) {
-                pongs = sentCounter(type);
-                pongsSent = pongs;
-            }
-            pongs.increment();
-            return;
-        }
-        sentCounter(boundedType(type)).increment();
-    }
-
-    private Counter receivedCounter(String boundedType) {
-        return counter(received, boundedType, t -> Counter.builder("ltp_messages_received_total").tag("type", t)
-                .description("Valid messages received, by type").register(registry));
-    }
-
-    private Counter sentCounter(String boundedType) {
-        return counter(sent, boundedType, t -> Counter.builder("ltp_messages_sent_total").tag("type", t)
-                .description("Messages sent, by type").register(registry));
+        sent.increment(type);
     }
 
     /** An error with {@code code} was sent. */
@@ -196,5 +168,38 @@ public final class ServerMetrics {
                     "state_update", "event", "error" -> type;
             default -> type.indexOf(':') > 0 ? "custom" : "other";
         };
+    }
+
+    /** Messages by bounded type under one meter name, with the most frequent type kept at hand. */
+    private final class MessageCounters {
+        private final String name;
+        private final String description;
+        private final String hotType;
+        private final ConcurrentMap<String, Counter> byType = new ConcurrentHashMap<>();
+        private volatile Counter hot;
+
+        MessageCounters(String name, String description, String hotType) {
+            this.name = name;
+            this.description = description;
+            this.hotType = hotType;
+        }
+
+        void increment(String type) {
+            if (hotType.equals(type)) { // pings in, pongs out: by far the most frequent, no mapping or lookup
+                Counter counter = hot;
+                if (counter == null) {
+                    counter = forBoundedType(type);
+                    hot = counter;
+                }
+                counter.increment();
+                return;
+            }
+            forBoundedType(boundedType(type)).increment();
+        }
+
+        private Counter forBoundedType(String type) {
+            return counter(byType, type, t -> Counter.builder(name).tag("type", t).description(description)
+                    .register(registry));
+        }
     }
 }
