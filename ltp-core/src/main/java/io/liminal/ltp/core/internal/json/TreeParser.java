@@ -263,35 +263,53 @@ public final class TreeParser {
 
     // ---- Tokens -------------------------------------------------------------------------------------------------
 
+    // The scanning loops work on locals: the JIT keeps them in registers, where fields would be re-read per character.
+
     private void skipWhitespace() {
-        while (pos < length) {
-            char c = text.charAt(pos);
+        String s = text;
+        int p = pos;
+        int end = length;
+        while (p < end) {
+            char c = s.charAt(p);
             if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-                return;
+                break;
             }
-            pos++;
+            p++;
         }
+        pos = p;
     }
 
     /** Validates a string without building it (only used where no string can break the limit). */
     private void skipString() {
-        pos++;
-        while (pos < length) {
-            char c = text.charAt(pos);
-            if (c == '"') {
-                pos++;
-                return;
-            }
-            if (c == '\\') {
-                int start = pos;
-                readEscapedString(start); // validates the escapes; the text is dropped
-                return;
+        int start = pos + 1;
+        int end = scanString(start);
+        if (text.charAt(end) == '"') {
+            pos = end + 1;
+        } else {
+            pos = end;
+            readEscapedString(start); // validates the escapes; the text is dropped
+        }
+    }
+
+    /**
+     * The offset of the first {@code '"'} or {@code '\\'} from {@code start} on.
+     *
+     * @throws LtpProtocolException for a raw control character or the end of the text before either
+     */
+    private int scanString(int start) {
+        String s = text;
+        int end = length;
+        for (int p = start; p < end; p++) {
+            char c = s.charAt(p);
+            if (c == '"' || c == '\\') {
+                return p;
             }
             if (c < 0x20) {
+                pos = p;
                 throw syntax("Unescaped control character in a string");
             }
-            pos++;
         }
+        pos = end;
         throw syntax("Unterminated string");
     }
 
@@ -308,23 +326,14 @@ public final class TreeParser {
 
     /** Reads a string starting at the opening quote; leaves {@code pos} after the closing quote. */
     private String readString() {
-        int start = ++pos;
-        while (pos < length) {
-            char c = text.charAt(pos);
-            if (c == '"') {
-                String value = existing(start, pos - start);
-                pos++;
-                return value;
-            }
-            if (c == '\\') {
-                return readEscapedString(start);
-            }
-            if (c < 0x20) {
-                throw syntax("Unescaped control character in a string");
-            }
-            pos++;
+        int start = pos + 1;
+        int end = scanString(start);
+        pos = end;
+        if (text.charAt(end) == '\\') {
+            return readEscapedString(start);
         }
-        throw syntax("Unterminated string");
+        pos = end + 1;
+        return existing(start, end - start);
     }
 
     /** The text's {@code [start, start + count)} as a string, shared where an equal one is known. */
@@ -333,10 +342,10 @@ public final class TreeParser {
         if (known != null) {
             return known;
         }
-        if (likely1 != null && likely1.length() == count && text.regionMatches(start, likely1, 0, count)) {
+        if (likely1 != null && likely1.length() == count && KnownStrings.regionEquals(text, start, likely1)) {
             return likely1;
         }
-        if (likely2 != null && likely2.length() == count && text.regionMatches(start, likely2, 0, count)) {
+        if (likely2 != null && likely2.length() == count && KnownStrings.regionEquals(text, start, likely2)) {
             return likely2;
         }
         return text.substring(start, start + count);

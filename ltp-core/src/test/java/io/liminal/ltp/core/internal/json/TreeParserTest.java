@@ -28,13 +28,18 @@ class TreeParserTest {
         String thread = new String("thread-1");
         String session = new String("session-22");
         TreeParser.Parsed parsed = TreeParser.parse("{\"type\":\"event\",\"thread_id\":\"thread-1\",\"session_id\":"
-                + "\"session-22\",\"payload\":{\"a\":\"thread-1\",\"b\":\"thread-2\",\"c\":\"sess\\u0069on-22\"}}",
+                + "\"session-22\",\"payload\":{\"a\":\"thread-1\",\"b\":\"thread-2\",\"c\":\"sess\\u0069on-22\","
+                + "\"d\":\"thrXad-1\",\"typo\":\"pinG\"}}",
                 Limits.defaults(), false, thread, session);
         assertThat(parsed.get("thread_id").getAsString()).isSameAs(thread);
         assertThat(parsed.get("session_id").getAsString()).isSameAs(session);
         assertThat(parsed.get("payload").getAsJsonObject().get("a").getAsString()).isSameAs(thread);
         assertThat(parsed.get("payload").getAsJsonObject().get("b").getAsString()).isEqualTo("thread-2");
         assertThat(parsed.get("payload").getAsJsonObject().get("c").getAsString()).isEqualTo(session);
+        // Same length and first character as a likely or known string, different inside.
+        assertThat(parsed.get("payload").getAsJsonObject().get("d").getAsString()).isEqualTo("thrXad-1");
+        assertThat(parsed.get("payload").getAsJsonObject().keySet()).containsExactly("a", "b", "c", "d", "typo");
+        assertThat(parsed.get("payload").getAsJsonObject().get("typo").getAsString()).isEqualTo("pinG");
         assertThat(TreeParser.parse("{\"thread_id\":\"thread-1\"}", Limits.defaults(), false, null, null)
                 .get("thread_id").getAsString()).isEqualTo(thread).isNotSameAs(thread);
     }
