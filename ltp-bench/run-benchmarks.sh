@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the standard performance scenarios of issue #5 against ltp-server and the plain echo baseline, on this host
-# (loopback only, every run bounded), and writes docs/performance.md. Takes about 25 minutes; --quick about 6.
+# (loopback only, every run bounded), and writes docs/performance.md. Takes about 28 minutes; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh] [--only echo,latency,handshake,scale,soak,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
-# --rounds sets the number of alternating echo rounds (3, or 1 with --quick).
+# --rounds sets the number of alternating echo rounds (5, or 1 with --quick).
 #
 # Servers and load generator share the machine; figures are ratios to the baseline measured in the same run.
 set -euo pipefail
@@ -28,7 +28,7 @@ done
 if $QUICK; then
   ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s; SCALE_SESSIONS=5000
 else
-  ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s; SCALE_SESSIONS=19000
+  ROUNDS=5; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s; SCALE_SESSIONS=19000
 fi
 
 if [ -n "$ROUNDS_WANTED" ]; then ROUNDS=$ROUNDS_WANTED; fi
