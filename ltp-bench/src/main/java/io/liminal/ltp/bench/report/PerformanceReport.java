@@ -72,6 +72,7 @@ public final class PerformanceReport {
         soak();
         clientThroughput();
         codecAndEngine();
+        profiling();
         String sections = out.toString();
         out.setLength(0);
         header(); // the header and the targets table come first but are known only now
@@ -373,6 +374,24 @@ public final class PerformanceReport {
         line(String.format(Locale.ROOT, "LtpClient reaches %.0f%% of the bare client.", 100 * ltp / raw));
         line();
         target("Client: one LtpClient ≥ 50,000 sends/s", String.format(Locale.ROOT, "%,.0f/s", ltp), ltp >= 50_000);
+    }
+
+    private void profiling() {
+        line("## Profiling");
+        line();
+        line("Where a figure moves, profile before changing code. This VM exposes no hardware counters, so sample "
+                + "with timers (`itimer`) rather than `cpu` events. async-profiler's jar on Maven Central "
+                + "(`tools.profiler:async-profiler:3.0`) carries `linux-x64/libasyncProfiler.so`; unzip it once.");
+        line();
+        line("- The engine without sockets, per message: `java -jar ltp-bench/target/ltp-bench.jar "
+                + "EngineBenchmark.pingPong -prof gc` (bytes allocated) or `-prof "
+                + "'async:libPath=<dir>/linux-x64/libasyncProfiler.so;output=text;event=itimer'` (where the time goes).");
+        line("- A server under load: start `BenchServer` (or `EchoServer` for the baseline) with `-agentpath:<dir>/"
+                + "linux-x64/libasyncProfiler.so=start,event=itimer,interval=1ms,collapsed,file=server.txt`, run the "
+                + "load generator as `run-benchmarks.sh` does, and compare both servers' samples per message: on "
+                + "loopback most of either server's time is in `send`, `recv` and `epoll_wait`, so the LTP engine's "
+                + "share is what separates them. JFR (`-XX:StartFlightRecording`) works too but misses native time.");
+        line();
     }
 
     private void codecAndEngine() {

@@ -29,7 +29,9 @@ public final class NonceGenerator {
     private final Clock clock;
     private final int randomBytes;
     private final HmacSha256 keyed;
-    /** The text before the random digits, for the millisecond it was made in (racy by design: any is right). */
+    /** {@code "<prefix>-"} in ISO-8859-1 when the fast path applies (see {@link #next()}), else {@code null}. */
+    private final byte[] prefixDash;
+    /** The bytes before the random digits, for the millisecond they were made in (racy by design: any is right). */
     private volatile Head head;
 
     private NonceGenerator(String prefix, Clock clock, int randomBytes, HmacSha256 keyed) {
@@ -37,6 +39,13 @@ public final class NonceGenerator {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.randomBytes = randomBytes;
         this.keyed = keyed;
+        this.prefixDash = keyed == null && randomBytes % Long.BYTES == 0 ? latin1(prefix + '-') : null;
+    }
+
+    /** The text's ISO-8859-1 bytes, or {@code null} when a character does not fit in one byte. */
+    private static byte[] latin1(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        return new String(bytes, StandardCharsets.ISO_8859_1).equals(text) ? bytes : null;
     }
 
     /** {@code <prefix>-<epoch_ms>-<64 random bits as hex>}. */
@@ -62,28 +71,27 @@ public final class NonceGenerator {
     /** A fresh nonce. */
     public String next() {
         long epochMs = clock.millis();
-        if (keyed == null && randomBytes % Long.BYTES == 0) {
-            // The common case (a server answers every ping with one): "prefix-ms-" is formatted once per
-            // millisecond; the random digits are written after it in a per-thread scratch array, so the string's
-            // own array is the only allocation.
+        if (prefixDash != null && epochMs >= 0) {
+            // The common case (a server answers every ping with one): "prefix-ms-" is assembled once per
+            // millisecond, by hand: a string concatenation there runs too rarely for the JIT to compile its
+            // method handles and cost more than the rest of the nonce. The random digits are written after it in a
+            // per-thread scratch array, so the string's own array is the only allocation.
             Head current = head;
             if (current == null || current.millis != epochMs) {
-                current = new Head(epochMs, prefix + '-' + epochMs + '-');
+                current = new Head(epochMs, prefixDash);
                 head = current;
             }
-            if (current.latin1 != null) {
-                int length = current.latin1.length + 2 * randomBytes;
-                byte[] scratch = SCRATCH.get();
-                if (scratch.length < length) {
-                    scratch = new byte[length];
-                    SCRATCH.set(scratch);
-                }
-                System.arraycopy(current.latin1, 0, scratch, 0, current.latin1.length);
-                for (int i = 0; i < randomBytes; i += Long.BYTES) {
-                    Hex.putLong(scratch, current.latin1.length + 2 * i, SecureBytes.nextLong());
-                }
-                return new String(scratch, 0, length, StandardCharsets.ISO_8859_1);
+            int length = current.bytes.length + 2 * randomBytes;
+            byte[] scratch = SCRATCH.get();
+            if (scratch.length < length) {
+                scratch = new byte[length];
+                SCRATCH.set(scratch);
             }
+            System.arraycopy(current.bytes, 0, scratch, 0, current.bytes.length);
+            for (int i = 0; i < randomBytes; i += Long.BYTES) {
+                Hex.putLong(scratch, current.bytes.length + 2 * i, SecureBytes.nextLong());
+            }
+            return new String(scratch, 0, length, StandardCharsets.ISO_8859_1);
         }
         byte[] random = new byte[randomBytes];
         SecureBytes.next(random, 0, randomBytes);
@@ -95,17 +103,25 @@ public final class NonceGenerator {
         return prefix + '-' + epochMs + '-' + randomHex;
     }
 
-    /** The text before the random digits, and its bytes when every character fits in one (ISO-8859-1). */
+    /** {@code "<prefix>-<epoch_ms>-"} in ISO-8859-1 for one millisecond. */
     private static final class Head {
         final long millis;
-        final String text;
-        final byte[] latin1;
+        final byte[] bytes;
 
-        Head(long millis, String text) {
+        Head(long millis, byte[] prefixDash) {
             this.millis = millis;
-            this.text = text;
-            byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
-            this.latin1 = new String(bytes, StandardCharsets.ISO_8859_1).equals(text) ? bytes : null;
+            int digits = 1;
+            for (long rest = millis / 10; rest > 0; rest /= 10) {
+                digits++;
+            }
+            bytes = new byte[prefixDash.length + digits + 1];
+            System.arraycopy(prefixDash, 0, bytes, 0, prefixDash.length);
+            long rest = millis;
+            for (int i = prefixDash.length + digits - 1; i >= prefixDash.length; i--) {
+                bytes[i] = (byte) ('0' + rest % 10);
+                rest /= 10;
+            }
+            bytes[bytes.length - 1] = '-';
         }
     }
 }

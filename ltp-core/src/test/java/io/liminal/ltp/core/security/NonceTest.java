@@ -50,6 +50,16 @@ class NonceTest {
         assertThat(wide.next()).matches("устройство-x{100}-1731600009999-[0-9a-f]{32}");
         assertThat(NonceGenerator.legacy("p".repeat(120), moving, 16).next())
                 .matches("p{120}-1731600009999-[0-9a-f]{32}");
+        // The millisecond digits are written by hand: check where their count changes, and 0.
+        ReplayGuardTest.MutableClock early = new ReplayGuardTest.MutableClock(0);
+        NonceGenerator small = NonceGenerator.legacy("p", early);
+        assertThat(small.next()).matches("p-0-[0-9a-f]{16}");
+        early.advance(Duration.ofMillis(9));
+        assertThat(small.next()).matches("p-9-[0-9a-f]{16}");
+        early.advance(Duration.ofMillis(1));
+        assertThat(small.next()).matches("p-10-[0-9a-f]{16}");
+        early.advance(Duration.ofMillis(Long.MAX_VALUE - 10));
+        assertThat(small.next()).matches("p-" + Long.MAX_VALUE + "-[0-9a-f]{16}");
     }
 
     @Test
