@@ -60,7 +60,8 @@ final class KnownStrings {
 
     /**
      * Whether {@code text} holds {@code candidate} at {@code start}; the caller has checked that it fits. A plain
-     * loop the JIT inlines: {@code String.regionMatches} is too large to inline and was a sixth of a ping's decode.
+     * loop the JIT inlines: {@code String.regionMatches} is too large to inline and took a sixth of the engine's
+     * time per ping ({@code EngineBenchmark}).
      */
     static boolean regionEquals(String text, int start, String candidate) {
         for (int i = candidate.length() - 1; i >= 0; i--) {
