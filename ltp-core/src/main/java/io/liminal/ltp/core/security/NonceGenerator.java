@@ -1,5 +1,6 @@
 package io.liminal.ltp.core.security;
 
+import io.liminal.ltp.core.internal.json.JsonText;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Objects;
@@ -110,17 +111,9 @@ public final class NonceGenerator {
 
         Head(long millis, byte[] prefixDash) {
             this.millis = millis;
-            int digits = 1;
-            for (long rest = millis / 10; rest > 0; rest /= 10) {
-                digits++;
-            }
-            bytes = new byte[prefixDash.length + digits + 1];
+            bytes = new byte[prefixDash.length + JsonText.decimalDigits(millis) + 1];
             System.arraycopy(prefixDash, 0, bytes, 0, prefixDash.length);
-            long rest = millis;
-            for (int i = prefixDash.length + digits - 1; i >= prefixDash.length; i--) {
-                bytes[i] = (byte) ('0' + rest % 10);
-                rest /= 10;
-            }
+            JsonText.putDecimal(bytes, prefixDash.length, millis);
             bytes[bytes.length - 1] = '-';
         }
     }

@@ -121,4 +121,25 @@ public final class JsonText {
             out.append(EcmaNumbers.format(value));
         }
     }
+
+    /** How many decimal digits the non-negative {@code value} has. */
+    public static int decimalDigits(long value) {
+        int digits = 1;
+        for (long rest = value / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        return digits;
+    }
+
+    /**
+     * Writes the non-negative {@code value} as ASCII decimal digits at {@code offset}, filling exactly
+     * {@link #decimalDigits(long) decimalDigits(value)} bytes; for frames assembled as bytes on hot paths.
+     */
+    public static void putDecimal(byte[] out, int offset, long value) {
+        long rest = value;
+        for (int i = offset + decimalDigits(value) - 1; i >= offset; i--) {
+            out[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+    }
 }

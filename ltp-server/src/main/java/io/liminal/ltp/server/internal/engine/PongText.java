@@ -38,18 +38,11 @@ final class PongText {
     static byte[] render(byte[] prefix, Envelope pong) {
         long timestamp = pong.timestamp();
         String nonce = pong.nonce();
-        int digits = 1;
-        for (long rest = timestamp / 10; rest > 0; rest /= 10) {
-            digits++;
-        }
+        int digits = JsonText.decimalDigits(timestamp);
         byte[] out = new byte[prefix.length + digits + MIDDLE.length + nonce.length() + 2];
         System.arraycopy(prefix, 0, out, 0, prefix.length);
+        JsonText.putDecimal(out, prefix.length, timestamp);
         int pos = prefix.length + digits;
-        long rest = timestamp;
-        for (int i = pos - 1; i >= prefix.length; i--) {
-            out[i] = (byte) ('0' + rest % 10);
-            rest /= 10;
-        }
         System.arraycopy(MIDDLE, 0, out, pos, MIDDLE.length);
         pos += MIDDLE.length;
         for (int i = 0; i < nonce.length(); i++) {
