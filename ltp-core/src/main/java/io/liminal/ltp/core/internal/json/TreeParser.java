@@ -9,6 +9,9 @@ import com.google.gson.internal.LazilyParsedNumber;
 import io.liminal.ltp.core.ErrorCode;
 import io.liminal.ltp.core.LtpProtocolException;
 import io.liminal.ltp.core.codec.Limits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -24,6 +27,11 @@ import java.util.Arrays;
  * through thousands of levels. Payload depth and string sizes are only recorded, not thrown, because the spec
  * checks them after the handshake state and the ids (§4 "Server check order"); {@link Parsed#limitViolation()}
  * reports them afterwards. Numbers that overflow a double ({@code 1e999}) are malformed.
+ *
+ * <p>Strings, most of a message's characters, are scanned eight at a time: the parser keeps the low byte of every
+ * character in a scratch array and looks for a quote, a backslash or a control character in each 64-bit word at
+ * once. A character above U+00FF can share its low byte with one of those; every byte found is therefore checked
+ * against the character itself before it counts.
  */
 public final class TreeParser {
     private static final JsonPrimitive TRUE = new JsonPrimitive(Boolean.TRUE);
@@ -36,6 +44,15 @@ public final class TreeParser {
     public static final JsonObject DISCARDED_PAYLOAD = new JsonObject();
     private static final ThreadLocal<TreeParser> PARSERS = ThreadLocal.withInitial(TreeParser::new);
 
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long QUOTES = 0x2222222222222222L;
+    private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+    private static final long SPACES = 0x2020202020202020L;
+    /** Scratch arrays up to this size stay with the pooled parser; larger messages get one of their own. */
+    private static final int RETAINED_SCRATCH_BYTES = 64 * 1024;
+
     private String text;
     private int length;
     private Limits limits;
@@ -44,6 +61,12 @@ public final class TreeParser {
     private String likely1;
     private String likely2;
     private int pos;
+    /** The low byte of each character of {@code text} (see the class comment); pooled up to a size. */
+    private byte[] scratch = new byte[512];
+    /** The array holding this message's low bytes: {@link #scratch} or a larger one of its own. */
+    private byte[] lowBytes;
+    /** The deepest slot of the parse state used by this message (for {@link #release()}). */
+    private int deepestUsed;
 
     // The top-level members, flat: most messages are read once and never need a map of their own.
     private String[] topNames = new String[12];
@@ -104,9 +127,20 @@ public final class TreeParser {
         }
     }
 
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low bytes, copied without a charset
     private void reset(String newText, Limits newLimits, boolean discard) {
         text = newText;
         length = newText.length();
+        byte[] low = scratch;
+        if (low.length < length) {
+            low = new byte[Math.max(length, Math.min(2 * low.length, RETAINED_SCRATCH_BYTES))];
+            if (low.length <= RETAINED_SCRATCH_BYTES) {
+                scratch = low;
+            }
+        }
+        newText.getBytes(0, length, low, 0);
+        lowBytes = low;
+        deepestUsed = 0;
         limits = newLimits;
         stringCharsAlwaysFine = newLimits.maxStringBytes() / 3;
         discardPingPayload = discard && length <= stringCharsAlwaysFine;
@@ -123,9 +157,11 @@ public final class TreeParser {
     /** Drops references so a pooled parser keeps no message alive. */
     private void release() {
         text = null;
+        lowBytes = null;
         likely1 = null;
         likely2 = null;
-        Arrays.fill(containers, null);
+        Arrays.fill(containers, 0, deepestUsed + 1, null);
+        Arrays.fill(names, 0, deepestUsed + 1, null);
         Arrays.fill(topNames, 0, topCount, null);
         Arrays.fill(topValues, 0, topCount, null);
     }
@@ -298,19 +334,52 @@ public final class TreeParser {
      */
     private int scanString(int start) {
         String s = text;
+        byte[] low = lowBytes;
         int end = length;
-        for (int p = start; p < end; p++) {
-            char c = s.charAt(p);
+        int p = start;
+        while (true) {
+            int candidate = nextSpecialByte(low, p, end);
+            if (candidate >= end) {
+                pos = end;
+                throw syntax("Unterminated string");
+            }
+            char c = s.charAt(candidate);
             if (c == '"' || c == '\\') {
-                return p;
+                return candidate;
             }
             if (c < 0x20) {
-                pos = p;
+                pos = candidate;
                 throw syntax("Unescaped control character in a string");
             }
+            p = candidate + 1; // a character above U+00FF whose low byte looked special
         }
-        pos = end;
-        throw syntax("Unterminated string");
+    }
+
+    /**
+     * The offset of the first byte in {@code low[from, end)} that is a quote, a backslash or below 0x20, or
+     * {@code end}. Eight bytes per step: in each of the three tests below, the lowest flagged byte of a word is
+     * exact (a false flag can only follow a true one, through the subtraction's borrow), so the lowest flag of
+     * their union is the first such byte.
+     */
+    static int nextSpecialByte(byte[] low, int from, int end) {
+        int p = from;
+        for (; p + Long.BYTES <= end; p += Long.BYTES) {
+            long word = (long) WORDS.get(low, p);
+            long quotes = word ^ QUOTES;
+            long backslashes = word ^ BACKSLASHES;
+            long found = ((quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes | (word - SPACES) & ~word)
+                    & HIGH_BITS;
+            if (found != 0) {
+                return p + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        for (; p < end; p++) {
+            byte b = low[p];
+            if (b == '"' || b == '\\' || (b >= 0 && b < 0x20)) {
+                return p;
+            }
+        }
+        return end;
     }
 
     /** Whether a top-level {@code "type":"ping"} was read already. */
@@ -486,6 +555,9 @@ public final class TreeParser {
                     "Message nesting exceeds " + limits.maxNestingDepth() + " levels",
                     LtpProtocolException.newDetails().put("limit", "nesting_depth").put("depth", childDepth)
                             .put("max_depth", limits.maxNestingDepth()).build());
+        }
+        if (childDepth > deepestUsed) {
+            deepestUsed = childDepth;
         }
         if (inPayload && childDepth > maxPayloadDepthSeen) {
             maxPayloadDepthSeen = childDepth;

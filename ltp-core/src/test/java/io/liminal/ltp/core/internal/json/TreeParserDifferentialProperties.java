@@ -87,9 +87,12 @@ class TreeParserDifferentialProperties {
                 "{}", "{\"a\":1}", "{\"a\":[1,2.5,-0.0,1e3,1E-2,0]}", "{\"a\":{\"b\":null,\"c\":true,\"d\":false}}",
                 "{\"s\":\"x\\\"y\\\\z\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00\"}", " { \"a\" : [ ] , \"b\" : { } } ",
                 "{\"type\":\"ping\",\"thread_id\":\"t\",\"session_id\":\"s\",\"timestamp\":1731600000,\"payload\":{}}",
-                "{\"n\":-12345678901234567890.5e-10}", "{\"\":\"\"}", "{\"a\":\"\\u0000\"}");
+                "{\"n\":-12345678901234567890.5e-10}", "{\"\":\"\"}", "{\"a\":\"\\u0000\"}",
+                "{\"long\":\"abcdefghijklmnopqrstuvwxyz0123456789\",\"k\":[\"0123456789abcdef\",\"\u00e9\u0122\"]}");
         Arbitrary<Character> noise = Arbitraries.of('{', '}', '[', ']', '"', ',', ':', '\\', '0', '1', '-', '+', '.',
-                'e', 'E', 'n', 'u', 'l', 't', 'r', 'f', 'a', 's', ' ', '\n', '\u0001', '\'', '/', '*', 'x');
+                'e', 'E', 'n', 'u', 'l', 't', 'r', 'f', 'a', 's', ' ', '\n', '\u0001', '\'', '/', '*', 'x',
+                // Above U+00FF with the low byte of '"', '\\', U+0001, '{' (the parser scans low bytes first).
+                '\u0122', '\u015C', '\u0101', '\u017B', '\u00e9');
         return valid.flatMap(text -> Arbitraries.integers().between(0, 3).flatMap(count -> {
             if (count == 0) {
                 return Arbitraries.just(text);

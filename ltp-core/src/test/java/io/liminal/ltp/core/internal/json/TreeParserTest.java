@@ -93,4 +93,57 @@ class TreeParserTest {
         assertThat(TreeParser.parse(deep, Limits.defaults()).limitViolation()).isNotNull();
         assertThat(TreeParser.parse("{\"payload\":{}}", Limits.defaults()).limitViolation()).isNull();
     }
+
+    @Test
+    @DisplayName("strings are scanned by word: quotes, escapes and control characters are found at every offset")
+    void scansStringsByWord() {
+        for (int before = 0; before <= 17; before++) {
+            String head = "x".repeat(before);
+            for (int after = 0; after <= 9; after++) {
+                String tail = "y".repeat(after);
+                String plain = head + tail;
+                assertThat(TreeParser.parse("{\"s\":\"" + plain + "\"}", Limits.defaults()).get("s").getAsString())
+                        .isEqualTo(plain);
+                assertThat(TreeParser.parse("{\"s\":\"" + head + "\\n" + tail + "\"}", Limits.defaults())
+                        .get("s").getAsString()).isEqualTo(head + "\n" + tail);
+                int offset = 6 + before;
+                assertThatThrownBy(() -> TreeParser.parse("{\"s\":\"" + head + "\u0001" + tail + "\"}", Limits.defaults()))
+                        .isInstanceOfSatisfying(LtpProtocolException.class, e -> assertThat(e.detail("error").getAsString())
+                                .isEqualTo("Unescaped control character in a string at offset " + offset));
+                assertThatThrownBy(() -> TreeParser.parse("{\"s\":\"" + plain, Limits.defaults()))
+                        .isInstanceOfSatisfying(LtpProtocolException.class, e -> assertThat(e.detail("error").getAsString())
+                                .startsWith("Unterminated string"));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("characters above U+00FF whose low byte is a quote, backslash or control character are plain text")
+    void lookalikeLowBytes() {
+        // U+0122, U+015C, U+0101 and U+2000 share their low byte with '"', '\\', U+0001 and U+0000.
+        for (String lookalike : new String[] {"\u0122", "\u015C", "\u0101", "\u2000", "\uD83D\uDE22"}) {
+            for (int before = 0; before <= 9; before++) {
+                String value = "a".repeat(before) + lookalike + "b" + lookalike;
+                TreeParser.Parsed parsed = TreeParser.parse("{\"" + lookalike + "\":\"" + value + "\",\"n\":1}",
+                        Limits.defaults());
+                assertThat(parsed.get(lookalike).getAsString()).isEqualTo(value);
+                assertThat(parsed.get("n").getAsInt()).isEqualTo(1);
+                assertThatThrownBy(() -> TreeParser.parse("{\"s\":\"" + value, Limits.defaults()))
+                        .isInstanceOf(LtpProtocolException.class);
+            }
+        }
+        // Outside strings a look-alike is still an unexpected character, not the structure its low byte spells.
+        assertThatThrownBy(() -> TreeParser.parse("{\"a\":\u017B}", Limits.defaults()))
+                .isInstanceOfSatisfying(LtpProtocolException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE));
+    }
+
+    @Test
+    @DisplayName("a message longer than the pooled scratch array parses, and the next small one still does")
+    void largeMessages() {
+        String big = "x".repeat(200_000);
+        assertThat(TreeParser.parse("{\"s\":\"" + big + "\",\"t\":\"\\u0041\"}", Limits.defaults())
+                .get("t").getAsString()).isEqualTo("A");
+        assertThat(TreeParser.parse("{\"s\":\"ok\"}", Limits.defaults()).get("s").getAsString()).isEqualTo("ok");
+    }
 }
