@@ -222,8 +222,8 @@ class ClientDeliveryIT {
     }
 
     private static double receivedEvents(LtpServer server) {
-        io.micrometer.core.instrument.Counter counter = server.meterRegistry().find("ltp_messages_received_total")
-                .tag("type", "event").counter();
+        io.micrometer.core.instrument.FunctionCounter counter = server.meterRegistry().find("ltp_messages_received_total")
+                .tag("type", "event").functionCounter();
         return counter == null ? 0 : counter.count();
     }
 

@@ -1,6 +1,5 @@
 package io.liminal.ltp.server.internal.metrics;
 
-import io.liminal.ltp.core.message.MessageTypes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,8 +18,7 @@ import java.util.function.Supplier;
  * The server's meters, registered in a Prometheus registry (served at {@code /metrics}) and, when the application
  * passes one, in its own registry too.
  *
- * <p>Message types are bounded as tags: the spec's types by name, every custom {@code namespace:type} as
- * {@code custom}, anything else as {@code other}; so a hostile client cannot create meters without end.
+ * <p>Message types are bounded as tags ({@link MessageCounters}).
  */
 public final class ServerMetrics {
     private final PrometheusMeterRegistry prometheus;
@@ -33,10 +31,8 @@ public final class ServerMetrics {
     private final Counter deliveryDuplicates;
     private final Counter deliveryGaps;
     private final Timer handling;
-    private final MessageCounters received = new MessageCounters("ltp_messages_received_total",
-            "Valid messages received, by type", MessageTypes.PING);
-    private final MessageCounters sent = new MessageCounters("ltp_messages_sent_total", "Messages sent, by type",
-            MessageTypes.PONG);
+    private final MessageCounters received;
+    private final MessageCounters sent;
     private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> handshakes = new ConcurrentHashMap<>();
 
@@ -57,6 +53,8 @@ public final class ServerMetrics {
             composite.add(applicationRegistry);
             this.registry = composite;
         }
+        received = new MessageCounters("ltp_messages_received_total", "Valid messages received, by type", registry);
+        sent = new MessageCounters("ltp_messages_sent_total", "Messages sent, by type", registry);
         Gauge.builder("ltp_connections_active", activeConnections).description("Open WebSocket connections")
                 .register(registry);
         Gauge.builder("ltp_threads_live", liveThreads).description("Threads with at least one live connection")
@@ -160,46 +158,5 @@ public final class ServerMetrics {
     private static Counter counter(ConcurrentMap<String, Counter> cache, String key, Function<String, Counter> create) {
         Counter counter = cache.get(key);
         return counter != null ? counter : cache.computeIfAbsent(key, create);
-    }
-
-    private static String boundedType(String type) {
-        return switch (type) {
-            case "handshake_init", "handshake_resume", "handshake_ack", "handshake_reject", "ping", "pong",
-                    "state_update", "event", "error" -> type;
-            default -> type.indexOf(':') > 0 ? "custom" : "other";
-        };
-    }
-
-    /** Messages by bounded type under one meter name, with the most frequent type kept at hand. */
-    private final class MessageCounters {
-        private final String name;
-        private final String description;
-        private final String hotType;
-        private final ConcurrentMap<String, Counter> byType = new ConcurrentHashMap<>();
-        private volatile Counter hot;
-
-        MessageCounters(String name, String description, String hotType) {
-            this.name = name;
-            this.description = description;
-            this.hotType = hotType;
-        }
-
-        void increment(String type) {
-            if (hotType.equals(type)) { // pings in, pongs out: by far the most frequent, no mapping or lookup
-                Counter counter = hot;
-                if (counter == null) {
-                    counter = forBoundedType(type);
-                    hot = counter;
-                }
-                counter.increment();
-                return;
-            }
-            forBoundedType(boundedType(type)).increment();
-        }
-
-        private Counter forBoundedType(String type) {
-            return counter(byType, type, t -> Counter.builder(name).tag("type", t).description(description)
-                    .register(registry));
-        }
     }
 }
