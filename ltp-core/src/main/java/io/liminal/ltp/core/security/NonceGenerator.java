@@ -69,9 +69,16 @@ public final class NonceGenerator {
                 new HmacSha256(Objects.requireNonNull(secret, "secret").getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** A fresh nonce. */
+    /** A fresh nonce, stamped with the generator's clock. */
     public String next() {
-        long epochMs = clock.millis();
+        return next(clock.millis());
+    }
+
+    /**
+     * A fresh nonce stamped with {@code epochMs}, for a caller that has just read the clock for the same message (a
+     * pong's timestamp and its nonce then agree, and the clock is read once).
+     */
+    public String next(long epochMs) {
         if (prefixDash != null && epochMs >= 0) {
             // The common case (a server answers every ping with one): "prefix-ms-" is assembled once per
             // millisecond, by hand: a string concatenation there runs too rarely for the JIT to compile its

@@ -64,8 +64,12 @@ public final class ServerConnectionMachine {
         /** Closes the connection with a WebSocket close code and reason. */
         void close(int code, String reason);
 
-        /** A valid inbound message passed every check (idle clock, metrics); called before it is acted on. */
-        void accepted(LtpMessage message);
+        /**
+         * A valid inbound message passed every check (idle clock, metrics); called before it is acted on.
+         *
+         * @param nowMillis the config clock's time, read once for this message (the pong it may get carries it too)
+         */
+        void accepted(LtpMessage message, long nowMillis);
 
         /** Hands a valid {@code state_update}, {@code event} or routed custom envelope to the application. */
         void deliver(Envelope envelope);
@@ -335,21 +339,22 @@ public final class ServerConnectionMachine {
             if (MessageTypes.ERROR.equals(envelope.type())) {
                 return; // logged by nobody, answered by nobody (LTP-ERR-004)
             }
-            out.accepted(envelope);
+            long now = config.clock().millis();
+            out.accepted(envelope, now);
             if (MessageTypes.PING.equals(envelope.type())) {
-                out.send(pong());
+                out.send(pong(now));
             } else {
                 out.deliver(envelope);
             }
         } else if (message instanceof HandshakeInit init) {
-            out.accepted(init);
+            out.accepted(init, config.clock().millis());
             handshakePending = true;
             pendingVersion = init.ltpVersion();
             pendingClientId = init.clientId();
             pendingIsInit = true;
             out.openThread(init);
         } else if (message instanceof HandshakeResume resume) {
-            out.accepted(resume);
+            out.accepted(resume, config.clock().millis());
             handshakePending = true;
             pendingVersion = resume.ltpVersion();
             pendingClientId = resume.clientId();
@@ -372,9 +377,9 @@ public final class ServerConnectionMachine {
                 accepted.extraFields()));
     }
 
-    private Envelope pong() {
-        Envelope pong = new Envelope(MessageTypes.PONG, threadId, sessionId, nowSeconds(), null, PONG_PAYLOAD,
-                PONG_META, config.nonces().next(), null, null);
+    private Envelope pong(long nowMillis) {
+        Envelope pong = new Envelope(MessageTypes.PONG, threadId, sessionId, Math.floorDiv(nowMillis, 1000), null,
+                PONG_PAYLOAD, PONG_META, config.nonces().next(nowMillis), null, null);
         return outboundSigner == null ? pong : outboundSigner.signed(pong);
     }
 

@@ -63,6 +63,16 @@ class NonceTest {
     }
 
     @Test
+    @DisplayName("a nonce for a given time carries that time, whatever the generator's clock says")
+    void forAGivenTime() {
+        NonceGenerator nonces = NonceGenerator.legacy("server", CLOCK);
+        assertThat(nonces.next(1_731_600_009_999L)).matches("server-1731600009999-[0-9a-f]{16}");
+        assertThat(nonces.next()).matches("server-1731600000123-[0-9a-f]{16}");
+        assertThat(nonces.next(1_731_600_009_999L)).matches("server-1731600009999-[0-9a-f]{16}");
+        assertThat(NonceFormat.parse(NonceGenerator.keyed("secret", CLOCK).next(42)).epochMs()).isEqualTo(42);
+    }
+
+    @Test
     @DisplayName("LTP-SEC-001: 100,000 nonces from several threads at a frozen clock are all distinct")
     void unique() throws InterruptedException {
         NonceGenerator generator = NonceGenerator.legacy("c", CLOCK);

@@ -18,6 +18,7 @@ final class RecordingServerActions implements ServerConnectionMachine.Actions {
     final List<LtpMessage> sent = new ArrayList<>();
     final List<Envelope> delivered = new ArrayList<>();
     final List<LtpMessage> accepted = new ArrayList<>();
+    final List<Long> acceptedAt = new ArrayList<>();
     HandshakeInit openRequest;
     HandshakeResume resumeRequest;
     int closeCode;
@@ -47,8 +48,9 @@ final class RecordingServerActions implements ServerConnectionMachine.Actions {
     }
 
     @Override
-    public void accepted(LtpMessage message) {
+    public void accepted(LtpMessage message, long nowMillis) {
         accepted.add(message);
+        acceptedAt.add(nowMillis);
     }
 
     @Override
@@ -86,5 +88,6 @@ final class RecordingServerActions implements ServerConnectionMachine.Actions {
         sent.clear();
         delivered.clear();
         accepted.clear();
+        acceptedAt.clear();
     }
 }

@@ -196,6 +196,45 @@ class ServerConnectionMachineTest {
     }
 
     @Test
+    @DisplayName("a ping reads the clock once: its accepted time, the pong's timestamp and the nonce's time agree")
+    void pingReadsTheClockOnce() {
+        AtomicInteger reads = new AtomicInteger();
+        long[] now = {1_731_600_000_999L};
+        Clock counting = new Clock() {
+            @Override
+            public long millis() {
+                reads.incrementAndGet();
+                return now[0]++;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis());
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        };
+        machine = new ServerConnectionMachine(ServerSessionConfig.builder().clock(counting).build(),
+                ServerConnectionMachine.RateGate.UNLIMITED);
+        activate();
+        reads.set(0);
+        machine.onText(envelope("ping", "{}"), -1, out);
+        assertThat(reads).hasValue(1);
+        long acceptedAt = out.acceptedAt.get(out.acceptedAt.size() - 1);
+        Envelope pong = out.lastSentEnvelope();
+        assertThat(pong.timestamp()).isEqualTo(acceptedAt / 1000);
+        assertThat(pong.nonce()).startsWith("server-" + acceptedAt + "-");
+    }
+
+    @Test
     @DisplayName("LTP-MSG-002 / LTP-ENV-003: state_update, event and routed custom types are delivered unchanged")
     void delivery() {
         activate();

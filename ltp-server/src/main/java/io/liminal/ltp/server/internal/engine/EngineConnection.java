@@ -149,12 +149,11 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     }
 
     @Override
-    public void accepted(LtpMessage message) {
-        long now = engine.clock().millis();
-        lastInboundMillis = now;
+    public void accepted(LtpMessage message, long nowMillis) {
+        lastInboundMillis = nowMillis;
         engine.metrics().received(message.type());
         if (thread != null && message instanceof Envelope envelope) {
-            thread.recordActivity(now, envelope.meta());
+            thread.recordActivity(nowMillis, envelope.meta());
         }
     }
 
