@@ -122,10 +122,10 @@ public final class JsonText {
         }
     }
 
-    /** How many decimal digits the non-negative {@code value} has. */
+    /** The number of decimal digits of the non-negative {@code value} (1 for 0). */
     public static int decimalDigits(long value) {
         int digits = 1;
-        for (long rest = value / 10; rest > 0; rest /= 10) {
+        for (long bound = 10; digits < 19 && value >= bound; bound *= 10) {
             digits++;
         }
         return digits;
@@ -136,8 +136,13 @@ public final class JsonText {
      * {@link #decimalDigits(long) decimalDigits(value)} bytes; for frames assembled as bytes on hot paths.
      */
     public static void putDecimal(byte[] out, int offset, long value) {
+        putDecimal(out, offset, value, decimalDigits(value));
+    }
+
+    /** {@link #putDecimal(byte[], int, long)} for a caller that already knows {@code digits}. */
+    public static void putDecimal(byte[] out, int offset, long value, int digits) {
         long rest = value;
-        for (int i = offset + decimalDigits(value) - 1; i >= offset; i--) {
+        for (int i = offset + digits - 1; i >= offset; i--) {
             out[i] = (byte) ('0' + rest % 10);
             rest /= 10;
         }

@@ -11,7 +11,8 @@ class JsonTextTest {
     @Test
     @DisplayName("non-negative integers are written as ASCII digits in exactly their length, like Long.toString")
     void putDecimal() {
-        for (long value : new long[] {0, 7, 9, 10, 99, 100, 1_731_600_000L, 1_731_600_000_123L, Long.MAX_VALUE}) {
+        for (long value : new long[] {0, 7, 9, 10, 99, 100, 1_731_600_000L, 1_731_600_000_123L,
+                999_999_999_999_999_999L, 1_000_000_000_000_000_000L, Long.MAX_VALUE}) {
             String expected = Long.toString(value);
             assertThat(JsonText.decimalDigits(value)).as("digits of %d", value).isEqualTo(expected.length());
             byte[] out = new byte[expected.length() + 2];

@@ -121,13 +121,16 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     @Override
     public void send(LtpMessage message) {
         String type = message.type();
-        if (MessageTypes.PONG.equals(type) && session != null && PongText.isPlain((Envelope) message, session)) {
+        if (MessageTypes.PONG.equals(type) && session != null) {
             if (pongPrefix == null) {
                 pongPrefix = PongText.prefix(session.threadId(), session.sessionId()); // at the first pong
             }
-            transport.sendUtf8(PongText.render(pongPrefix, (Envelope) message));
-            engine.metrics().sent(type);
-            return;
+            byte[] frame = PongText.render(pongPrefix, (Envelope) message, session);
+            if (frame != null) {
+                transport.sendUtf8(frame);
+                engine.metrics().sent(type);
+                return;
+            }
         }
         transport.send(engine.codec().encode(message));
         engine.metrics().sent(type);

@@ -24,43 +24,38 @@ final class PongText {
         return prefix.append(",\"timestamp\":").toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Whether the pong has exactly the shape the prefix renders. */
-    static boolean isPlain(Envelope pong, Session session) {
-        return session != null && pong.signature() == null && pong.contentEncoding() == null
-                && pong.extraFields().isEmpty() && pong.nonce() != null && isPlainNonce(pong.nonce())
-                && pong.timestamp() >= 0
-                && pong.payload() != null && pong.payload().size() == 0
-                && pong.meta() != null && pong.meta().isEmpty()
-                && session.threadId().equals(pong.threadId()) && session.sessionId().equals(pong.sessionId());
-    }
-
-    /** The pong's frame; only for an envelope {@link #isPlain} accepted. */
-    static byte[] render(byte[] prefix, Envelope pong) {
+    /**
+     * The pong's frame from the session's {@link #prefix}, or {@code null} when the pong has another shape than the
+     * prefix renders (a signature, extra fields, other ids, a nonce that needs escaping or is not ASCII): the caller
+     * then uses the general encoder. The nonce is checked while it is copied, in one pass.
+     */
+    static byte[] render(byte[] prefix, Envelope pong, Session session) {
+        if (session == null || pong.signature() != null || pong.contentEncoding() != null
+                || !pong.extraFields().isEmpty() || pong.nonce() == null || pong.timestamp() < 0
+                || pong.payload() == null || pong.payload().size() != 0 || pong.meta() == null || !pong.meta().isEmpty()
+                || !session.threadId().equals(pong.threadId()) || !session.sessionId().equals(pong.sessionId())) {
+            return null;
+        }
         long timestamp = pong.timestamp();
         String nonce = pong.nonce();
         int digits = JsonText.decimalDigits(timestamp);
         byte[] out = new byte[prefix.length + digits + MIDDLE.length + nonce.length() + 2];
         System.arraycopy(prefix, 0, out, 0, prefix.length);
-        JsonText.putDecimal(out, prefix.length, timestamp);
+        JsonText.putDecimal(out, prefix.length, timestamp, digits);
         int pos = prefix.length + digits;
         System.arraycopy(MIDDLE, 0, out, pos, MIDDLE.length);
         pos += MIDDLE.length;
+        boolean plain = true;
         for (int i = 0; i < nonce.length(); i++) {
-            out[pos++] = (byte) nonce.charAt(i); // printable ASCII, checked by isPlain
+            char c = nonce.charAt(i);
+            plain &= c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'; // printable ASCII, nothing to escape
+            out[pos++] = (byte) c;
+        }
+        if (!plain) {
+            return null;
         }
         out[pos++] = '"';
         out[pos] = '}';
         return out;
-    }
-
-    /** Nonces that need no JSON escaping and are one byte per character in UTF-8. */
-    private static boolean isPlainNonce(String nonce) {
-        for (int i = 0; i < nonce.length(); i++) {
-            char c = nonce.charAt(i);
-            if (c < 0x20 || c == '"' || c == '\\' || c > 0x7e) {
-                return false;
-            }
-        }
-        return true;
     }
 }
