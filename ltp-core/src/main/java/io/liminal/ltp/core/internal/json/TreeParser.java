@@ -72,8 +72,6 @@ public final class TreeParser {
     private String[] topNames = new String[12];
     private JsonElement[] topValues = new JsonElement[12];
     private int topCount;
-    /** When >= 1, containers from this depth on are being skipped (a discarded ping payload). */
-    private int skipFrom;
 
     // Parse state, one slot per nesting level (index 0 = the root object).
     private JsonElement[] containers = new JsonElement[8];
@@ -146,7 +144,6 @@ public final class TreeParser {
         discardPingPayload = discard && length <= stringCharsAlwaysFine;
         pos = 0;
         topCount = 0;
-        skipFrom = -1;
         inPayload = false;
         maxPayloadDepthSeen = 0;
         oversizedStringPath = null;
@@ -204,10 +201,6 @@ public final class TreeParser {
                 }
                 if (depth == 1) {
                     inPayload = false;
-                    if (skipFrom == 1) {
-                        skipFrom = -1;
-                        addTop(names[1], DISCARDED_PAYLOAD);
-                    }
                 }
                 containers[depth] = null;
                 depth--;
@@ -223,19 +216,13 @@ public final class TreeParser {
             hasMembers[depth] = true;
             String name = null;
             int index = -1;
-            boolean skipping = skipFrom >= 1 && depth >= skipFrom;
             if (object) {
                 if (pos >= length || text.charAt(pos) != '"') {
                     throw syntax("Expected a member name");
                 }
-                if (skipping) {
-                    skipString();
-                    name = "";
-                } else {
-                    name = readString();
-                    if (name.length() > stringCharsAlwaysFine) {
-                        checkString(name, depth, name, -1, true);
-                    }
+                name = readString();
+                if (name.length() > stringCharsAlwaysFine) {
+                    checkString(name, depth, name, -1, true);
                 }
                 skipWhitespace();
                 if (pos >= length || text.charAt(pos) != ':') {
@@ -244,7 +231,7 @@ public final class TreeParser {
                 pos++;
                 skipWhitespace();
             } else {
-                index = skipping ? 0 : depth == 0 ? topCount : ((JsonArray) current).size();
+                index = depth == 0 ? topCount : ((JsonArray) current).size();
             }
             if (pos >= length) {
                 throw syntax("Unexpected end of input");
@@ -254,14 +241,15 @@ public final class TreeParser {
                 case '{', '[' -> {
                     int childDepth = depth + 1;
                     enter(childDepth, depth == 0 ? name : null);
-                    pos++;
-                    JsonElement child = null;
                     if (depth == 0 && c == '{' && discardPingPayload && "payload".equals(name) && typeIsPing()) {
-                        skipFrom = 1;
-                    } else if (!skipping) {
-                        child = c == '{' ? new JsonObject() : new JsonArray();
-                        add(depth, current, name, child);
+                        skipContainer(childDepth);
+                        inPayload = false;
+                        addTop(name, DISCARDED_PAYLOAD);
+                        continue;
                     }
+                    pos++;
+                    JsonElement child = c == '{' ? new JsonObject() : new JsonArray();
+                    add(depth, current, name, child);
                     containers[childDepth] = child;
                     isObject[childDepth] = c == '{';
                     hasMembers[childDepth] = false;
@@ -270,25 +258,91 @@ public final class TreeParser {
                     depth = childDepth;
                 }
                 case '"' -> {
-                    if (skipping) {
-                        skipString();
-                    } else {
-                        String value = readString();
-                        if (value.length() > stringCharsAlwaysFine) {
-                            checkString(value, depth, name, index, false);
-                        }
-                        add(depth, current, name, new JsonPrimitive(value));
+                    String value = readString();
+                    if (value.length() > stringCharsAlwaysFine) {
+                        checkString(value, depth, name, index, false);
                     }
+                    add(depth, current, name, new JsonPrimitive(value));
                 }
-                case 't' -> addUnlessSkipping(skipping, depth, current, name, literal("true", TRUE));
-                case 'f' -> addUnlessSkipping(skipping, depth, current, name, literal("false", FALSE));
-                case 'n' -> addUnlessSkipping(skipping, depth, current, name, literal("null", JsonNull.INSTANCE));
+                case 't' -> add(depth, current, name, literal("true", TRUE));
+                case 'f' -> add(depth, current, name, literal("false", FALSE));
+                case 'n' -> add(depth, current, name, literal("null", JsonNull.INSTANCE));
                 default -> {
                     if (c == '-' || (c >= '0' && c <= '9')) {
-                        String number = readNumber();
-                        if (!skipping) {
-                            add(depth, current, name, new JsonPrimitive(new LazilyParsedNumber(number)));
-                        }
+                        add(depth, current, name, new JsonPrimitive(new LazilyParsedNumber(readNumber())));
+                    } else {
+                        throw syntax("Unexpected character " + describe(c));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Validates the object or array whose opening bracket is at {@code pos} without building it, by the same
+     * grammar and limits as {@link #readDocument()}; leaves {@code pos} after its closing bracket. The container is
+     * at nesting level {@code baseDepth}, which the caller has {@link #enter entered}. Only used where no string can
+     * break the string limit, so strings are validated, not measured.
+     */
+    private void skipContainer(int baseDepth) {
+        int depth = baseDepth;
+        isObject[depth] = text.charAt(pos) == '{';
+        hasMembers[depth] = false;
+        pos++;
+        while (true) {
+            skipWhitespace();
+            if (pos >= length) {
+                throw syntax("Unexpected end of input");
+            }
+            char c = text.charAt(pos);
+            boolean object = isObject[depth];
+            if (c == (object ? '}' : ']')) {
+                pos++;
+                if (depth == baseDepth) {
+                    return;
+                }
+                depth--;
+                continue;
+            }
+            if (hasMembers[depth]) {
+                if (c != ',') {
+                    throw syntax("Expected ',' or '" + (object ? '}' : ']') + "'");
+                }
+                pos++;
+                skipWhitespace();
+            }
+            hasMembers[depth] = true;
+            if (object) {
+                if (pos >= length || text.charAt(pos) != '"') {
+                    throw syntax("Expected a member name");
+                }
+                skipString();
+                skipWhitespace();
+                if (pos >= length || text.charAt(pos) != ':') {
+                    throw syntax("Expected ':'");
+                }
+                pos++;
+                skipWhitespace();
+            }
+            if (pos >= length) {
+                throw syntax("Unexpected end of input");
+            }
+            c = text.charAt(pos);
+            switch (c) {
+                case '{', '[' -> {
+                    depth++;
+                    enter(depth, null);
+                    isObject[depth] = c == '{';
+                    hasMembers[depth] = false;
+                    pos++;
+                }
+                case '"' -> skipString();
+                case 't' -> literal("true", TRUE);
+                case 'f' -> literal("false", FALSE);
+                case 'n' -> literal("null", JsonNull.INSTANCE);
+                default -> {
+                    if (c == '-' || (c >= '0' && c <= '9')) {
+                        readNumber();
                     } else {
                         throw syntax("Unexpected character " + describe(c));
                     }
@@ -579,12 +633,6 @@ public final class TreeParser {
             ((JsonObject) container).add(name, value);
         } else {
             ((JsonArray) container).add(value);
-        }
-    }
-
-    private void addUnlessSkipping(boolean skipping, int depth, JsonElement container, String name, JsonElement value) {
-        if (!skipping) {
-            add(depth, container, name, value);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.liminal.ltp.core.internal.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
@@ -39,6 +40,29 @@ class TreeParserDifferentialProperties {
         }
         assertThat(expected).as("we accepted %s, Gson did not", text).isNotNull();
         assertThat(actual).isEqualTo(expected);
+    }
+
+    @Property(tries = 3000)
+    @Label("a discarded ping payload is accepted and limited exactly as a built one")
+    void discardingAgreesWithBuilding(@ForAll("documents") String payload) {
+        String ping = "{\"type\":\"ping\",\"thread_id\":\"t\",\"session_id\":\"s\",\"timestamp\":1,\"payload\":"
+                + payload + ",\"meta\":{\"m\":[1]}}";
+        TreeParser.Parsed built;
+        try {
+            built = TreeParser.parse(ping, Limits.defaults(), false);
+        } catch (LtpProtocolException e) {
+            assertThatThrownBy(() -> TreeParser.parse(ping, Limits.defaults(), true)).as(ping)
+                    .isInstanceOfSatisfying(LtpProtocolException.class, d -> {
+                        assertThat(d.code()).isEqualTo(e.code());
+                        assertThat(d.details()).isEqualTo(e.details());
+                    });
+            return;
+        }
+        TreeParser.Parsed discarded = TreeParser.parse(ping, Limits.defaults(), true);
+        assertThat(discarded.names()).containsExactly(built.names());
+        assertThat(discarded.get("meta")).isEqualTo(built.get("meta"));
+        assertThat(discarded.get("payload")).isSameAs(TreeParser.DISCARDED_PAYLOAD);
+        assertThat(String.valueOf(discarded.limitViolation())).isEqualTo(String.valueOf(built.limitViolation()));
     }
 
     /** Gson's strict parse of a single object document, or null when it refuses. */
@@ -88,7 +112,8 @@ class TreeParserDifferentialProperties {
                 "{\"s\":\"x\\\"y\\\\z\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00\"}", " { \"a\" : [ ] , \"b\" : { } } ",
                 "{\"type\":\"ping\",\"thread_id\":\"t\",\"session_id\":\"s\",\"timestamp\":1731600000,\"payload\":{}}",
                 "{\"n\":-12345678901234567890.5e-10}", "{\"\":\"\"}", "{\"a\":\"\\u0000\"}",
-                "{\"long\":\"abcdefghijklmnopqrstuvwxyz0123456789\",\"k\":[\"0123456789abcdef\",\"\u00e9\u0122\"]}");
+                "{\"long\":\"abcdefghijklmnopqrstuvwxyz0123456789\",\"k\":[\"0123456789abcdef\",\"\u00e9\u0122\"]}",
+                "{\"d\":".repeat(10) + "[[1]]" + "}".repeat(10));
         Arbitrary<Character> noise = Arbitraries.of('{', '}', '[', ']', '"', ',', ':', '\\', '0', '1', '-', '+', '.',
                 'e', 'E', 'n', 'u', 'l', 't', 'r', 'f', 'a', 's', ' ', '\n', '\u0001', '\'', '/', '*', 'x',
                 // Above U+00FF with the low byte of '"', '\\', U+0001, '{' (the parser scans low bytes first).
