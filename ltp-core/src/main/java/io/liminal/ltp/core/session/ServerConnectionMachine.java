@@ -111,6 +111,8 @@ public final class ServerConnectionMachine {
     private String clientId;
     private String ltpVersion;
     private EnvelopeSigner outboundSigner;
+    /** {@link FrameDecoder#plainPingPrefix} of the bound ids. */
+    private String plainPingPrefix;
 
     /**
      * @param config the server's settings
@@ -366,6 +368,7 @@ public final class ServerConnectionMachine {
     private void bind(HandshakeOutcome.Accepted accepted, Actions out) {
         threadId = accepted.threadId();
         sessionId = accepted.sessionId();
+        plainPingPrefix = FrameDecoder.plainPingPrefix(threadId, sessionId);
         clientId = pendingClientId;
         ltpVersion = pendingVersion;
         outboundSigner = config.outboundSigner(clientId);
@@ -453,6 +456,11 @@ public final class ServerConnectionMachine {
         @Override
         public String likelyString2() {
             return sessionId;
+        }
+
+        @Override
+        public String plainPingPrefix() {
+            return plainPingPrefix;
         }
 
         @Override

@@ -40,6 +40,9 @@ import java.util.Map;
  */
 public final class FrameDecoder {
     private static final int ONE_MIB = 1_048_576;
+    /** Integers of up to 18 digits fit a long; longer ones take the general path. */
+    private static final int MAX_PLAIN_DIGITS = 18;
+    private static final String PAYLOAD_MEMBER = ",\"payload\":";
 
     private FrameDecoder() {
     }
@@ -72,6 +75,15 @@ public final class FrameDecoder {
             return null;
         }
 
+        /**
+         * {@link FrameDecoder#plainPingPrefix} of {@link #likelyString1()} and {@link #likelyString2()} (the
+         * connection's ids), or {@code null}: a ping that starts with it and has the plain shape is decoded without
+         * a tree.
+         */
+        default String plainPingPrefix() {
+            return null;
+        }
+
         /** An envelope passed the limits; called before its payload is validated (signatures, replay). */
         default void beforePayload(Envelope envelope) {
         }
@@ -93,6 +105,12 @@ public final class FrameDecoder {
     public static LtpMessage decode(String text, long utf8Length, Limits limits, Gate gate,
             boolean discardPingPayload) {
         checkSize(text, utf8Length, limits);
+        if (discardPingPayload) {
+            Envelope ping = plainPing(text, limits, gate);
+            if (ping != null) {
+                return ping;
+            }
+        }
         TreeParser.Parsed parsed = TreeParser.parse(text, limits, discardPingPayload, gate.likelyString1(),
                 gate.likelyString2());
         return decodeTree(parsed, limits, gate);
@@ -123,6 +141,73 @@ public final class FrameDecoder {
                     LtpProtocolException.newDetails().put("error", e.toString()).build());
         }
         return decode(text, size, limits, gate, discardPingPayload);
+    }
+
+    /**
+     * The text every plain ping of a session starts with: {@code {"type":"ping","thread_id":"<thread>",
+     * "session_id":"<session>","timestamp":}, or {@code null} when an id would need escaping (such pings take the
+     * general path).
+     */
+    public static String plainPingPrefix(String threadId, String sessionId) {
+        if (!needsNoEscaping(threadId) || !needsNoEscaping(sessionId)) {
+            return null;
+        }
+        return "{\"type\":\"ping\",\"thread_id\":\"" + threadId + "\",\"session_id\":\"" + sessionId
+                + "\",\"timestamp\":";
+    }
+
+    private static boolean needsNoEscaping(String id) {
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The session's ping in its usual shape, {@code <prefix><digits>,"payload":{...}}} with nothing else, decoded
+     * without building a tree; {@code null} for anything else, which the general path then decodes. Heartbeats are
+     * most of what a server reads, and their payload is validated and dropped anyway. Where it applies, the result
+     * and the gate's calls are those of the general path (a property test compares the two): the payload is
+     * validated with the general grammar and depth limit, and the texts it accepts are too short for any string to
+     * break the string limit.
+     */
+    static Envelope plainPing(String text, Limits limits, Gate gate) {
+        String prefix = gate.plainPingPrefix();
+        int length = text.length();
+        if (prefix == null || length > limits.maxStringBytes() / 3 || !text.startsWith(prefix)) {
+            return null;
+        }
+        int digitsStart = prefix.length();
+        int p = digitsStart;
+        long timestamp = 0;
+        while (p < length && p - digitsStart <= MAX_PLAIN_DIGITS) {
+            char c = text.charAt(p);
+            if (c < '0' || c > '9') {
+                break;
+            }
+            timestamp = timestamp * 10 + (c - '0');
+            p++;
+        }
+        int digits = p - digitsStart;
+        if (digits == 0 || digits > MAX_PLAIN_DIGITS || digits > 1 && text.charAt(digitsStart) == '0'
+                || !text.startsWith(PAYLOAD_MEMBER, p)) {
+            return null;
+        }
+        int end = TreeParser.skipPayloadObject(text, p + PAYLOAD_MEMBER.length(), limits);
+        if (end != length - 1 || text.charAt(end) != '}') {
+            return null;
+        }
+        String thread = gate.likelyString1();
+        String session = gate.likelyString2();
+        gate.onType(MessageTypes.PING);
+        gate.onIds(MessageTypes.PING, thread, session);
+        Envelope envelope = new Envelope(MessageTypes.PING, thread, session, timestamp, null,
+                TreeParser.DISCARDED_PAYLOAD, null, null, null, null);
+        gate.beforePayload(envelope);
+        return envelope;
     }
 
     /** The {@code MESSAGE_TOO_LARGE} error for a whole message, in the upstream shape. */

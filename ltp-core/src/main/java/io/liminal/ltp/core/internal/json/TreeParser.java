@@ -125,6 +125,30 @@ public final class TreeParser {
         }
     }
 
+    /**
+     * Validates the JSON object at {@code from} as a discarded ping payload (nesting level 1, the grammar and depth
+     * limits of {@link #parse}) and returns the offset after it, or -1 when it is not one valid object within the
+     * payload depth limit; the general parse then reports why. Only for texts in which no string can break the
+     * string limit ({@code text.length() <= limits.maxStringBytes() / 3}).
+     */
+    public static int skipPayloadObject(String text, int from, Limits limits) {
+        TreeParser parser = PARSERS.get();
+        parser.reset(text, limits, true);
+        try {
+            if (from >= parser.length || text.charAt(from) != '{') {
+                return -1;
+            }
+            parser.pos = from;
+            parser.enter(1, PAYLOAD);
+            parser.skipContainer(1);
+            return parser.maxPayloadDepthSeen > limits.maxPayloadDepth() ? -1 : parser.pos;
+        } catch (LtpProtocolException e) {
+            return -1;
+        } finally {
+            parser.release();
+        }
+    }
+
     @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low bytes, copied without a charset
     private void reset(String newText, Limits newLimits, boolean discard) {
         text = newText;
