@@ -236,6 +236,7 @@ public final class LtpEngine implements TransportContext {
         } catch (RuntimeException e) {
             LOG.warn("Closing the thread store failed", e);
         }
+        metrics.close();
         LOG.info("LTP server stopped");
     }
 

@@ -4,6 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -16,7 +22,9 @@ import java.util.function.Supplier;
 
 /**
  * The server's meters, registered in a Prometheus registry (served at {@code /metrics}) and, when the application
- * passes one, in its own registry too.
+ * passes one, in its own registry too. {@code /metrics} also carries Micrometer's JVM and process meters (memory,
+ * GC, threads, classes, CPU, uptime), which operators and load tests read for memory per session; they go to the
+ * server's own registry only, since an application with a registry of its own binds them there itself.
  *
  * <p>Message types are bounded as tags ({@link MessageCounters}).
  */
@@ -31,6 +39,7 @@ public final class ServerMetrics {
     private final Counter deliveryDuplicates;
     private final Counter deliveryGaps;
     private final Timer handling;
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final MessageCounters received;
     private final MessageCounters sent;
     private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
@@ -45,6 +54,12 @@ public final class ServerMetrics {
     public ServerMetrics(MeterRegistry applicationRegistry, Supplier<Number> activeConnections,
             Supplier<Number> liveThreads, Supplier<Number> storedThreads) {
         this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(prometheus);
+        gcMetrics.bindTo(prometheus);
+        new JvmThreadMetrics().bindTo(prometheus);
+        new ClassLoaderMetrics().bindTo(prometheus);
+        new ProcessorMetrics().bindTo(prometheus);
+        new UptimeMetrics().bindTo(prometheus);
         if (applicationRegistry == null) {
             this.registry = prometheus;
         } else {
@@ -88,6 +103,11 @@ public final class ServerMetrics {
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return prometheus.scrape();
+    }
+
+    /** Stops the JVM meters' GC listeners; the meters stay readable. */
+    public void close() {
+        gcMetrics.close();
     }
 
     /** The registry meters are published to. */

@@ -75,6 +75,20 @@ class ServerMetricsTest {
         assertThat(metrics.scrape()).contains("ltp_messages_sent_total{type=\"pong\"} " + (2.0 * threads));
     }
 
+    @Test
+    @DisplayName("/metrics carries the JVM's memory, GC, thread and process meters; the application's registry does not")
+    void jvmMeters() {
+        SimpleMeterRegistry application = new SimpleMeterRegistry();
+        ServerMetrics metrics = new ServerMetrics(application, () -> 0, () -> 0, () -> 0);
+        try {
+            assertThat(metrics.scrape()).contains("jvm_memory_used_bytes{area=\"heap\"", "jvm_gc_live_data_size_bytes",
+                    "jvm_threads_live_threads", "process_uptime_seconds", "jvm_classes_loaded_classes");
+            assertThat(application.find("jvm_memory_used_bytes").meters()).isEmpty();
+        } finally {
+            metrics.close();
+        }
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
