@@ -22,8 +22,18 @@ public final class LoadOptions {
         IDLE
     }
 
+    /** What sessions send as their load. */
+    public enum Message {
+        /** Pings, answered by the server's engine with pongs; the load is the heartbeat. */
+        PING,
+        /** Events, answered by the application's handler; heartbeat pings go alongside at the interval. */
+        EVENT
+    }
+
     URI url = URI.create("ws://127.0.0.1:8080/");
     Mode mode = Mode.CLOSED;
+    Message message = Message.PING;
+    boolean reconnect = true;
     int sessions = 100;
     double rate = 5_000;
     int payloadBytes = 256;
@@ -53,6 +63,8 @@ public final class LoadOptions {
             switch (flag) {
                 case "--url" -> options.url = URI.create(value);
                 case "--mode" -> options.mode = Mode.valueOf(value.toUpperCase(Locale.ROOT));
+                case "--message" -> options.message = Message.valueOf(value.toUpperCase(Locale.ROOT));
+                case "--reconnect" -> options.reconnect = Boolean.parseBoolean(value);
                 case "--sessions" -> options.sessions = Integer.parseInt(value);
                 case "--rate" -> options.rate = Double.parseDouble(value);
                 case "--payload" -> options.payloadBytes = Integer.parseInt(value);
