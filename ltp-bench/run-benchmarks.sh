@@ -2,7 +2,8 @@
 # Runs the standard performance scenarios of issue #5 against ltp-server and the plain echo baseline, on this host
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 28 minutes; --quick about 6.
 #
-#   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh] [--only echo,latency,handshake,scale,soak,client,jmh]
+#   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
+#                               [--only echo,events,latency,handshake,scale,soak,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
@@ -26,9 +27,11 @@ while [ $# -gt 0 ]; do
 done
 
 if $QUICK; then
-  ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s; SCALE_SESSIONS=5000
+  ROUNDS=1; EVENT_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s
+  SCALE_SESSIONS=5000
 else
-  ROUNDS=5; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s; SCALE_SESSIONS=19000
+  ROUNDS=5; EVENT_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s
+  SCALE_SESSIONS=19000
 fi
 
 if [ -n "$ROUNDS_WANTED" ]; then ROUNDS=$ROUNDS_WANTED; fi
@@ -93,6 +96,18 @@ if want echo; then
   done
 fi
 
+if want events; then
+  echo "== Events: event in, the application's event out, 256-byte payload, 100 sessions, closed loop, heartbeats" >&2
+  for round in $(seq 1 "$EVENT_ROUNDS"); do
+    for kind in baseline ltp; do
+      start_server "$kind" 18080 "${SERVER_JVM[@]}"
+      load "events:$kind" 18080 --mode closed --message event --heartbeat 15s --sessions 100 --payload 256 \
+          --warmup "$WARMUP" --duration "$DURATION" >&2
+      stop_server
+    done
+  done
+fi
+
 if want latency; then
   echo "== Latency: open loop, 1,000 sessions, 5,000 and 40,000 msg/s" >&2
   for rate in 5000 40000; do
@@ -120,9 +135,10 @@ if want scale; then
   # A short closed-loop run first, so that JIT and the young generation are warm before the memory baseline.
   for kind in baseline ltp; do
     start_server "$kind" 18080 -Xms256m -Xmx1g -Xmn64m
+    metrics=(); [ "$kind" = ltp ] && metrics=(--metrics-url http://127.0.0.1:18080/metrics)
     load "prewarm:$kind" 18080 --mode closed --sessions 100 --warmup 2s --duration 10s > /dev/null
     load "scale:$kind" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
-        --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" >&2
+        --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" "${metrics[@]}" >&2
     stop_server
   done
   start_server ltp 18080 -Xms256m -Xmx1g

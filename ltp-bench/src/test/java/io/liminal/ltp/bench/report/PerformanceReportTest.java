@@ -78,10 +78,28 @@ class PerformanceReportTest {
         String report = new PerformanceReport(List.of(json("{\"label\":\"scale:ltp\",\"sessions\":19000,"
                 + "\"seconds\":120,\"handshakes_per_second\":4000,\"replies\":150000,\"p99_ms\":1,\"max_ms\":5,"
                 + "\"late_replies\":0,\"unanswered\":0,\"drops\":0,\"rss_bytes_per_session\":7000,"
-                + "\"live_heap_bytes_per_session\":3800,\"server_rss_before\":100000000}")), null).render();
+                + "\"live_heap_bytes_per_session\":3800,\"server_rss_before\":100000000,"
+                + "\"metrics_heap_bytes_per_session\":3850,\"metrics_connections\":19000}"),
+                json("{\"label\":\"scale:baseline\",\"sessions\":19000,\"seconds\":120,\"handshakes_per_second\":4000,"
+                        + "\"replies\":150000,\"p99_ms\":1,\"max_ms\":5,\"late_replies\":0,\"unanswered\":0,\"drops\":0,"
+                        + "\"rss_bytes_per_session\":2000,\"live_heap_bytes_per_session\":1900,"
+                        + "\"metrics_heap_bytes_per_session\":-1}")), null).render();
         assertThat(report).contains("| Scale: 19,000 idle sessions, zero drops, RSS growth ≤ 8 KiB/session "
                 + "| 6.8 KiB/session, 0 drops | yes |");
         assertThat(report).contains("50,000 sessions");
+        assertThat(report).contains("| 3,800 B | 3,850 B (19,000 connections) |").contains("| 1,900 B | no /metrics |");
+    }
+
+    @Test
+    void eventsAreReportedWithoutATarget() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"events:baseline\",\"messages_per_second\":100000,\"server_cpu_ns_per_message\":8000,"
+                        + "\"p50_ms\":1,\"p99_ms\":3,\"p999_ms\":9,\"late_replies\":0,\"unanswered\":0}"),
+                json("{\"label\":\"events:ltp\",\"messages_per_second\":50000,\"server_cpu_ns_per_message\":20000,"
+                        + "\"p50_ms\":2,\"p99_ms\":6,\"p999_ms\":19,\"late_replies\":0,\"unanswered\":0}")), null).render();
+        assertThat(report).contains("## Events: the application path")
+                .contains("server CPU per event **2.50x** the baseline (rounds: 2.50x), throughput **50.0%**")
+                .doesNotContain("| Events");
     }
 
     @Test
