@@ -426,11 +426,12 @@ public final class PerformanceReport {
         line("- The engine without sockets, per message: `java -jar ltp-bench/target/ltp-bench.jar "
                 + "EngineBenchmark.pingPong -prof gc` (bytes allocated) or `-prof "
                 + "'async:libPath=<dir>/linux-x64/libasyncProfiler.so;output=text;event=itimer'` (where the time goes).");
-        line("- A server under load: start `BenchServer` (or `EchoServer` for the baseline) with `-agentpath:<dir>/"
-                + "linux-x64/libasyncProfiler.so=start,event=itimer,interval=1ms,collapsed,file=server.txt`, run the "
-                + "load generator as `run-benchmarks.sh` does, and compare both servers' samples per message: on "
-                + "loopback most of either server's time is in `send`, `recv` and `epoll_wait`, so the LTP engine's "
-                + "share is what separates them. JFR (`-XX:StartFlightRecording`) works too but misses native time.");
+        line("- A server under load: `ltp-bench/profile-server.sh ltp` and `ltp-bench/profile-server.sh baseline` "
+                + "run the echo load against one server, attach async-profiler over the measurement window only "
+                + "(`jcmd <pid> JVMTI.agent_load`), and print each server's CPU samples per million messages by "
+                + "frame; the collapsed stacks are kept for a flame graph. On loopback most of either server's time "
+                + "is in `send`, `recv` and `epoll_wait`, so the LTP engine's share is what separates them. JFR "
+                + "(`-XX:StartFlightRecording`) works too but misses native time.");
         line();
     }
 
