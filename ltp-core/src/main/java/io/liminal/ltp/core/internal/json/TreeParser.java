@@ -411,6 +411,20 @@ public final class TreeParser {
      * @throws LtpProtocolException for a raw control character or the end of the text before either
      */
     private int scanString(int start) {
+        int special = nextSpecialChar(start);
+        if (special >= length) {
+            pos = length;
+            throw syntax("Unterminated string");
+        }
+        if (text.charAt(special) < 0x20) {
+            pos = special;
+            throw syntax("Unescaped control character in a string");
+        }
+        return special;
+    }
+
+    /** The offset of the first quote, backslash or control character from {@code start} on, or the length. */
+    private int nextSpecialChar(int start) {
         String s = text;
         byte[] low = lowBytes;
         int end = length;
@@ -418,16 +432,11 @@ public final class TreeParser {
         while (true) {
             int candidate = nextSpecialByte(low, p, end);
             if (candidate >= end) {
-                pos = end;
-                throw syntax("Unterminated string");
+                return end;
             }
             char c = s.charAt(candidate);
-            if (c == '"' || c == '\\') {
+            if (c == '"' || c == '\\' || c < 0x20) {
                 return candidate;
-            }
-            if (c < 0x20) {
-                pos = candidate;
-                throw syntax("Unescaped control character in a string");
             }
             p = candidate + 1; // a character above U+00FF whose low byte looked special
         }
@@ -510,8 +519,9 @@ public final class TreeParser {
                 throw syntax("Unescaped control character in a string");
             }
             if (c != '\\') {
-                out.append(c);
-                pos++;
+                int run = nextSpecialChar(pos); // plain text up to the next escape, quote or control character
+                out.append(text, pos, run);
+                pos = run;
                 continue;
             }
             if (pos + 1 >= length) {

@@ -146,4 +146,23 @@ class TreeParserTest {
                 .get("t").getAsString()).isEqualTo("A");
         assertThat(TreeParser.parse("{\"s\":\"ok\"}", Limits.defaults()).get("s").getAsString()).isEqualTo("ok");
     }
+
+    @Test
+    @DisplayName("a string with escapes is decoded run by run: the text between escapes comes out unchanged")
+    void escapedRuns() {
+        StringBuilder json = new StringBuilder();
+        for (int i = 0; i < 500; i++) {
+            json.append("row ").append(i).append(" \u0122\u015C x".repeat(i % 3)).append(i % 2 == 0 ? "\\n" : "\\\"")
+                    .append(i % 7 == 0 ? "\\u00e9\\/" : "");
+        }
+        String text = "{\"s\":\"" + json + "\",\"after\":1}";
+        assertThat(TreeParser.parse(text, Limits.defaults()).get("s"))
+                .isEqualTo(com.google.gson.JsonParser.parseString(text).getAsJsonObject().get("s"));
+        assertThatThrownBy(() -> TreeParser.parse("{\"s\":\"a\\nb\u0001\"}", Limits.defaults()))
+                .isInstanceOfSatisfying(LtpProtocolException.class, e -> assertThat(e.detail("error").getAsString())
+                        .isEqualTo("Unescaped control character in a string at offset 10"));
+        assertThatThrownBy(() -> TreeParser.parse("{\"s\":\"a\\nbcdefghijkl", Limits.defaults()))
+                .isInstanceOfSatisfying(LtpProtocolException.class, e -> assertThat(e.detail("error").getAsString())
+                        .isEqualTo("Unterminated string at offset 20"));
+    }
 }
