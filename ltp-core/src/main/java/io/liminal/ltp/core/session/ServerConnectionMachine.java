@@ -111,8 +111,8 @@ public final class ServerConnectionMachine {
     private String clientId;
     private String ltpVersion;
     private EnvelopeSigner outboundSigner;
-    /** {@link FrameDecoder#plainPingPrefix} of the bound ids. */
-    private String plainPingPrefix;
+    /** Whether the bound ids need no JSON escaping ({@link FrameDecoder#isPlainId}). */
+    private boolean plainIds;
 
     /**
      * @param config the server's settings
@@ -368,7 +368,7 @@ public final class ServerConnectionMachine {
     private void bind(HandshakeOutcome.Accepted accepted, Actions out) {
         threadId = accepted.threadId();
         sessionId = accepted.sessionId();
-        plainPingPrefix = FrameDecoder.plainPingPrefix(threadId, sessionId);
+        plainIds = FrameDecoder.isPlainId(threadId) && FrameDecoder.isPlainId(sessionId);
         clientId = pendingClientId;
         ltpVersion = pendingVersion;
         outboundSigner = config.outboundSigner(clientId);
@@ -459,8 +459,8 @@ public final class ServerConnectionMachine {
         }
 
         @Override
-        public String plainPingPrefix() {
-            return plainPingPrefix;
+        public boolean plainIds() {
+            return plainIds;
         }
 
         @Override

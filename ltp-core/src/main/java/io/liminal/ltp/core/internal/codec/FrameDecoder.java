@@ -42,6 +42,10 @@ public final class FrameDecoder {
     private static final int ONE_MIB = 1_048_576;
     /** Integers of up to 18 digits fit a long; longer ones take the general path. */
     private static final int MAX_PLAIN_DIGITS = 18;
+    // The usual ping, {"type":"ping","thread_id":"<id>","session_id":"<id>","timestamp":<n>,"payload":{...}}.
+    private static final String PING_HEAD = "{\"type\":\"ping\",\"thread_id\":\"";
+    private static final String SESSION_MEMBER = "\",\"session_id\":\"";
+    private static final String TIMESTAMP_MEMBER = "\",\"timestamp\":";
     private static final String PAYLOAD_MEMBER = ",\"payload\":";
 
     private FrameDecoder() {
@@ -76,12 +80,11 @@ public final class FrameDecoder {
         }
 
         /**
-         * {@link FrameDecoder#plainPingPrefix} of {@link #likelyString1()} and {@link #likelyString2()} (the
-         * connection's ids), or {@code null}: a ping that starts with it and has the plain shape is decoded without
-         * a tree.
+         * Whether {@link #likelyString1()} and {@link #likelyString2()} (the connection's ids) need no escaping in
+         * JSON ({@link FrameDecoder#isPlainId}): then a ping of the usual shape is decoded without a tree.
          */
-        default String plainPingPrefix() {
-            return null;
+        default boolean plainIds() {
+            return false;
         }
 
         /** An envelope passed the limits; called before its payload is validated (signatures, replay). */
@@ -143,20 +146,8 @@ public final class FrameDecoder {
         return decode(text, size, limits, gate, discardPingPayload);
     }
 
-    /**
-     * The text every plain ping of a session starts with: {@code {"type":"ping","thread_id":"<thread>",
-     * "session_id":"<session>","timestamp":}, or {@code null} when an id would need escaping (such pings take the
-     * general path).
-     */
-    public static String plainPingPrefix(String threadId, String sessionId) {
-        if (!needsNoEscaping(threadId) || !needsNoEscaping(sessionId)) {
-            return null;
-        }
-        return "{\"type\":\"ping\",\"thread_id\":\"" + threadId + "\",\"session_id\":\"" + sessionId
-                + "\",\"timestamp\":";
-    }
-
-    private static boolean needsNoEscaping(String id) {
+    /** Whether {@code id} is printable ASCII without quotes or backslashes, so that JSON carries it as it is. */
+    public static boolean isPlainId(String id) {
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);
             if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
@@ -167,20 +158,27 @@ public final class FrameDecoder {
     }
 
     /**
-     * The session's ping in its usual shape, {@code <prefix><digits>,"payload":{...}}} with nothing else, decoded
-     * without building a tree; {@code null} for anything else, which the general path then decodes. Heartbeats are
+     * The session's ping in its usual shape, {@code {"type":"ping","thread_id":"<thread>","session_id":"<session>",
+     * "timestamp":<digits>,"payload":{...}}} with the connection's ids and nothing else, decoded without a tree; {@code null} for anything else, which the general path then decodes. Heartbeats are
      * most of what a server reads, and their payload is validated and dropped anyway. Where it applies, the result
      * and the gate's calls are those of the general path (a property test compares the two): the payload is
      * validated with the general grammar and depth limit, and the texts it accepts are too short for any string to
      * break the string limit.
      */
     static Envelope plainPing(String text, Limits limits, Gate gate) {
-        String prefix = gate.plainPingPrefix();
         int length = text.length();
-        if (prefix == null || length > limits.maxStringBytes() / 3 || !text.startsWith(prefix)) {
+        if (!gate.plainIds() || length > limits.maxStringBytes() / 3) {
             return null;
         }
-        int digitsStart = prefix.length();
+        String thread = gate.likelyString1();
+        String session = gate.likelyString2();
+        int idsEnd = PING_HEAD.length() + thread.length() + SESSION_MEMBER.length() + session.length();
+        if (!text.startsWith(PING_HEAD) || !text.startsWith(thread, PING_HEAD.length())
+                || !text.startsWith(SESSION_MEMBER, PING_HEAD.length() + thread.length())
+                || !text.startsWith(session, idsEnd - session.length()) || !text.startsWith(TIMESTAMP_MEMBER, idsEnd)) {
+            return null;
+        }
+        int digitsStart = idsEnd + TIMESTAMP_MEMBER.length();
         int p = digitsStart;
         long timestamp = 0;
         while (p < length && p - digitsStart <= MAX_PLAIN_DIGITS) {
@@ -200,8 +198,6 @@ public final class FrameDecoder {
         if (end != length - 1 || text.charAt(end) != '}') {
             return null;
         }
-        String thread = gate.likelyString1();
-        String session = gate.likelyString2();
         gate.onType(MessageTypes.PING);
         gate.onIds(MessageTypes.PING, thread, session);
         Envelope envelope = new Envelope(MessageTypes.PING, thread, session, timestamp, null,

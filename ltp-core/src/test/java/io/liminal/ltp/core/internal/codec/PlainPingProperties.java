@@ -53,8 +53,10 @@ class PlainPingProperties {
         }
         Limits small = Limits.builder().maxStringBytes(3 * PLAIN.length() - 1).build();
         assertThat(FrameDecoder.plainPing(PLAIN, small, new RecordingGate(true))).isNull();
-        assertThat(FrameDecoder.plainPingPrefix("thread \"1\"", SESSION)).isNull();
-        assertThat(FrameDecoder.plainPingPrefix(THREAD, "séssion")).isNull();
+        assertThat(FrameDecoder.isPlainId(THREAD)).isTrue();
+        assertThat(FrameDecoder.isPlainId("thread \"1\"")).isFalse();
+        assertThat(FrameDecoder.isPlainId("séssion")).isFalse();
+        assertThat(FrameDecoder.isPlainId("back\\slash")).isFalse();
     }
 
     @Example
@@ -151,8 +153,8 @@ class PlainPingProperties {
         }
 
         @Override
-        public String plainPingPrefix() {
-            return fastPathAllowed ? FrameDecoder.plainPingPrefix(THREAD, SESSION) : null;
+        public boolean plainIds() {
+            return fastPathAllowed;
         }
 
         @Override
