@@ -20,6 +20,10 @@ class LtpVersionsTest {
         assertThat(LtpVersions.selectSubprotocol(List.of())).isEmpty();
         assertThat(LtpVersions.parseSubprotocolHeader("ltp.v0.2 , ltp.v0.3")).containsExactly("ltp.v0.2", "ltp.v0.3");
         assertThat(LtpVersions.parseSubprotocolHeader(null)).isEmpty();
+        assertThat(LtpVersions.parseSubprotocolHeader("")).isEmpty();
+        assertThat(LtpVersions.parseSubprotocolHeader(" , ,")).isEmpty();
+        assertThat(LtpVersions.parseSubprotocolHeader("ltp.v0.3")).containsExactly("ltp.v0.3");
+        assertThat(LtpVersions.parseSubprotocolHeader("\tchat,ltp.v0.3\t,, x ")).containsExactly("chat", "ltp.v0.3", "x");
     }
 
     @Test

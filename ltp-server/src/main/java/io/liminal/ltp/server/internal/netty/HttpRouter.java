@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +37,23 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final TransportContext context;
     private final boolean tls;
     private final boolean endpointsOnly;
+    private final WebSocketDecoderConfig decoderConfig;
 
-    HttpRouter(TransportContext context, boolean tls, boolean endpointsOnly) {
+    HttpRouter(TransportContext context, boolean tls, boolean endpointsOnly, WebSocketDecoderConfig decoderConfig) {
         this.context = context;
         this.tls = tls;
         this.endpointsOnly = endpointsOnly;
+        this.decoderConfig = decoderConfig;
+    }
+
+    /** The WebSocket decoder's settings for every connection of a transport (immutable, shared). */
+    static WebSocketDecoderConfig decoderConfig(TransportContext context) {
+        return WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, context.hardFrameLimitBytes()))
+                .allowExtensions(false)
+                .withUTF8Validator(false)
+                .closeOnProtocolViolation(true)
+                .build();
     }
 
     @Override
@@ -63,14 +77,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, request, new HttpReply(503, "application/json", "{\"error\":\"draining\"}"));
             return;
         }
-        String selected = LtpVersions.selectSubprotocol(LtpVersions.parseSubprotocolHeader(
-                request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL))).orElse(null);
-        WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, context.hardFrameLimitBytes()))
-                .allowExtensions(false)
-                .withUTF8Validator(false)
-                .closeOnProtocolViolation(true)
-                .build();
+        String selected = LtpVersions.selectSubprotocol(offeredSubprotocols(request)).orElse(null);
         String url = (tls ? "wss://" : "ws://") + request.headers().get(HttpHeaderNames.HOST) + request.uri();
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url, selected, decoderConfig)
                 .newHandshaker(request);
@@ -90,6 +97,19 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ctx.close();
             }
         });
+    }
+
+    /** Every offered subprotocol: the header may be repeated (RFC 6455 §4.1) as well as hold a list. */
+    private static List<String> offeredSubprotocols(FullHttpRequest request) {
+        List<String> values = request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+        if (values.size() == 1) {
+            return LtpVersions.parseSubprotocolHeader(values.get(0));
+        }
+        List<String> offered = new ArrayList<>();
+        for (String value : values) {
+            offered.addAll(LtpVersions.parseSubprotocolHeader(value));
+        }
+        return offered;
     }
 
     private static boolean isWebSocketUpgrade(FullHttpRequest request) {

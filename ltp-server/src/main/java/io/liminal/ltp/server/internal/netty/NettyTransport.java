@@ -22,6 +22,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -49,6 +50,10 @@ public final class NettyTransport implements LtpTransport {
     private final int workerThreads;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
+    /**
+     * The listening channels. Connections are not tracked here: shutting the worker group down closes them, and
+     * a group entry per connection cost two shared-map updates per handshake.
+     */
     private ChannelGroup channels;
     private volatile InetSocketAddress httpAddress;
 
@@ -89,6 +94,7 @@ public final class NettyTransport implements LtpTransport {
 
     private Channel bind(TransportContext context, InetSocketAddress address, SslContext sslContext,
             Class<? extends ServerChannel> channelType, boolean endpointsOnly) throws IOException {
+        WebSocketDecoderConfig decoderConfig = HttpRouter.decoderConfig(context);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(channelType)
@@ -100,14 +106,14 @@ public final class NettyTransport implements LtpTransport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channels.add(channel);
                         if (sslContext != null) {
                             channel.pipeline().addLast("tls", sslContext.newHandler(channel.alloc()));
                         }
                         channel.pipeline()
                                 .addLast("http-codec", new HttpServerCodec(4096, 16 * 1024, 64 * 1024))
                                 .addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES))
-                                .addLast("router", new HttpRouter(context, sslContext != null, endpointsOnly));
+                                .addLast("router", new HttpRouter(context, sslContext != null, endpointsOnly,
+                                        decoderConfig));
                     }
                 });
         try {

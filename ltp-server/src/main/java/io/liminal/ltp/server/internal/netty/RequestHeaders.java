@@ -3,6 +3,7 @@ package io.liminal.ltp.server.internal.netty;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -22,11 +23,14 @@ final class RequestHeaders {
     static RequestHeaders of(HttpHeaders headers) {
         String[] kept = new String[headers.size() * 2];
         int size = 0;
-        for (Map.Entry<String, String> header : headers) {
-            String name = header.getKey();
+        // As CharSequences: only what is kept becomes a String.
+        Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence();
+        while (entries.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = entries.next();
+            CharSequence name = header.getKey();
             if (!isMechanics(name)) {
-                kept[size++] = name;
-                kept[size++] = header.getValue();
+                kept[size++] = name.toString();
+                kept[size++] = header.getValue().toString();
             }
         }
         return new RequestHeaders(size == 0 ? NONE : Arrays.copyOf(kept, size));
@@ -42,7 +46,7 @@ final class RequestHeaders {
         return null;
     }
 
-    private static boolean isMechanics(String name) {
+    private static boolean isMechanics(CharSequence name) {
         return HttpHeaderNames.SEC_WEBSOCKET_KEY.contentEqualsIgnoreCase(name)
                 || HttpHeaderNames.SEC_WEBSOCKET_VERSION.contentEqualsIgnoreCase(name)
                 || HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS.contentEqualsIgnoreCase(name)
