@@ -10,12 +10,16 @@ import java.util.concurrent.RejectedExecutionException;
  * pool without any of them running two tasks at once, so state owned by a lane needs no locks.
  *
  * <p>A task that throws does not stop the lane; the exception goes to the handler given at construction.
+ *
+ * <p>A server keeps one lane per live thread, so an idle lane is kept small: its queue is made when a task first
+ * has to wait.
  */
 public final class SerialExecutor implements Executor {
     private final Executor delegate;
     private final Thread.UncaughtExceptionHandler onError;
-    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    /** Runs the queue on the delegate; also the lock that guards {@link #tasks} and {@link #running}. */
     private final Runnable drain = this::drain;
+    private ArrayDeque<Runnable> tasks;
     private boolean running;
 
     /**
@@ -31,8 +35,8 @@ public final class SerialExecutor implements Executor {
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         boolean start;
-        synchronized (tasks) {
-            tasks.add(task);
+        synchronized (drain) {
+            queue().add(task);
             start = !running;
             running = true;
         }
@@ -40,7 +44,7 @@ public final class SerialExecutor implements Executor {
             try {
                 delegate.execute(drain);
             } catch (RejectedExecutionException e) {
-                synchronized (tasks) {
+                synchronized (drain) {
                     tasks.clear();
                     running = false;
                 }
@@ -56,9 +60,9 @@ public final class SerialExecutor implements Executor {
      */
     public void executeInlineIfIdle(Runnable task) {
         Objects.requireNonNull(task, "task");
-        synchronized (tasks) {
+        synchronized (drain) {
             if (running) {
-                tasks.add(task);
+                queue().add(task);
                 return;
             }
             running = true;
@@ -69,8 +73,8 @@ public final class SerialExecutor implements Executor {
             onError.uncaughtException(Thread.currentThread(), t);
         } finally {
             boolean more;
-            synchronized (tasks) {
-                more = !tasks.isEmpty();
+            synchronized (drain) {
+                more = tasks != null && !tasks.isEmpty();
                 running = more;
             }
             if (more) {
@@ -81,15 +85,23 @@ public final class SerialExecutor implements Executor {
 
     /** How many tasks wait to run (not counting the one running). */
     public int queued() {
-        synchronized (tasks) {
-            return tasks.size();
+        synchronized (drain) {
+            return tasks == null ? 0 : tasks.size();
         }
+    }
+
+    /** The queue, made on first use. Under the lock. */
+    private ArrayDeque<Runnable> queue() {
+        if (tasks == null) {
+            tasks = new ArrayDeque<>(4);
+        }
+        return tasks;
     }
 
     private void drain() {
         while (true) {
             Runnable task;
-            synchronized (tasks) {
+            synchronized (drain) {
                 task = tasks.poll();
                 if (task == null) {
                     running = false;

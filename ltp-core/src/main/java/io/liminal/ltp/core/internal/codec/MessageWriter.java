@@ -17,14 +17,29 @@ import java.util.Map;
  * fields in the order they were received.
  */
 public final class MessageWriter {
+    /** Builders up to this capacity stay with their thread; a larger one served one big message and is dropped. */
+    private static final int RETAINED_CAPACITY = 16 * 1024;
+    /**
+     * One builder per thread: writing allocates only the resulting string. A fresh builder per message grew
+     * through two or three copies for a handshake ack and was most of what encoding allocated.
+     */
+    private static final ThreadLocal<StringBuilder> BUILDERS = ThreadLocal.withInitial(() -> new StringBuilder(512));
+
     private MessageWriter() {
     }
 
     /** The JSON text of {@code message}. */
     public static String write(LtpMessage message) {
-        StringBuilder out = new StringBuilder(256);
-        write(out, message);
-        return out.toString();
+        StringBuilder out = BUILDERS.get();
+        out.setLength(0);
+        try {
+            write(out, message);
+            return out.toString();
+        } finally {
+            if (out.capacity() > RETAINED_CAPACITY) {
+                BUILDERS.remove();
+            }
+        }
     }
 
     /** Appends the JSON text of {@code message}. */

@@ -59,8 +59,8 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     private LiveThread thread;
     private Session session;
     private long lastInboundMillis;
-    private Scheduler.Cancellable handshakeTimer = Scheduler.Cancellable.NONE;
-    private Scheduler.Cancellable idleTimer = Scheduler.Cancellable.NONE;
+    /** The handshake timeout until the session is bound, then the idle check: one timer per connection. */
+    private Scheduler.Cancellable livenessTimer = Scheduler.Cancellable.NONE;
     private boolean closed;
     private boolean pausedForBacklog;
     /** The bound session's pong text up to the timestamp (pongs are most of what a server sends). */
@@ -82,8 +82,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
 
     void start() {
         lastInboundMillis = engine.clock().millis();
-        handshakeTimer = transport.scheduler().schedule(() -> machine.onHandshakeTimeout(this),
-                engine.settings().handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        scheduleLivenessCheck(engine.settings().handshakeTimeout().toMillis());
     }
 
     // ---- Frames from the transport ------------------------------------------------------------------------------
@@ -110,8 +109,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         }
         closed = true;
         machine.onTransportClosed();
-        handshakeTimer.cancel();
-        idleTimer.cancel();
+        livenessTimer.cancel();
         unbind(code, reason);
         engine.connectionClosed(this);
     }
@@ -216,15 +214,17 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     // ---- Handshake resolution -----------------------------------------------------------------------------------
 
     private void resolve(String clientId, JsonObject metadata, String resumeThreadId, DeliveryProtocol.Hello hello) {
-        AuthRequest request = authRequest(clientId, metadata, resumeThreadId != null);
+        // Gathered for the authenticator only: without one, a handshake reads no token, header or address.
+        AuthRequest request = engine.settings().authenticator() == null ? null
+                : authRequest(clientId, metadata, resumeThreadId != null);
         DeliveryProtocol.Hello offered = engine.deliveryLog() == null ? null : hello;
         if (engine.handshakeMayBlock()) {
             engine.blockingExecutor().execute(() -> {
-                Resolution resolution = negotiateDelivery(resolveBlocking(request, resumeThreadId), offered);
+                Resolution resolution = negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered);
                 transport.executor().execute(() -> complete(resolution));
             });
         } else {
-            complete(negotiateDelivery(resolveBlocking(request, resumeThreadId), offered));
+            complete(negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered));
         }
     }
 
@@ -264,14 +264,18 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         }
     }
 
-    /** Authentication and thread store; may block, so it never touches lane-confined state. */
-    private Resolution resolveBlocking(AuthRequest request, String resumeThreadId) {
+    /**
+     * Authentication and thread store; may block, so it never touches lane-confined state.
+     *
+     * @param request what the authenticator reads, {@code null} without one
+     */
+    private Resolution resolveBlocking(String clientId, AuthRequest request, String resumeThreadId) {
         try {
             String principal = null;
-            if (engine.settings().authenticator() != null) {
+            if (request != null) {
                 AuthResult result = engine.settings().authenticator().authenticate(request);
                 if (result instanceof AuthResult.Denied denied) {
-                    LOG.info("Handshake of client {} from {} refused: {}", request.clientId(), request.remoteAddress(),
+                    LOG.info("Handshake of client {} from {} refused: {}", clientId, request.remoteAddress(),
                             denied.reason());
                     return Resolution.refused("refused_unauthorized", HandshakeOutcome.Refused.of(
                             new LtpProtocolException(ErrorCode.INVALID_CLIENT_ID, "Authentication failed"),
@@ -279,10 +283,10 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
                 }
                 principal = ((AuthResult.Allowed) result).principal();
             }
-            return resumeThreadId == null ? createThread(request.clientId(), principal)
-                    : findThread(request.clientId(), principal, resumeThreadId);
+            return resumeThreadId == null ? createThread(clientId, principal)
+                    : findThread(clientId, principal, resumeThreadId);
         } catch (RuntimeException e) {
-            LOG.error("Could not resolve the handshake of client {}", request.clientId(), e);
+            LOG.error("Could not resolve the handshake of client {}", clientId, e);
             return new Resolution("unavailable", new HandshakeOutcome.Unavailable("Internal error"), null, null);
         }
     }
@@ -354,9 +358,12 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         }
         engine.metrics().handshake(outcomeName);
         machine.onHandshakeResolved(outcome, this);
-        if (outcome instanceof HandshakeOutcome.Accepted) {
-            handshakeTimer.cancel();
-            scheduleIdleCheck(idleLimitMillis());
+        // The pending handshake timeout turns into the first idle check; only an unusually long handshake timeout
+        // would make that check late.
+        if (outcome instanceof HandshakeOutcome.Accepted
+                && engine.settings().handshakeTimeout().toMillis() > idleLimitMillis()) {
+            livenessTimer.cancel();
+            scheduleLivenessCheck(idleLimitMillis());
         }
     }
 
@@ -435,13 +442,21 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         return 2 * engine.settings().heartbeatInterval().toMillis();
     }
 
-    private void scheduleIdleCheck(long delayMillis) {
-        idleTimer.cancel();
-        idleTimer = transport.scheduler().schedule(this::idleCheck, delayMillis, TimeUnit.MILLISECONDS);
+    private void scheduleLivenessCheck(long delayMillis) {
+        livenessTimer = transport.scheduler().schedule(this::livenessCheck, delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void idleCheck() {
-        if (closed || machine.state() != ServerConnectionMachine.State.ACTIVE) {
+    /** Before the first ack: the handshake timeout. After it: closes the session when it went silent too long. */
+    private void livenessCheck() {
+        if (closed) {
+            return;
+        }
+        ServerConnectionMachine.State state = machine.state();
+        if (state == ServerConnectionMachine.State.AWAITING_HANDSHAKE) {
+            machine.onHandshakeTimeout(this);
+            return;
+        }
+        if (state != ServerConnectionMachine.State.ACTIVE) {
             return;
         }
         long idle = engine.clock().millis() - lastInboundMillis;
@@ -449,7 +464,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         if (idle >= limit) {
             machine.onIdleTimeout(this);
         } else {
-            scheduleIdleCheck(limit - idle);
+            scheduleLivenessCheck(limit - idle);
         }
     }
 

@@ -104,6 +104,11 @@ public final class LtpEngine implements TransportContext {
     private final DeliveryLog deliveryLog;
     private final boolean dispatchesClosed;
     private volatile Scheduler.Cancellable sweep = Scheduler.Cancellable.NONE;
+    /** What every thread lane does with an exception its task threw (shared: lanes are made per session). */
+    private final Thread.UncaughtExceptionHandler laneErrors = (thread, error) -> {
+        metrics().handlerError();
+        LOG.error("LTP handler failed", error);
+    };
     private volatile InetSocketAddress boundAddress;
 
     public LtpEngine(ServerSettings settings) {
@@ -493,15 +498,15 @@ public final class LtpEngine implements TransportContext {
     }
 
     SerialExecutor newThreadLane() {
-        return new SerialExecutor(applicationExecutor, (thread, error) -> {
-            metrics.handlerError();
-            LOG.error("LTP handler failed", error);
-        });
+        return new SerialExecutor(applicationExecutor, laneErrors);
     }
 
-    /** Counts a session for its client id; false when that would pass the per-client limit. */
+    /** Counts a session of {@code clientId}; false when that passes the per-client limit. No-op without a limit. */
     boolean tryCountClient(String clientId, String replacedClientId) {
         int max = settings.maxConnectionsPerClient();
+        if (max == 0) {
+            return true; // unlimited: nothing to count (two map updates per session saved)
+        }
         AtomicInteger count = connectionsPerClient.computeIfAbsent(clientId, id -> new AtomicInteger());
         int now = count.incrementAndGet();
         if (max > 0 && now > max && !clientId.equals(replacedClientId)) {
@@ -512,6 +517,9 @@ public final class LtpEngine implements TransportContext {
     }
 
     void uncountClient(String clientId) {
+        if (settings.maxConnectionsPerClient() == 0) {
+            return;
+        }
         connectionsPerClient.computeIfPresent(clientId, (id, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
 

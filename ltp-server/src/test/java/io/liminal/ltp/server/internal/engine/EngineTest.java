@@ -214,6 +214,29 @@ class EngineTest {
     }
 
     @Test
+    @DisplayName("LTP-HB-003: a session silent from its ack on closes at 2x the interval (handshake timeout shorter)")
+    void idleTimeoutFromTheAck() {
+        assertIdleCloseAtTheLimit(Duration.ofSeconds(10));
+    }
+
+    @Test
+    @DisplayName("LTP-HB-003: a session silent from its ack on closes at 2x the interval (handshake timeout longer)")
+    void idleTimeoutFromTheAckWithALongHandshakeTimeout() {
+        assertIdleCloseAtTheLimit(Duration.ofSeconds(60));
+    }
+
+    /** One timer serves the handshake timeout and then the idle check: the close must still come on time. */
+    private void assertIdleCloseAtTheLimit(Duration handshakeTimeout) {
+        start(b -> b.heartbeatInterval(Duration.ofSeconds(15)).handshakeTimeout(handshakeTimeout));
+        Peer peer = transport.connect();
+        handshake(peer, init("c"));
+        scheduler.advance(Duration.ofMillis(29_999));
+        assertThat(peer.isClosed()).isFalse();
+        scheduler.advance(Duration.ofMillis(1));
+        assertThat(peer.closeReason()).isEqualTo("heartbeat_timeout");
+    }
+
+    @Test
     @DisplayName("rate limit: RATE_LIMIT_EXCEEDED without closing, pings exempt, shared across reconnects, refills over time")
     void rateLimit() {
         start(b -> b.rateLimit(3, Duration.ofMinutes(1)));
