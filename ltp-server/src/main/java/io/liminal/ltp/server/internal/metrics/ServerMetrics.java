@@ -26,9 +26,16 @@ import java.util.function.Supplier;
  * GC, threads, classes, CPU, uptime), which operators and load tests read for memory per session; they go to the
  * server's own registry only, since an application with a registry of its own binds them there itself.
  *
- * <p>Message types are bounded as tags ({@link MessageCounters}).
+ * <p>Message types are bounded as tags ({@link #MESSAGE_TYPES}); the message counters, by far the most frequent
+ * updates, are {@link ThreadRowCounters}: counted per thread, summed at scrape.
  */
 public final class ServerMetrics {
+    /**
+     * Message types as tags: the spec's types by name, every custom {@code namespace:type} as {@code custom},
+     * anything else as {@code other}; so a hostile client cannot create meters without end.
+     */
+    static final String[] MESSAGE_TYPES = {"handshake_init", "handshake_resume", "handshake_ack", "handshake_reject",
+        "ping", "pong", "state_update", "event", "error", "custom", "other"};
     private final PrometheusMeterRegistry prometheus;
     private final MeterRegistry registry;
     private final Counter connectionsTotal;
@@ -40,10 +47,10 @@ public final class ServerMetrics {
     private final Counter deliveryGaps;
     private final Timer handling;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
-    private final MessageCounters received;
-    private final MessageCounters sent;
-    private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
+    private final ThreadRowCounters received;
+    private final ThreadRowCounters sent;
     private final ConcurrentMap<String, Counter> handshakes = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
 
     /**
      * @param applicationRegistry the application's registry to publish to as well, or {@code null}
@@ -68,8 +75,10 @@ public final class ServerMetrics {
             composite.add(applicationRegistry);
             this.registry = composite;
         }
-        received = new MessageCounters("ltp_messages_received_total", "Valid messages received, by type", registry);
-        sent = new MessageCounters("ltp_messages_sent_total", "Messages sent, by type", registry);
+        received = new ThreadRowCounters("ltp_messages_received_total", "Valid messages received, by type", "type",
+                MESSAGE_TYPES, registry);
+        sent = new ThreadRowCounters("ltp_messages_sent_total", "Messages sent, by type", "type", MESSAGE_TYPES,
+                registry);
         Gauge.builder("ltp_connections_active", activeConnections).description("Open WebSocket connections")
                 .register(registry);
         Gauge.builder("ltp_threads_live", liveThreads).description("Threads with at least one live connection")
@@ -127,12 +136,12 @@ public final class ServerMetrics {
 
     /** A valid message of {@code type} arrived. */
     public void received(String type) {
-        received.increment(type);
+        received.increment(messageTypeIndex(type));
     }
 
     /** A message of {@code type} was sent. */
     public void sent(String type) {
-        sent.increment(type);
+        sent.increment(messageTypeIndex(type));
     }
 
     /** An error with {@code code} was sent. */
@@ -173,6 +182,22 @@ public final class ServerMetrics {
     /** A message took {@code nanos} from arrival to the end of its handler call. */
     public void handled(long nanos) {
         handling.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The type's index in {@link #MESSAGE_TYPES}: the spec's types by name, custom ones and anything else apart. */
+    static int messageTypeIndex(String type) {
+        return switch (type) {
+            case "handshake_init" -> 0;
+            case "handshake_resume" -> 1;
+            case "handshake_ack" -> 2;
+            case "handshake_reject" -> 3;
+            case "ping" -> 4;
+            case "pong" -> 5;
+            case "state_update" -> 6;
+            case "event" -> 7;
+            case "error" -> 8;
+            default -> type.indexOf(':') > 0 ? 9 : 10;
+        };
     }
 
     private static Counter counter(ConcurrentMap<String, Counter> cache, String key, Function<String, Counter> create) {

@@ -63,7 +63,7 @@ class ServerMetricsTest {
     @DisplayName("past the row limit, further threads share adders and nothing is lost")
     void manyThreads() throws Exception {
         ServerMetrics metrics = new ServerMetrics(null, () -> 0, () -> 0, () -> 0);
-        int threads = MessageCounters.MAX_ROWS + 44;
+        int threads = ThreadRowCounters.MAX_ROWS + 44;
         for (int t = 0; t < threads; t++) {
             Thread worker = new Thread(() -> {
                 metrics.sent("pong");
