@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Profiles one server under the echo load (100 closed-loop sessions, 256-byte pings) with async-profiler, over
-# the measurement window only (attached after the warm-up with jcmd), and prints where its CPU time goes per
-# million messages. Run it for both servers and compare: what ltp-server spends beyond the baseline is LTP.
+# Profiles one server under load with async-profiler, over the measurement window only (attached after the
+# warm-up with jcmd), and prints where its CPU time goes per million messages (or handshakes). Run it for both
+# servers and compare: what ltp-server spends beyond the baseline is LTP.
 #
-#   ltp-bench/profile-server.sh <ltp|baseline> [out-prefix]    (default prefix: /tmp/ltp-profile-<server>)
+#   ltp-bench/profile-server.sh <ltp|baseline> [echo|handshake] [out-prefix]
+#
+# echo (default): 100 closed-loop sessions sending 256-byte pings; handshake: connect, handshake, close, 50 in
+# flight. The default prefix is /tmp/ltp-profile-<server>-<scenario>.
 #
 # Writes <prefix>.collapsed (collapsed stacks, one sample per millisecond of CPU; feed them to a flame graph tool)
 # and <prefix>.load.txt (the load generator's report). This VM has no hardware counters: samples come from itimer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kind=${1:?usage: profile-server.sh <ltp|baseline> [out-prefix]}
-out=${2:-/tmp/ltp-profile-$kind}
+kind=${1:?usage: profile-server.sh <ltp|baseline> [echo|handshake] [out-prefix]}
+scenario=${2:-echo}
+out=${3:-/tmp/ltp-profile-$kind-$scenario}
+case "$scenario" in
+  echo) LOAD_ARGS=(--mode closed --sessions 100 --payload 256 --warmup 10s --duration 20s); START=12; SECONDS_PROFILED=15 ;;
+  handshake) LOAD_ARGS=(--mode handshake --in-flight 50 --warmup 20s --duration 12s
+                        --source-addresses 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5); START=21; SECONDS_PROFILED=10 ;;
+  *) echo "unknown scenario $scenario" >&2; exit 2 ;;
+esac
 JAR=ltp-bench/target/ltp-bench.jar
 [ -f "$JAR" ] || mvn -B -q -pl ltp-bench -am install -DskipTests
 
@@ -30,18 +40,18 @@ trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q listening "$out.server.log" && break; sleep 0.1; done
 
 java -Xmx2g -cp "$JAR" io.liminal.ltp.bench.load.LoadGenerator --label "profile:$kind" --url ws://127.0.0.1:18080/ \
-    --server-pid "$PID" --mode closed --sessions 100 --payload 256 --warmup 10s --duration 20s > "$out.load.txt" &
+    --server-pid "$PID" "${LOAD_ARGS[@]}" > "$out.load.txt" &
 LOAD=$!
-sleep 12
-jcmd "$PID" JVMTI.agent_load "$LIB" "\"start,event=itimer,interval=1ms\"" > /dev/null
-sleep 15
+sleep "$START"
+jcmd "$PID" JVMTI.agent_load "$LIB" "\"start,event=itimer,interval=1ms${PROFILE_OPTS:-}\"" > /dev/null
+sleep "$SECONDS_PROFILED"
 jcmd "$PID" JVMTI.agent_load "$LIB" "\"stop,collapsed,file=$out.collapsed\"" > /dev/null
 wait "$LOAD"
 tail -n 1 "$out.load.txt"
 
-# Messages in the 15 profiled seconds, from the measured rate.
+# Messages (handshakes) in the profiled seconds, from the measured rate.
 rate=$(sed -E 's/.*: ([0-9,]+) msg\/s.*/\1/' "$out.load.txt" | tail -n 1 | tr -d ,)
-awk -v messages="$((rate * 15))" '
+awk -v messages="$((rate * SECONDS_PROFILED))" '
   { n = $NF; $NF = ""; total += n; count = split($0, frames, ";"); self[frames[count]] += n }
   END {
     printf "%d samples, %.0f per million messages\n", total, total * 1e6 / messages

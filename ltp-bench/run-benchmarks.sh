@@ -27,10 +27,10 @@ while [ $# -gt 0 ]; do
 done
 
 if $QUICK; then
-  ROUNDS=1; EVENT_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s
+  ROUNDS=1; EVENT_ROUNDS=1; HS_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s
   SCALE_SESSIONS=5000
 else
-  ROUNDS=5; EVENT_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s
+  ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=15s; SCALE_DURATION=120s; SOAK=60s
   SCALE_SESSIONS=19000
 fi
 
@@ -121,12 +121,14 @@ if want latency; then
 fi
 
 if want handshake; then
-  echo "== Handshakes: connect, handshake, close; 50 in flight, 10 s" >&2
-  for kind in baseline ltp; do
-    start_server "$kind" 18080 "${SERVER_JVM[@]}"
-    load "handshake:$kind" 18080 --mode handshake --in-flight 50 --warmup "$HS_WARMUP" --duration 10s \
-        --source-addresses "$SOURCES" >&2
-    stop_server
+  echo "== Handshakes: connect, handshake, close; 50 in flight, 10 s ($HS_ROUNDS rounds, alternating)" >&2
+  for round in $(seq 1 "$HS_ROUNDS"); do
+    for kind in baseline ltp; do
+      start_server "$kind" 18080 "${SERVER_JVM[@]}"
+      load "handshake:$kind" 18080 --mode handshake --in-flight 50 --warmup "$HS_WARMUP" --duration 10s \
+          --source-addresses "$SOURCES" >&2
+      stop_server
+    done
   done
 fi
 

@@ -7,6 +7,7 @@ import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
+import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.transport.ConnectionListener;
 import io.liminal.ltp.server.transport.LtpTransport;
 import io.liminal.ltp.server.transport.TransportConnection;
@@ -14,6 +15,7 @@ import io.liminal.ltp.server.transport.TransportContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,7 +45,11 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 1)
 @Fork(2)
 public class EngineBenchmark {
+    private static final String INIT = "{\"type\":\"handshake_init\",\"ltp_version\":\"0.3\",\"client_id\":\"bench\"}";
+
     private LtpServer server;
+    private final InMemoryThreadStore store = new InMemoryThreadStore();
+    private BenchTransport transport;
     private ConnectionListener connection;
     private FrameSink sink;
     private String ping;
@@ -53,8 +59,8 @@ public class EngineBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        BenchTransport transport = new BenchTransport();
-        server = LtpServer.builder().transport(transport).noRateLimit()
+        transport = new BenchTransport();
+        server = LtpServer.builder().transport(transport).threadStore(store).noRateLimit()
                 .applicationExecutor(Runnable::run)
                 .handler(new LtpHandler() {
                     @Override
@@ -65,7 +71,7 @@ public class EngineBenchmark {
                 .build().start();
         sink = new FrameSink();
         connection = transport.context.accept(sink);
-        connection.onText("{\"type\":\"handshake_init\",\"ltp_version\":\"0.3\",\"client_id\":\"bench\"}", 70);
+        connection.onText(INIT, INIT.length());
         JsonObject ack = JsonParser.parseString((String) sink.last).getAsJsonObject();
         String ids = "\"thread_id\":\"" + ack.get("thread_id").getAsString() + "\",\"session_id\":\""
                 + ack.get("session_id").getAsString() + "\"";
@@ -79,6 +85,12 @@ public class EngineBenchmark {
         eventBytes = event.getBytes(StandardCharsets.UTF_8).length;
     }
 
+    /** {@link #handshake} stores a thread per call: start every iteration with an empty store, as a server would. */
+    @Setup(Level.Iteration)
+    public void emptyStore() {
+        store.evictIdleBefore(Instant.now().plusSeconds(3600));
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
         server.close();
@@ -89,6 +101,19 @@ public class EngineBenchmark {
     public void pingPong(Blackhole blackhole) {
         connection.onText(ping, pingBytes);
         blackhole.consume(sink.last);
+    }
+
+    /**
+     * A whole session without sockets: the transport hands over a connection, {@code handshake_init} in (a thread
+     * is created and stored), {@code handshake_ack} out, the connection closes.
+     */
+    @Benchmark
+    public void handshake(Blackhole blackhole) {
+        FrameSink peer = new FrameSink();
+        ConnectionListener session = transport.context.accept(peer);
+        session.onText(INIT, INIT.length());
+        session.onClosed(1000, "");
+        blackhole.consume(peer.last);
     }
 
     /** An event in, delivered to the handler (inline executor). */

@@ -117,7 +117,19 @@ public final class LoadGenerator {
 
     /** Entry point; see the class documentation for options. */
     public static void main(String[] args) throws Exception {
-        LoadOptions options = LoadOptions.parse(args);
+        if (args.length > 0 && ("--help".equals(args[0]) || "-h".equals(args[0]))) {
+            System.out.print(LoadOptions.USAGE);
+            return;
+        }
+        LoadOptions options;
+        try {
+            options = LoadOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(LoadOptions.USAGE);
+            System.exit(2);
+            return;
+        }
         LoadReport report = new LoadGenerator(options).run();
         System.out.println(report.toText());
         if (options.jsonOut != null) {

@@ -52,6 +52,32 @@ public final class LoadOptions {
     String label = "run";
     String jsonOut;
 
+    /** What {@code --help} prints. */
+    static final String USAGE = """
+            Usage: java -cp ltp-bench.jar io.liminal.ltp.bench.load.LoadGenerator [options]
+              --url ws://host:port/        server to load (default ws://127.0.0.1:8080/)
+              --mode closed|open|idle|handshake
+                                           closed: each session waits for its answer; open: a fixed total --rate,
+                                           latency from the scheduled send time; idle: only heartbeats;
+                                           handshake: connect, handshake, close, --in-flight at a time
+              --sessions N                 concurrent sessions (default 100)
+              --rate R                     messages per second over all sessions, open mode (default 5000)
+              --message ping|event         the load: pings (answered by the engine) or events (by the application)
+              --payload BYTES              payload size (default 256)
+              --heartbeat 15s|off          heartbeat interval: idle mode's traffic, or pings beside event load
+              --warmup 5s --duration 30s   time before measuring, and measuring time (ms, s or m)
+              --reconnect true|false       reconnect and resume dropped sessions (default true)
+              --source-addresses a,b,...   spread connections over local addresses (past ~28,000 per address)
+              --threads N                  event loop threads (default 1)
+              --connect-concurrency N      handshakes in flight while sessions connect (default 500)
+              --in-flight N                connections in flight, handshake mode (default 50)
+              --server-pid PID             read the server's CPU time and RSS from /proc (same host)
+              --live-heap true             with --server-pid: full GC and live heap via jcmd before and after
+              --metrics-url URL            read heap and connections from the server's /metrics
+              --timeline true              print every second's count and worst latency to stderr
+              --label NAME --json FILE     name the run; append its report as a JSON line to FILE
+            """;
+
     static LoadOptions parse(String[] args) throws UnknownHostException {
         LoadOptions options = new LoadOptions();
         for (int i = 0; i < args.length; i++) {

@@ -73,6 +73,7 @@ public final class PerformanceReport {
         soak();
         clientThroughput();
         codecAndEngine();
+        tools();
         profiling();
         String sections = out.toString();
         out.setLength(0);
@@ -255,22 +256,26 @@ public final class PerformanceReport {
         line();
         line("50 connections in flight, each: TCP connect, WebSocket upgrade, one message and its answer "
                 + "(`handshake_init` → `handshake_ack` for ltp-server, which creates and stores a thread; an echo for "
-                + "the baseline), close handshake. Sustained for 10 s after a warm-up.");
+                + "the baseline), close handshake. Sustained for 10 s after a warm-up, rounds alternating between the "
+                + "servers.");
         line();
-        line("| Server | Handshakes/s | Server CPU/handshake | p50 | p99 | Failures |");
-        line("|---|---|---|---|---|---|");
-        for (String server : new String[] {"baseline", "ltp"}) {
-            for (JsonObject run : runs("handshake:" + server)) {
-                line(String.format(Locale.ROOT, "| %s | %,.0f | %,.1f µs | %.2f ms | %.2f ms | %d |",
-                        serverName(server), num(run, "handshakes_per_second"),
+        line("| Round | Server | Handshakes/s | Server CPU/handshake | p50 | p99 | Failures |");
+        line("|---|---|---|---|---|---|---|");
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(baseline.size(), ltp.size()); i++) {
+            for (JsonObject run : List.of(baseline.get(i), ltp.get(i))) {
+                line(String.format(Locale.ROOT, "| %d | %s | %,.0f | %,.1f µs | %.2f ms | %.2f ms | %d |", i + 1,
+                        run == baseline.get(i) ? "baseline" : "ltp-server", num(run, "handshakes_per_second"),
                         num(run, "server_cpu_ns_per_message") / 1000, num(run, "p50_ms"), num(run, "p99_ms"),
                         lng(run, "errors")));
             }
+            ratios.add(num(ltp.get(i), "server_cpu_ns_per_message") / num(baseline.get(i), "server_cpu_ns_per_message"));
         }
-        double ratio = median(ltp, "server_cpu_ns_per_message") / median(baseline, "server_cpu_ns_per_message");
+        double ratio = median(ratios);
         line();
-        line(String.format(Locale.ROOT, "Server CPU per handshake: **%.2fx** the baseline; rate %,.0f/s "
-                + "(%.0f%% of the baseline's).", ratio, median(ltp, "handshakes_per_second"),
+        line(String.format(Locale.ROOT, "Median over %d rounds: server CPU per handshake **%.2fx** the baseline "
+                + "(rounds: %s); rate %,.0f/s (%.0f%% of the baseline's).", ratios.size(), ratio,
+                list(ratios, "%.2fx"), median(ltp, "handshakes_per_second"),
                 100 * median(ltp, "handshakes_per_second") / median(baseline, "handshakes_per_second")));
         line();
         target("Handshakes: server CPU per handshake ≤ 1.2x baseline",
@@ -414,6 +419,28 @@ public final class PerformanceReport {
         line(String.format(Locale.ROOT, "LtpClient reaches %.0f%% of the bare client.", 100 * ltp / raw));
         line();
         target("Client: one LtpClient ≥ 50,000 sends/s", String.format(Locale.ROOT, "%,.0f/s", ltp), ltp >= 50_000);
+    }
+
+    private void tools() {
+        line("## Reproducing, and loading other servers");
+        line();
+        line("Build once with `mvn -B -q -pl ltp-bench -am install -DskipTests`; `ltp-bench/target/ltp-bench.jar` "
+                + "holds everything below.");
+        line();
+        line("- All scenarios: `ltp-bench/run-benchmarks.sh` (writes this file), `--quick` for a smaller run, "
+                + "`--only echo,events,latency,handshake,scale,soak,client,jmh` and `--rounds N` for some of them "
+                + "(the partial report goes to the work directory).");
+        line("- The servers as benchmarked: `java -cp ltp-bench/target/ltp-bench.jar "
+                + "io.liminal.ltp.bench.server.BenchServer 8080` (ltp-server) and `... "
+                + "io.liminal.ltp.bench.server.EchoServer 8090` (the baseline).");
+        line("- The load generator speaks LTP to any server: `java -cp ltp-bench/target/ltp-bench.jar "
+                + "io.liminal.ltp.bench.load.LoadGenerator --url ws://host:port/ --mode open --rate 5000 --sessions "
+                + "1000 --duration 30s` (`--help` lists every option: closed, open, idle and handshake modes, ping "
+                + "or event load, payload size, heartbeats, reconnects, source addresses). Server CPU per message "
+                + "needs `--server-pid` (same host); memory per session `--metrics-url http://host:port/metrics` "
+                + "or `--server-pid <pid> --live-heap true`.");
+        line("- JMH: `java -jar ltp-bench/target/ltp-bench.jar 'CodecBenchmark|EngineBenchmark'`.");
+        line();
     }
 
     private void profiling() {

@@ -102,6 +102,21 @@ class PerformanceReportTest {
                 .doesNotContain("| Events");
     }
 
+    private static JsonObject handshake(String server, double cpuNanos) {
+        return json("{\"label\":\"handshake:" + server + "\",\"handshakes_per_second\":10000,"
+                + "\"server_cpu_ns_per_message\":" + cpuNanos + ",\"p50_ms\":2,\"p99_ms\":6,\"errors\":0}");
+    }
+
+    @Test
+    void handshakeTargetUsesTheMedianOfAlternatingRounds() {
+        String report = new PerformanceReport(List.of(handshake("baseline", 70_000), handshake("ltp", 91_000),
+                handshake("baseline", 70_000), handshake("ltp", 80_500), handshake("baseline", 72_000),
+                handshake("ltp", 82_800)), null).render();
+        // Ratios 1.30, 1.15, 1.15 -> median 1.15.
+        assertThat(report).contains("| Handshakes: server CPU per handshake ≤ 1.2x baseline | 1.15x at 10,000/s | yes |")
+                .contains("(rounds: 1.30x, 1.15x, 1.15x)").contains("| 2 | ltp-server | 10,000 | 80.5 µs |");
+    }
+
     @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddlePair() {
         assertThat(PerformanceReport.median(List.of(4.0, 1.0, 3.0, 2.0))).isEqualTo(2.5);
