@@ -510,7 +510,8 @@ public final class LoadGenerator {
                 case OPEN -> {
                     if (nextIntended == 0) {
                         intervalNanos = (long) (1e9 * options.sessions / options.rate);
-                        nextIntended = System.nanoTime() + ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
+                        nextIntended = System.nanoTime()
+                                + ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
                     }
                     scheduleOpen(run); // after a reconnect: at once for what fell due meanwhile
                 }

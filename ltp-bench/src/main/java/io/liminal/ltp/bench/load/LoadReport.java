@@ -62,11 +62,11 @@ public record LoadReport(
     /** A human-readable summary. */
     public String toText() {
         Histogram h = latencyMicros != null ? latencyMicros : handshakeMicros;
-        return String.format(Locale.ROOT, "[%s] mode=%s message=%s sessions=%d %.1fs: %,.0f msg/s (%d replies, %d sent, "
-                        + "%d heartbeat replies), latency p50=%.3f p99=%.3f p99.9=%.3f max=%.3f ms, late>1s=%d, "
-                        + "unanswered=%d, errors=%d, drops=%d, reconnects=%d (%d failed), handshakes/s=%,.0f, "
-                        + "server cpu/msg=%.0f ns, server rss=%.1f MiB (%.0f B/session), live heap %.0f B/session, "
-                        + "/metrics: %.0f connections, heap %.0f B/session",
+        return String.format(Locale.ROOT, "[%s] mode=%s message=%s sessions=%d %.1fs: %,.0f msg/s (%d replies, "
+                        + "%d sent, %d heartbeat replies), latency p50=%.3f p99=%.3f p99.9=%.3f max=%.3f ms, "
+                        + "late>1s=%d, unanswered=%d, errors=%d, drops=%d, reconnects=%d (%d failed), "
+                        + "handshakes/s=%,.0f, server cpu/msg=%.0f ns, server rss=%.1f MiB (%.0f B/session), "
+                        + "live heap %.0f B/session, /metrics: %.0f connections, heap %.0f B/session",
                 options.label, options.mode, options.message, options.sessions, seconds, messagesPerSecond(), replies,
                 sent, heartbeatReplies, percentileMillis(h, 50), percentileMillis(h, 99), percentileMillis(h, 99.9),
                 h == null || h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0, lateReplies, unanswered,

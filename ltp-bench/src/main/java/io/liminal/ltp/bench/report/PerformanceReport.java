@@ -256,8 +256,9 @@ public final class PerformanceReport {
         line();
         line("50 connections in flight, each: TCP connect, WebSocket upgrade, one message and its answer "
                 + "(`handshake_init` → `handshake_ack` for ltp-server, which creates and stores a thread; an echo for "
-                + "the baseline), close handshake. Sustained for 10 s after a warm-up, rounds alternating between the "
-                + "servers.");
+                + "the baseline), close handshake. Sustained for 10 s after a 25 s warm-up (the handshake path is "
+                + "wide: on 2 cores C2 still compiles it for about 20 s, measured per thread from /proc), rounds "
+                + "alternating between the servers.");
         line();
         line("| Round | Server | Handshakes/s | Server CPU/handshake | p50 | p99 | Failures |");
         line("|---|---|---|---|---|---|---|");
@@ -269,7 +270,8 @@ public final class PerformanceReport {
                         num(run, "server_cpu_ns_per_message") / 1000, num(run, "p50_ms"), num(run, "p99_ms"),
                         lng(run, "errors")));
             }
-            ratios.add(num(ltp.get(i), "server_cpu_ns_per_message") / num(baseline.get(i), "server_cpu_ns_per_message"));
+            ratios.add(num(ltp.get(i), "server_cpu_ns_per_message")
+                    / num(baseline.get(i), "server_cpu_ns_per_message"));
         }
         double ratio = median(ratios);
         line();

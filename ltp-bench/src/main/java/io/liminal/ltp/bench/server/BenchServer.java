@@ -19,7 +19,8 @@ public final class BenchServer {
     public static void main(String[] args) throws InterruptedException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
         long heartbeatMs = args.length > 1 ? Long.parseLong(args[1]) : 15_000;
-        LtpServer server = LtpServer.builder().host("127.0.0.1").port(port).noRateLimit().handler(new ReferenceHandler())
+        LtpServer server = LtpServer.builder().host("127.0.0.1").port(port).noRateLimit()
+                .handler(new ReferenceHandler())
                 .maxConnections(50_000).heartbeatInterval(Duration.ofMillis(heartbeatMs)).build().start();
         System.out.println("ltp server listening on ws://127.0.0.1:" + server.port() + "/");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(Duration.ofSeconds(2))));

@@ -159,11 +159,11 @@ public final class FrameDecoder {
 
     /**
      * The session's ping in its usual shape, {@code {"type":"ping","thread_id":"<thread>","session_id":"<session>",
-     * "timestamp":<digits>,"payload":{...}}} with the connection's ids and nothing else, decoded without a tree; {@code null} for anything else, which the general path then decodes. Heartbeats are
-     * most of what a server reads, and their payload is validated and dropped anyway. Where it applies, the result
-     * and the gate's calls are those of the general path (a property test compares the two): the payload is
-     * validated with the general grammar and depth limit, and the texts it accepts are too short for any string to
-     * break the string limit.
+     * "timestamp":<digits>,"payload":{...}}} with the connection's ids and nothing else, decoded without a tree;
+     * {@code null} for anything else, which the general path then decodes. Heartbeats are most of what a server
+     * reads, and their payload is validated and dropped anyway. Where it applies, the result and the gate's calls
+     * are those of the general path (a property test compares the two): the payload is validated with the general
+     * grammar and depth limit, and the texts it accepts are too short for any string to break the string limit.
      */
     static Envelope plainPing(String text, Limits limits, Gate gate) {
         int length = text.length();
