@@ -17,8 +17,8 @@ scenario=${2:-echo}
 out=${3:-/tmp/ltp-profile-$kind-$scenario}
 case "$scenario" in
   echo) LOAD_ARGS=(--mode closed --sessions 100 --payload 256 --warmup 10s --duration 20s); START=12; SECONDS_PROFILED=15 ;;
-  handshake) LOAD_ARGS=(--mode handshake --in-flight 50 --warmup 20s --duration 12s
-                        --source-addresses 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5); START=21; SECONDS_PROFILED=10 ;;
+  handshake) LOAD_ARGS=(--mode handshake --in-flight 50 --warmup 45s --duration 12s
+                        --source-addresses 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5); START=46; SECONDS_PROFILED=10 ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
 JAR=ltp-bench/target/ltp-bench.jar

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the standard performance scenarios of issue #5 against ltp-server and the plain echo baseline, on this host
-# (loopback only, every run bounded), and writes docs/performance.md. Takes about 28 minutes; --quick about 6.
+# (loopback only, every run bounded), and writes docs/performance.md. Takes about 50 minutes; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
 #                               [--only echo,events,latency,handshake,scale,soak,client,jmh]
@@ -30,7 +30,7 @@ if $QUICK; then
   ROUNDS=1; EVENT_ROUNDS=1; HS_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s
   SCALE_SESSIONS=5000
 else
-  ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=25s; SCALE_DURATION=120s; SOAK=60s
+  ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=5; WARMUP=10s; DURATION=20s; HS_WARMUP=45s; SCALE_DURATION=120s; SOAK=60s
   SCALE_SESSIONS=19000
 fi
 
@@ -170,6 +170,7 @@ if ! $SKIP_JMH && want jmh; then
   java -jar "$JAR" 'CodecBenchmark|EngineBenchmark' "${JMH_ARGS[@]}" -rf json -rff "$JMH_JSON" > "$WORK/jmh.txt" 2>&1
 fi
 
+printf '{"label":"run","seconds":%s}\n' "$SECONDS" >> "$RESULTS"
 java -cp "$JAR" io.liminal.ltp.bench.report.PerformanceReport "$RESULTS" "${JMH_JSON:-}" > "$OUT"
 cp "$RESULTS" "${OUT%.md}.jsonl"
 echo "Wrote $OUT (raw results: ${OUT%.md}.jsonl, logs: $WORK)" >&2

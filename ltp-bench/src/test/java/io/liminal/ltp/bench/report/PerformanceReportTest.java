@@ -118,6 +118,16 @@ class PerformanceReportTest {
     }
 
     @Test
+    void theHeaderSaysHowLongTheRunTook() {
+        String withDuration = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000),
+                echo("ltp", 96_000, 10_000), json("{\"label\":\"run\",\"seconds\":2950}")), null).render();
+        assertThat(withDuration).contains("(this run took 49 minutes; `--quick` for a smaller run)");
+        String without = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000), echo("ltp", 96_000, 10_000)),
+                null).render();
+        assertThat(without).contains("(`--quick` for a smaller run)").doesNotContain("run took");
+    }
+
+    @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddlePair() {
         assertThat(PerformanceReport.median(List.of(4.0, 1.0, 3.0, 2.0))).isEqualTo(2.5);
         assertThat(PerformanceReport.median(List.of(5.0))).isEqualTo(5.0);
