@@ -230,11 +230,13 @@ public final class LoadGenerator {
         latency.getIntervalHistogram();
         resetCounters();
         long cpuStart = options.serverPid > 0 ? ProcessStats.cpuNanos(options.serverPid) : -1;
+        long[] hostStart = ProcessStats.hostCpuTicks();
         long start = System.nanoTime();
         onMeasuring.run();
         Histogram histogram = measureWindow(start);
         long elapsed = System.nanoTime() - start;
         long cpuEnd = options.serverPid > 0 ? ProcessStats.cpuNanos(options.serverPid) : -1;
+        double steal = ProcessStats.stealPercent(hostStart, ProcessStats.hostCpuTicks());
         long rssDuring = options.serverPid > 0 ? ProcessStats.rssBytes(options.serverPid) : -1;
         long heapDuring = liveHeap();
         PrometheusText metricsDuring = PrometheusText.of(metrics());
@@ -247,7 +249,7 @@ public final class LoadGenerator {
         return new LoadReport(options, elapsed / 1e9, sent.sum(), measuredReplies, heartbeatReplies.sum(),
                 errors.sum(), measuredLate, unanswered, drops.sum(), reconnects.sum(), reconnectFailures.sum(),
                 histogram, handshakesDone / setupSeconds, null,
-                cpuStart < 0 ? -1 : (double) (cpuEnd - cpuStart) / Math.max(1, measuredReplies),
+                cpuStart < 0 ? -1 : (double) (cpuEnd - cpuStart) / Math.max(1, measuredReplies), steal,
                 rssBefore, rssDuring, heapBefore, heapDuring, ServerMetricsReading.of(metricsBefore, metricsDuring));
     }
 
@@ -257,6 +259,7 @@ public final class LoadGenerator {
         long measureFrom = System.nanoTime() + options.warmup.toNanos();
         boolean measuring = false;
         long cpuStart = -1;
+        long[] hostStart = null;
         long start = 0;
         while (System.nanoTime() < end && stopRequested.getCount() > 0) {
             if (!measuring && System.nanoTime() >= measureFrom) {
@@ -264,6 +267,7 @@ public final class LoadGenerator {
                 handshakeLatency.getIntervalHistogram();
                 resetCounters();
                 cpuStart = options.serverPid > 0 ? ProcessStats.cpuNanos(options.serverPid) : -1;
+                hostStart = ProcessStats.hostCpuTicks();
                 start = System.nanoTime();
                 onMeasuring.run();
             }
@@ -274,12 +278,13 @@ public final class LoadGenerator {
         }
         long elapsed = System.nanoTime() - start;
         long cpuEnd = options.serverPid > 0 ? ProcessStats.cpuNanos(options.serverPid) : -1;
+        double steal = ProcessStats.stealPercent(hostStart, ProcessStats.hostCpuTicks());
         long done = handshakes.sum();
         inFlight.tryAcquire(options.inFlight, 10, TimeUnit.SECONDS);
         Histogram histogram = handshakeLatency.getIntervalHistogram();
         return new LoadReport(options, elapsed / 1e9, done, done, 0, handshakeFailures.sum(), 0, 0, drops.sum(), 0,
                 0, null, done / (elapsed / 1e9), histogram,
-                cpuStart < 0 ? -1 : (double) (cpuEnd - cpuStart) / Math.max(1, done), -1,
+                cpuStart < 0 ? -1 : (double) (cpuEnd - cpuStart) / Math.max(1, done), steal, -1,
                 options.serverPid > 0 ? ProcessStats.rssBytes(options.serverPid) : -1, -1, -1,
                 ServerMetricsReading.NONE);
     }

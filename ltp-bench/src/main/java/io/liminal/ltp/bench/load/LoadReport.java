@@ -14,6 +14,7 @@ import org.HdrHistogram.Histogram;
  * @param drops connections that closed without the generator asking
  * @param reconnects sessions that resumed after a drop
  * @param reconnectFailures reconnect attempts that could not connect
+ * @param hostStealPercent CPU time the hypervisor gave to others during the window, in percent of all; -1 unknown
  */
 public record LoadReport(
         LoadOptions options,
@@ -31,6 +32,7 @@ public record LoadReport(
         double handshakesPerSecond,
         Histogram handshakeMicros,
         double serverCpuNanosPerMessage,
+        double hostStealPercent,
         long serverRssBefore,
         long serverRssDuring,
         long serverLiveHeapBefore,
@@ -65,14 +67,14 @@ public record LoadReport(
         return String.format(Locale.ROOT, "[%s] mode=%s message=%s sessions=%d %.1fs: %,.0f msg/s (%d replies, "
                         + "%d sent, %d heartbeat replies), latency p50=%.3f p99=%.3f p99.9=%.3f max=%.3f ms, "
                         + "late>1s=%d, unanswered=%d, errors=%d, drops=%d, reconnects=%d (%d failed), "
-                        + "handshakes/s=%,.0f, server cpu/msg=%.0f ns, server rss=%.1f MiB (%.0f B/session), "
-                        + "live heap %.0f B/session, /metrics: %.0f connections, heap %.0f B/session",
+                        + "handshakes/s=%,.0f, server cpu/msg=%.0f ns, host steal %.1f%%, server rss=%.1f MiB "
+                        + "(%.0f B/session), live heap %.0f B/session, /metrics: %.0f connections, heap %.0f B/session",
                 options.label, options.mode, options.message, options.sessions, seconds, messagesPerSecond(), replies,
                 sent, heartbeatReplies, percentileMillis(h, 50), percentileMillis(h, 99), percentileMillis(h, 99.9),
                 h == null || h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0, lateReplies, unanswered,
                 errors, drops, reconnects, reconnectFailures, handshakesPerSecond, serverCpuNanosPerMessage,
-                serverRssDuring / 1048576.0, rssPerSession(), liveHeapPerSession(), serverMetrics.addedConnections(),
-                serverMetrics.heapPerSession());
+                hostStealPercent, serverRssDuring / 1048576.0, rssPerSession(), liveHeapPerSession(),
+                serverMetrics.addedConnections(), serverMetrics.heapPerSession());
     }
 
     /** The report as one JSON object (for the benchmark script). */
@@ -101,6 +103,7 @@ public record LoadReport(
         json.addProperty("reconnect_failures", reconnectFailures);
         json.addProperty("handshakes_per_second", handshakesPerSecond);
         json.addProperty("server_cpu_ns_per_message", serverCpuNanosPerMessage);
+        json.addProperty("host_steal_percent", hostStealPercent);
         json.addProperty("server_rss_before", serverRssBefore);
         json.addProperty("server_rss_during", serverRssDuring);
         json.addProperty("rss_bytes_per_session", rssPerSession());

@@ -28,6 +28,32 @@ public final class ProcessStats {
         return (utime + stime) * NANOS_PER_TICK;
     }
 
+    /**
+     * The host's CPU counters from the first line of {@code /proc/stat}: {@code {steal, total}} in clock ticks, or
+     * {@code null} when they cannot be read. Steal is time the hypervisor ran something else while this VM wanted
+     * to run; on a shared host it is what makes two runs of the same server differ.
+     */
+    public static long[] hostCpuTicks() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < fields.length && i <= 8; i++) { // user .. steal; guest time is inside user
+                total += Long.parseLong(fields[i]);
+            }
+            return fields.length > 8 ? new long[] {Long.parseLong(fields[8]), total} : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Steal as a percentage of all CPU time between two {@link #hostCpuTicks()} readings, or -1. */
+    public static double stealPercent(long[] before, long[] after) {
+        if (before == null || after == null || after[1] <= before[1]) {
+            return -1;
+        }
+        return 100.0 * (after[0] - before[0]) / (after[1] - before[1]);
+    }
+
     /** Resident set size of {@code pid} in bytes. */
     public static long rssBytes(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

@@ -104,7 +104,9 @@ public final class PerformanceReport {
                 + "server on the same Netty transport and settings as ltp-server (epoll, same event loops, same "
                 + "decoder limits, UTF-8 validation, flushes batched per read) with no LTP logic, so the difference "
                 + "is the cost of LTP itself. Server CPU time comes from `/proc/<pid>/stat` (user + system, all "
-                + "threads: I/O, GC, JIT).");
+                + "threads: I/O, GC, JIT). *Host steal* is the share of the host's CPU time the hypervisor gave to "
+                + "other guests during a window (`/proc/stat`); on a shared VM it is one reason rounds differ, and "
+                + "why each target is the median of alternating rounds.");
         line();
         if (machine != null) {
             line("| Machine | |");
@@ -143,8 +145,8 @@ public final class PerformanceReport {
                 + "rounds alternating between the servers. The baseline echoes the ping; ltp-server validates it, "
                 + "checks the session and answers a stamped pong with a fresh nonce.");
         line();
-        line("| Round | Server | msg/s | Server CPU/msg | p50 | p99 | p99.9 | Late >1 s | Unanswered |");
-        line("|---|---|---|---|---|---|---|---|---|");
+        line("| Round | Server | msg/s | Server CPU/msg | p50 | p99 | p99.9 | Late >1 s | Unanswered | Host steal |");
+        line("|---|---|---|---|---|---|---|---|---|---|");
         List<Double> cpuRatios = new ArrayList<>();
         List<Double> throughputRatios = new ArrayList<>();
         for (int i = 0; i < Math.min(baseline.size(), ltp.size()); i++) {
@@ -180,8 +182,8 @@ public final class PerformanceReport {
                 + "event with an event) and sends the stamped answer; the baseline echoes. No target of issue #5 "
                 + "covers this path; it shows what an application message costs beyond a heartbeat.");
         line();
-        line("| Round | Server | msg/s | Server CPU/msg | p50 | p99 | p99.9 | Late >1 s | Unanswered |");
-        line("|---|---|---|---|---|---|---|---|---|");
+        line("| Round | Server | msg/s | Server CPU/msg | p50 | p99 | p99.9 | Late >1 s | Unanswered | Host steal |");
+        line("|---|---|---|---|---|---|---|---|---|---|");
         List<Double> cpuRatios = new ArrayList<>();
         List<Double> throughputRatios = new ArrayList<>();
         for (int i = 0; i < Math.min(baseline.size(), ltp.size()); i++) {
@@ -267,15 +269,15 @@ public final class PerformanceReport {
                 + "wide: on 2 cores C2 still compiles it for 20 to 40 s, measured per thread from /proc), rounds "
                 + "alternating between the servers.");
         line();
-        line("| Round | Server | Handshakes/s | Server CPU/handshake | p50 | p99 | Failures |");
-        line("|---|---|---|---|---|---|---|");
+        line("| Round | Server | Handshakes/s | Server CPU/handshake | p50 | p99 | Failures | Host steal |");
+        line("|---|---|---|---|---|---|---|---|");
         List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < Math.min(baseline.size(), ltp.size()); i++) {
             for (JsonObject run : List.of(baseline.get(i), ltp.get(i))) {
-                line(String.format(Locale.ROOT, "| %d | %s | %,.0f | %,.1f µs | %.2f ms | %.2f ms | %d |", i + 1,
-                        run == baseline.get(i) ? "baseline" : "ltp-server", num(run, "handshakes_per_second"),
+                line(String.format(Locale.ROOT, "| %d | %s | %,.0f | %,.1f µs | %.2f ms | %.2f ms | %d | %s |",
+                        i + 1, run == baseline.get(i) ? "baseline" : "ltp-server", num(run, "handshakes_per_second"),
                         num(run, "server_cpu_ns_per_message") / 1000, num(run, "p50_ms"), num(run, "p99_ms"),
-                        lng(run, "errors")));
+                        lng(run, "errors"), steal(run)));
             }
             ratios.add(num(ltp.get(i), "server_cpu_ns_per_message")
                     / num(baseline.get(i), "server_cpu_ns_per_message"));
@@ -520,10 +522,19 @@ public final class PerformanceReport {
     // ---- Helpers ------------------------------------------------------------------------------------------------
 
     private void loadRow(String round, String server, JsonObject run) {
-        line(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f ns | %.2f ms | %.2f ms | %.2f ms | %d | %d |",
+        line(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f ns | %.2f ms | %.2f ms | %.2f ms | %d | %d | %s |",
                 round, server, num(run, "messages_per_second"), num(run, "server_cpu_ns_per_message"),
                 num(run, "p50_ms"), num(run, "p99_ms"), num(run, "p999_ms"), lng(run, "late_replies"),
-                lng(run, "unanswered")));
+                lng(run, "unanswered"), steal(run)));
+    }
+
+    /**
+     * The host's steal time in the run's window: CPU the hypervisor gave to other guests. A round with much of it
+     * ran slower for reasons outside the server.
+     */
+    private static String steal(JsonObject run) {
+        double steal = num(run, "host_steal_percent");
+        return Double.isNaN(steal) || steal < 0 ? "–" : String.format(Locale.ROOT, "%.1f%%", steal);
     }
 
     private void target(String name, String measured, boolean met) {

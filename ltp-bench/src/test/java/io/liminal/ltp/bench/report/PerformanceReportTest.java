@@ -118,6 +118,15 @@ class PerformanceReportTest {
     }
 
     @Test
+    void eachRoundShowsTheHostStealOfItsWindow() {
+        JsonObject stolen = echo("ltp", 96_000, 10_000);
+        stolen.addProperty("host_steal_percent", 2.54);
+        String report = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000), stolen), null).render();
+        assertThat(report).contains("| 1 | ltp-server | 96,000 | 10,000 ns | 1.00 ms | 3.00 ms | 9.00 ms | 0 | 0 | 2.5% |")
+                .contains("| 1 | baseline | 100,000 | 9,000 ns | 1.00 ms | 3.00 ms | 9.00 ms | 0 | 0 | – |");
+    }
+
+    @Test
     void theHeaderSaysHowLongTheRunTook() {
         String withDuration = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000),
                 echo("ltp", 96_000, 10_000), json("{\"label\":\"run\",\"seconds\":2950}")), null).render();
