@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the standard performance scenarios of issue #5 against ltp-server and the plain echo baseline, on this host
-# (loopback only, every run bounded), and writes docs/performance.md. Takes about 50 minutes; --quick about 6.
+# (loopback only, every run bounded), and writes docs/performance.md. Takes about 35 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
 #                               [--only echo,events,latency,handshake,scale,soak,client,jmh]
