@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
+import org.java_websocket.WebSocketImpl;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.drafts.Draft_6455;
-import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.handshake.ServerHandshake;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
@@ -83,14 +83,17 @@ public final class JavaWebSocketTransport implements ClientTransport {
             }
         }
         socket.connect();
+        // Frames are rendered here and queued to the socket's writer thread directly (see ClientFrames); the
+        // library's own frames (close, pong) go through the same queue, so the order of writes is kept.
+        WebSocketImpl engine = (WebSocketImpl) socket.getConnection();
+        ClientFrames frames = new ClientFrames();
         return new Connection() {
             @Override
             public void send(String text) {
-                try {
-                    socket.send(text);
-                } catch (WebsocketNotConnectedException e) {
-                    // The close callback follows; the client treats the connection as lost there.
+                if (!socket.isOpen()) {
+                    return; // the close callback follows; the client treats the connection as lost there
                 }
+                engine.outQueue.add(frames.text(text));
             }
 
             @Override
