@@ -420,7 +420,9 @@ public final class PerformanceReport {
         line(String.format(Locale.ROOT, "One `LtpClient` sends %,d small events (`sendEvent`, each stamped with "
                 + "ids, timestamp, nonce and meta, encoded and written by its connection lane) to a local ltp-server; "
                 + "the rate counts until the server's handler has seen the last one. Baseline: a bare Java-WebSocket "
-                + "client sending pre-built frames of the same shape.", lng(client, "messages")));
+                + "client sending pre-built frames of the same shape.%s", lng(client, "messages"),
+                lng(client, "rounds") > 1 ? String.format(Locale.ROOT, " Medians of %d alternating rounds.",
+                        lng(client, "rounds")) : ""));
         line();
         line("| Client | Events/s |");
         line("|---|---|");

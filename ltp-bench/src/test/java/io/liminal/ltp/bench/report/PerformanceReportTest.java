@@ -127,6 +127,14 @@ class PerformanceReportTest {
     }
 
     @Test
+    void clientThroughputSaysHowManyRoundsItsMediansCover() {
+        String report = new PerformanceReport(List.of(json("{\"label\":\"client-throughput\",\"messages\":1000,"
+                + "\"ltp_client_per_second\":60000,\"raw_client_per_second\":100000,\"rounds\":3}")), null).render();
+        assertThat(report).contains("Medians of 3 alternating rounds.")
+                .contains("| Client: one LtpClient ≥ 50,000 sends/s | 60,000/s | yes |");
+    }
+
+    @Test
     void theHeaderSaysHowLongTheRunTook() {
         String withDuration = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000),
                 echo("ltp", 96_000, 10_000), json("{\"label\":\"run\",\"seconds\":2950}")), null).render();
