@@ -3,6 +3,7 @@ package io.liminal.ltp.bench.load;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.bench.report.PerformanceReport;
 import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.server.LtpHandler;
@@ -11,7 +12,6 @@ import io.liminal.ltp.server.SessionContext;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -60,8 +60,8 @@ public final class ClientThroughput {
                 raws.add(run(uri, messages, received, done, target, true));
                 clients.add(run(uri, messages, received, done, target, false));
             }
-            double raw = median(raws);
-            double client = median(clients);
+            double raw = PerformanceReport.median(raws);
+            double client = PerformanceReport.median(clients);
             String line = String.format(Locale.ROOT, "client throughput: LtpClient %,.0f msg/s, bare Java-WebSocket "
                     + "client %,.0f msg/s (ratio %.2f), %d small events each, median of %d rounds (LtpClient: %s)",
                     client, raw, client / raw, messages, ROUNDS, clients.stream()
@@ -78,13 +78,6 @@ public final class ClientThroughput {
                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             }
         }
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int middle = sorted.size() / 2;
-        return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
     }
 
     private static double run(URI uri, int messages, AtomicLong received, CountDownLatch[] done, long[] target,

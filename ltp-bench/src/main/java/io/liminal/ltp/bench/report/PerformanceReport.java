@@ -566,7 +566,8 @@ public final class PerformanceReport {
         return value == null || value.isJsonNull() ? -1 : value.getAsLong();
     }
 
-    static double median(List<Double> values) {
+    /** The median, the mean of the middle pair for an even count; NaN for none. */
+    public static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(Double::compare);
         int n = sorted.size();

@@ -86,14 +86,13 @@ public final class JavaWebSocketTransport implements ClientTransport {
         // Frames are rendered here and queued to the socket's writer thread directly (see ClientFrames); the
         // library's own frames (close, pong) go through the same queue, so the order of writes is kept.
         WebSocketImpl engine = (WebSocketImpl) socket.getConnection();
-        ClientFrames frames = new ClientFrames();
         return new Connection() {
             @Override
             public void send(String text) {
                 if (!socket.isOpen()) {
                     return; // the close callback follows; the client treats the connection as lost there
                 }
-                engine.outQueue.add(frames.text(text));
+                engine.outQueue.add(ClientFrames.text(text));
             }
 
             @Override

@@ -11,8 +11,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ClientFramesTest {
-    private final ClientFrames frames = new ClientFrames();
-
     /** Parses one client frame the way a server does (RFC 6455 §5.2) and returns its unmasked text. */
     private static String unmask(ByteBuffer frame) {
         assertThat(frame.hasArray()).isTrue();
@@ -47,13 +45,13 @@ class ClientFramesTest {
     @ValueSource(ints = {0, 1, 125, 126, 127, 65_535, 65_536, 200_000})
     void everyLengthEncodingRoundTrips(int length) {
         String text = "x".repeat(length);
-        assertThat(unmask(frames.text(text))).isEqualTo(text);
+        assertThat(unmask(ClientFrames.text(text))).isEqualTo(text);
     }
 
     @Test
     void textIsSentAsUtf8() {
         String text = "{\"type\":\"event\",\"payload\":{\"data\":\"Grüße, 世界 🌍\"}}";
-        ByteBuffer frame = frames.text(text);
+        ByteBuffer frame = ClientFrames.text(text);
         assertThat(unmask(frame)).isEqualTo(text);
         assertThat(frame.limit()).isEqualTo(2 + 4 + text.getBytes(StandardCharsets.UTF_8).length);
     }
@@ -62,7 +60,7 @@ class ClientFramesTest {
     void everyFrameHasItsOwnMaskingKey() {
         Set<Integer> keys = new HashSet<>();
         for (int i = 0; i < 2_000; i++) { // past the key buffer's refill
-            ByteBuffer frame = frames.text("ping");
+            ByteBuffer frame = ClientFrames.text("ping");
             keys.add(ByteBuffer.wrap(frame.array(), 2, 4).getInt());
         }
         // 2,000 draws from 2^32 keys collide with probability below 0.05%.
@@ -72,7 +70,7 @@ class ClientFramesTest {
     @Test
     void thePayloadIsMaskedOnTheWire() {
         String text = "a".repeat(64);
-        ByteBuffer frame = frames.text(text);
+        ByteBuffer frame = ClientFrames.text(text);
         String wire = new String(frame.array(), 6, 64, StandardCharsets.ISO_8859_1);
         assertThat(wire).isNotEqualTo(text);
     }

@@ -1,6 +1,7 @@
 package io.liminal.ltp.core.security;
 
 import io.liminal.ltp.core.internal.json.JsonText;
+import io.liminal.ltp.core.internal.security.SecureBytes;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.liminal.ltp.core.security;
 
+import io.liminal.ltp.core.internal.security.SecureBytes;
 import java.util.UUID;
 
 /**

@@ -1,13 +1,13 @@
-package io.liminal.ltp.core.security;
+package io.liminal.ltp.core.internal.security;
 
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 
 /**
- * CSPRNG bytes for nonces without contention: each thread draws from its own DRBG through a 4 KiB buffer, so a
- * nonce costs a few array reads instead of a synchronized call into the shared {@code SecureRandom}.
+ * CSPRNG bytes without contention: each thread draws from its own DRBG through a 4 KiB buffer, so a nonce, an id or
+ * a WebSocket masking key costs a few array reads instead of a synchronized call into a shared {@code SecureRandom}.
  */
-final class SecureBytes {
+public final class SecureBytes {
     private static final int BUFFER_SIZE = 4096;
     private static final ThreadLocal<SecureBytes> PER_THREAD = ThreadLocal.withInitial(SecureBytes::new);
 
@@ -26,7 +26,7 @@ final class SecureBytes {
     }
 
     /** 64 CSPRNG bits on the calling thread. */
-    static long nextLong() {
+    public static long nextLong() {
         return PER_THREAD.get().takeLong();
     }
 
@@ -43,7 +43,7 @@ final class SecureBytes {
     }
 
     /** Fills {@code out[offset, offset + length)} with CSPRNG bytes on the calling thread. */
-    static void next(byte[] out, int offset, int length) {
+    public static void next(byte[] out, int offset, int length) {
         PER_THREAD.get().fill(out, offset, length);
     }
 
