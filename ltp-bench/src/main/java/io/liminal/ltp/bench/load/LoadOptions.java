@@ -39,6 +39,11 @@ public final class LoadOptions {
     int payloadBytes = 256;
     Duration duration = Duration.ofSeconds(30);
     Duration warmup = Duration.ofSeconds(5);
+    /**
+     * Open mode: how much longer than {@link #warmup} to warm up while no whole second ran at the offered rate;
+     * zero turns this off.
+     */
+    Duration settleMax = Duration.ofSeconds(30);
     Duration heartbeat = Duration.ofSeconds(15);
     boolean heartbeatOn = true;
     long serverPid = -1;
@@ -66,6 +71,9 @@ public final class LoadOptions {
               --payload BYTES              payload size (default 256)
               --heartbeat 15s|off          heartbeat interval: idle mode's traffic, or pings beside event load
               --warmup 5s --duration 30s   time before measuring, and measuring time (ms, s or m)
+              --settle 30s|off             open mode: after --warmup, warm up on (at most this much longer) until
+                                           one whole second both sent and answered the offered rate, so that the
+                                           backlog of a cold start does not leak into the window (default 30s)
               --reconnect true|false       reconnect and resume dropped sessions (default true)
               --source-addresses a,b,...   spread connections over local addresses (past ~28,000 per address)
               --threads N                  event loop threads (default 1)
@@ -96,6 +104,7 @@ public final class LoadOptions {
                 case "--payload" -> options.payloadBytes = Integer.parseInt(value);
                 case "--duration" -> options.duration = duration(value);
                 case "--warmup" -> options.warmup = duration(value);
+                case "--settle" -> options.settleMax = "off".equals(value) ? Duration.ZERO : duration(value);
                 case "--heartbeat" -> {
                     if ("off".equals(value)) {
                         options.heartbeatOn = false;

@@ -15,6 +15,8 @@ import org.HdrHistogram.Histogram;
  * @param reconnects sessions that resumed after a drop
  * @param reconnectFailures reconnect attempts that could not connect
  * @param hostStealPercent CPU time the hypervisor gave to others during the window, in percent of all; -1 unknown
+ * @param warmupSeconds how long the load ran before the window opened
+ * @param settled false when an open-loop warm-up never had a second at the offered rate ({@code --settle})
  */
 public record LoadReport(
         LoadOptions options,
@@ -33,6 +35,8 @@ public record LoadReport(
         Histogram handshakeMicros,
         double serverCpuNanosPerMessage,
         double hostStealPercent,
+        double warmupSeconds,
+        boolean settled,
         long serverRssBefore,
         long serverRssDuring,
         long serverLiveHeapBefore,
@@ -65,12 +69,12 @@ public record LoadReport(
     public String toText() {
         Histogram h = latencyMicros != null ? latencyMicros : handshakeMicros;
         return String.format(Locale.ROOT, "[%s] mode=%s message=%s sessions=%d %.1fs: %,.0f msg/s (%d replies, "
-                        + "%d sent, %d heartbeat replies), latency p50=%.3f p99=%.3f p99.9=%.3f max=%.3f ms, "
+                        + "%d sent, %d heartbeat replies) after %.1fs warm-up%s, latency p50=%.3f p99=%.3f p99.9=%.3f max=%.3f ms, "
                         + "late>1s=%d, unanswered=%d, errors=%d, drops=%d, reconnects=%d (%d failed), "
                         + "handshakes/s=%,.0f, server cpu/msg=%.0f ns, host steal %.1f%%, server rss=%.1f MiB "
                         + "(%.0f B/session), live heap %.0f B/session, /metrics: %.0f connections, heap %.0f B/session",
                 options.label, options.mode, options.message, options.sessions, seconds, messagesPerSecond(), replies,
-                sent, heartbeatReplies, percentileMillis(h, 50), percentileMillis(h, 99), percentileMillis(h, 99.9),
+                sent, heartbeatReplies, warmupSeconds, settled ? "" : " (not settled)", percentileMillis(h, 50), percentileMillis(h, 99), percentileMillis(h, 99.9),
                 h == null || h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0, lateReplies, unanswered,
                 errors, drops, reconnects, reconnectFailures, handshakesPerSecond, serverCpuNanosPerMessage,
                 hostStealPercent, serverRssDuring / 1048576.0, rssPerSession(), liveHeapPerSession(),
@@ -87,6 +91,8 @@ public record LoadReport(
         json.addProperty("sessions", options.sessions);
         json.addProperty("target_rate", options.rate);
         json.addProperty("seconds", seconds);
+        json.addProperty("warmup_seconds", warmupSeconds);
+        json.addProperty("settled", settled);
         json.addProperty("sent", sent);
         json.addProperty("replies", replies);
         json.addProperty("heartbeat_replies", heartbeatReplies);

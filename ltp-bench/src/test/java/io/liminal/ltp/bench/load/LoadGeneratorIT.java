@@ -87,6 +87,53 @@ class LoadGeneratorIT {
         }
     }
 
+    @Test
+    @DisplayName("open loop: the warm-up lasts until a whole second ran at the offered rate, so a stalled start stays out of the window")
+    void openLoopSettlesBeforeMeasuring() throws Exception {
+        LoadReport report = stalledStart(2_000, "20s");
+        assertThat(report.settled()).isTrue();
+        assertThat(report.warmupSeconds()).as("warmed up past the stall and its burst").isGreaterThan(2.0);
+        assertThat(report.latencyMicros().getMaxValue()).as("no stalled reply measured").isLessThan(500_000);
+        assertThat(report.lateReplies()).isZero();
+        assertThat(report.toJson()).contains("\"settled\":true");
+    }
+
+    @Test
+    @DisplayName("open loop with --settle off: the window opens after --warmup and measures the stalled replies")
+    void openLoopWithoutSettlingMeasuresTheBacklog() throws Exception {
+        LoadReport report = stalledStart(2_000, "off");
+        assertThat(report.warmupSeconds()).isLessThan(2.0);
+        assertThat(report.latencyMicros().getMaxValue()).as("replies held back for 2 s").isGreaterThan(1_000_000);
+        assertThat(report.lateReplies()).isPositive();
+    }
+
+    @Test
+    @DisplayName("open loop: a run that never settles opens its window after --settle and says it did not settle")
+    void openLoopSettlingIsBounded() throws Exception {
+        LoadReport report = stalledStart(4_500, "2s");
+        assertThat(report.settled()).isFalse();
+        assertThat(report.warmupSeconds()).isBetween(2.9, 4.5);
+        assertThat(report.toText()).contains("(not settled)");
+        assertThat(report.unanswered()).as("the stall ends within the window").isZero();
+    }
+
+    /** An open-loop run (1 s warm-up, 3 s window) whose answers are held back from the start of the load. */
+    private static LoadReport stalledStart(long stallMillis, String settle) throws Exception {
+        try (LtpServer server = server(); TcpProxy proxy = TcpProxy.start(server.port())) {
+            LoadGenerator generator = new LoadGenerator(LoadOptions.parse(new String[] {
+                "--url", "ws://127.0.0.1:" + proxy.port() + "/", "--mode", "open", "--sessions", "20",
+                "--rate", "200", "--warmup", "1s", "--settle", settle, "--duration", "3s", "--label", "settle"}));
+            generator.onLoadStarted(() -> {
+                proxy.stallDownstream(true);
+                CompletableFuture.delayedExecutor(stallMillis, TimeUnit.MILLISECONDS)
+                        .execute(() -> proxy.stallDownstream(false));
+            });
+            LoadReport report = generator.run();
+            System.out.println(report.toText());
+            return report;
+        }
+    }
+
     private static long resumedHandshakes(LtpServer server) {
         var counter = server.meterRegistry().find("ltp_handshakes_total").tag("outcome", "accepted_resume").counter();
         return counter == null ? 0 : (long) counter.count();

@@ -74,6 +74,20 @@ class PerformanceReportTest {
     }
 
     @Test
+    void latencyRowsSayHowLongTheWarmUpTookAndWhetherItSettled() {
+        JsonObject settled = latency("latency-5000:baseline", 1, 0);
+        settled.addProperty("warmup_seconds", 11.2);
+        settled.addProperty("settled", true);
+        settled.addProperty("host_steal_percent", 3.25);
+        JsonObject unsettled = latency("latency-5000:ltp", 4, 0);
+        unsettled.addProperty("warmup_seconds", 40.4);
+        unsettled.addProperty("settled", false);
+        String report = new PerformanceReport(List.of(settled, unsettled), null).render();
+        assertThat(report).contains("| 0 | 0 | 11 s | 3.3% |", "| 0 | 0 | 40 s, not settled | – |")
+                .contains("| Latency: p99 < 5 ms at 5,000 msg/s | 4.00 ms (not settled) | yes |");
+    }
+
+    @Test
     void scaleChecksSessionsDropsAndMemory() {
         String report = new PerformanceReport(List.of(json("{\"label\":\"scale:ltp\",\"sessions\":19000,"
                 + "\"seconds\":120,\"handshakes_per_second\":4000,\"replies\":150000,\"p99_ms\":1,\"max_ms\":5,"
