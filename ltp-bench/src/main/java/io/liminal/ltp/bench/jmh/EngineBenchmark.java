@@ -14,6 +14,7 @@ import io.liminal.ltp.server.transport.TransportConnection;
 import io.liminal.ltp.server.transport.TransportContext;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.Executor;
@@ -54,6 +55,7 @@ public class EngineBenchmark {
     private FrameSink sink;
     private String ping;
     private int pingBytes;
+    private ByteBuffer pingAscii;
     private String event;
     private int eventBytes;
 
@@ -78,6 +80,7 @@ public class EngineBenchmark {
         ping = "{\"type\":\"ping\"," + ids + ",\"timestamp\":1731600000,\"payload\":{\"pad\":\"" + "x".repeat(246)
                 + "\"}}";
         pingBytes = ping.getBytes(StandardCharsets.UTF_8).length;
+        pingAscii = ByteBuffer.allocateDirect(pingBytes).put(ping.getBytes(StandardCharsets.US_ASCII)).flip();
         event = "{\"type\":\"event\"," + ids + ",\"timestamp\":1731600000,\"payload\":{\"event_type\":\"user_action\","
                 + "\"data\":{\"action\":\"button_click\",\"target\":\"explore_mode\"}},\"meta\":{\"client_id\":\"bench\","
                 + "\"context_tag\":\"focus_session\",\"affect\":{\"valence\":0.3,\"arousal\":-0.2}},"
@@ -100,6 +103,13 @@ public class EngineBenchmark {
     @Benchmark
     public void pingPong(Blackhole blackhole) {
         connection.onText(ping, pingBytes);
+        blackhole.consume(sink.last);
+    }
+
+    /** The same ping as the Netty transport hands it over: its ASCII bytes in a direct buffer, no string. */
+    @Benchmark
+    public void pingPongAscii(Blackhole blackhole) {
+        connection.onAsciiText(pingAscii);
         blackhole.consume(sink.last);
     }
 

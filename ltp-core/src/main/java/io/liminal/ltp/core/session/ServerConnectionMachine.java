@@ -111,8 +111,8 @@ public final class ServerConnectionMachine {
     private String clientId;
     private String ltpVersion;
     private EnvelopeSigner outboundSigner;
-    /** Whether the bound ids need no JSON escaping ({@link FrameDecoder#isPlainId}). */
-    private boolean plainIds;
+    /** The head of the bound session's plain ping when its ids need no JSON escaping, else {@code null}. */
+    private byte[] plainPingHead;
 
     /**
      * @param config the server's settings
@@ -193,6 +193,29 @@ public final class ServerConnectionMachine {
         LtpMessage message;
         try {
             message = FrameDecoder.decode(text, utf8Bytes, config.limits(), gate, true);
+        } catch (LtpProtocolException e) {
+            fail(e, closeReasonFor(e), out);
+            return;
+        }
+        handle(message, out);
+    }
+
+    /**
+     * A text message arrived as bytes that are all ASCII (the transport checked: below 0x80), from the buffer's
+     * position to its limit; the buffer is read during the call only. The same as {@link #onText} with their text,
+     * but a heartbeat ping is read without building a string.
+     */
+    public void onAsciiText(ByteBuffer ascii, Actions out) {
+        if (!accepting()) {
+            return;
+        }
+        if (handshakePending) {
+            hold(new HeldText(FrameDecoder.asciiText(ascii), ascii.remaining()), out);
+            return;
+        }
+        LtpMessage message;
+        try {
+            message = FrameDecoder.decodeAscii(ascii, config.limits(), gate, true);
         } catch (LtpProtocolException e) {
             fail(e, closeReasonFor(e), out);
             return;
@@ -368,7 +391,7 @@ public final class ServerConnectionMachine {
     private void bind(HandshakeOutcome.Accepted accepted, Actions out) {
         threadId = accepted.threadId();
         sessionId = accepted.sessionId();
-        plainIds = FrameDecoder.isPlainId(threadId) && FrameDecoder.isPlainId(sessionId);
+        plainPingHead = FrameDecoder.plainPingHead(threadId, sessionId);
         clientId = pendingClientId;
         ltpVersion = pendingVersion;
         outboundSigner = config.outboundSigner(clientId);
@@ -459,8 +482,8 @@ public final class ServerConnectionMachine {
         }
 
         @Override
-        public boolean plainIds() {
-            return plainIds;
+        public byte[] plainPingHead() {
+            return plainPingHead;
         }
 
         @Override

@@ -80,11 +80,12 @@ public final class FrameDecoder {
         }
 
         /**
-         * Whether {@link #likelyString1()} and {@link #likelyString2()} (the connection's ids) need no escaping in
-         * JSON ({@link FrameDecoder#isPlainId}): then a ping of the usual shape is decoded without a tree.
+         * {@link FrameDecoder#plainPingHead} of {@link #likelyString1()} and {@link #likelyString2()} (the
+         * connection's ids) when they need no escaping in JSON, else {@code null}: then a ping of the usual shape is
+         * decoded without a tree.
          */
-        default boolean plainIds() {
-            return false;
+        default byte[] plainPingHead() {
+            return null;
         }
 
         /** An envelope passed the limits; called before its payload is validated (signatures, replay). */
@@ -117,6 +118,41 @@ public final class FrameDecoder {
         TreeParser.Parsed parsed = TreeParser.parse(text, limits, discardPingPayload, gate.likelyString1(),
                 gate.likelyString2());
         return decodeTree(parsed, limits, gate);
+    }
+
+    /**
+     * Decodes a text frame given as its bytes, all of them ASCII (below 0x80, so valid UTF-8 with one char per byte),
+     * from the buffer's position to its limit; the position does not move. A plain ping of the session is read
+     * straight from the bytes; anything else is decoded as text, with the same outcome.
+     */
+    public static LtpMessage decodeAscii(ByteBuffer ascii, Limits limits, Gate gate, boolean discardPingPayload) {
+        int length = ascii.remaining();
+        if (length > limits.maxMessageBytes()) {
+            throw tooLarge(length, limits.maxMessageBytes());
+        }
+        byte[] head = discardPingPayload ? gate.plainPingHead() : null;
+        if (head != null) {
+            Envelope ping = AsciiPing.decode(ascii, head, limits, gate);
+            if (ping != null) {
+                return ping;
+            }
+        }
+        return decode(asciiText(ascii), length, limits, gate, discardPingPayload);
+    }
+
+    /** The text of ASCII bytes (position to limit), without moving the position. */
+    public static String asciiText(ByteBuffer ascii) {
+        byte[] bytes = new byte[ascii.remaining()];
+        ascii.get(ascii.position(), bytes);
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The head of a session's plain ping, {@code {"type":"ping","thread_id":"<thread>","session_id":"<session>",
+     * "timestamp":}, in ASCII; {@code null} unless both ids are {@link #isPlainId plain}.
+     */
+    public static byte[] plainPingHead(String threadId, String sessionId) {
+        return isPlainId(threadId) && isPlainId(sessionId) ? AsciiPing.head(threadId, sessionId) : null;
     }
 
     /**
@@ -167,7 +203,7 @@ public final class FrameDecoder {
      */
     static Envelope plainPing(String text, Limits limits, Gate gate) {
         int length = text.length();
-        if (!gate.plainIds() || length > limits.maxStringBytes() / 3) {
+        if (gate.plainPingHead() == null || length > limits.maxStringBytes() / 3) {
             return null;
         }
         String thread = gate.likelyString1();

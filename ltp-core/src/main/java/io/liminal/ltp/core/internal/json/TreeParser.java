@@ -448,7 +448,7 @@ public final class TreeParser {
      * exact (a false flag can only follow a true one, through the subtraction's borrow), so the lowest flag of
      * their union is the first such byte.
      */
-    static int nextSpecialByte(byte[] low, int from, int end) {
+    public static int nextSpecialByte(byte[] low, int from, int end) {
         int p = from;
         for (; p + Long.BYTES <= end; p += Long.BYTES) {
             long word = (long) WORDS.get(low, p);

@@ -8,6 +8,8 @@ import io.liminal.ltp.core.codec.Limits;
 import io.liminal.ltp.core.internal.json.TreeParser;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.LtpMessage;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +37,56 @@ class PlainPingProperties {
         Outcome fast = decode(text, true);
         Outcome general = decode(text, false);
         assertThat(fast).as(text).isEqualTo(general);
+    }
+
+    @Property(tries = 4000)
+    @Label("read from ASCII bytes, a ping decodes exactly as its text does on the general path, with the same gate calls")
+    void bytesAgreeWithGeneralPath(@ForAll("pings") String text) {
+        if (!text.chars().allMatch(c -> c < 0x80)) {
+            return; // the transport hands over bytes only when they are all ASCII
+        }
+        RecordingGate gate = new RecordingGate(true);
+        Outcome fromBytes = Outcome.of(() -> FrameDecoder.decodeAscii(asciiAt(text, 7, false), Limits.defaults(),
+                gate, true), gate);
+        assertThat(fromBytes).as(text).isEqualTo(decode(text, false));
+    }
+
+    /** The text's bytes from position {@code offset} of a larger (heap or direct) buffer. */
+    private static ByteBuffer asciiAt(String text, int offset, boolean direct) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(offset + bytes.length + 3)
+                : ByteBuffer.allocate(offset + bytes.length + 3);
+        buffer.position(offset);
+        buffer.put(bytes);
+        buffer.put(new byte[] {'}', '}', ' '}); // beyond the limit: must not be read
+        return buffer.position(offset).limit(offset + bytes.length);
+    }
+
+    @Example
+    @Label("from bytes, the usual shapes are read without a string; what the scanner cannot vouch for falls back")
+    void bytesTakeTheFastPathForPlainPings() {
+        byte[] head = FrameDecoder.plainPingHead(THREAD, SESSION);
+        for (String plain : new String[] {PLAIN, PLAIN.replace("1731600000", "0"), PLAIN.replace("{\"pad\"", "{ \"pad\""),
+                PLAIN.replace("[1,", "[ -0.5 , true,false,null,[],{},\"\","), PLAIN.replace("\"pad\":\"xxxxxxxxxxxxxxxxxxxx\",\"n\":[1,{\"a\":null}]", "")}) {
+            ByteBuffer ascii = asciiAt(plain, 3, true);
+            assertThat(AsciiPing.decode(ascii, head, Limits.defaults(), new RecordingGate(true))).as(plain).isNotNull();
+            assertThat(ascii.position()).isEqualTo(3);
+        }
+        for (String other : new String[] {PLAIN.replace("xxxx", "\\\"x"), PLAIN.replace("[1,", "[1e3,"),
+                PLAIN.replace("[1,", "[01,"), PLAIN.replace("[1,", "[1.,"), PLAIN.replace("[1,", "[1,]"),
+                PLAIN.replace("null", "nul"), PLAIN.replace("{\"a\"", "{\"a\",\"b\""), PLAIN.replace("}}", "} }"),
+                PLAIN.replace("{\"pad\"", "{\"d\":".repeat(9) + "{\"pad\"").replace("}}", "}".repeat(11)),
+                PLAIN.replace(SESSION, "other"), PLAIN.replace("1731600000", "01")}) {
+            assertThat(AsciiPing.decode(asciiAt(other, 0, false), head, Limits.defaults(), new RecordingGate(true)))
+                    .as(other).isNull();
+        }
+        Limits small = Limits.builder().maxStringBytes(3 * PLAIN.length() - 1).build();
+        assertThat(AsciiPing.decode(asciiAt(PLAIN, 0, false), head, small, new RecordingGate(true))).isNull();
+        String large = PLAIN.replace("xxxx", "x".repeat(AsciiPing.MAX_BYTES));
+        assertThat(AsciiPing.decode(asciiAt(large, 0, false), head, Limits.defaults(), new RecordingGate(true)))
+                .isNull();
+        assertThat(FrameDecoder.plainPingHead(THREAD, "séssion")).isNull();
+        assertThat(FrameDecoder.plainPingHead("thread \"1\"", SESSION)).isNull();
     }
 
     @Example
@@ -153,8 +205,8 @@ class PlainPingProperties {
         }
 
         @Override
-        public boolean plainIds() {
-            return fastPathAllowed;
+        public byte[] plainPingHead() {
+            return fastPathAllowed ? FrameDecoder.plainPingHead(THREAD, SESSION) : null;
         }
 
         @Override

@@ -93,6 +93,11 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     }
 
     @Override
+    public void onAsciiText(ByteBuffer ascii) {
+        machine.onAsciiText(ascii, this);
+    }
+
+    @Override
     public void onBinary(ByteBuffer data) {
         machine.onBinary(data, this);
     }

@@ -6,11 +6,10 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Decodes a WebSocket text message and validates its UTF-8 (RFC 6455 §8.1) in the same pass. The server needs the
- * text as a {@code String} anyway, so validating while decoding saves Netty's separate byte-by-byte validator,
- * which was the largest single cost of a small message. Pure ASCII, the usual case, is checked eight bytes at a
- * time; anything else goes through the JDK's strict decoder, which rejects overlong forms, encoded surrogates and
- * truncated sequences.
+ * Validates the UTF-8 of a WebSocket text message (RFC 6455 §8.1) instead of Netty's separate byte-by-byte
+ * validator, which was the largest single cost of a small message. Pure ASCII, the usual case, is checked eight
+ * bytes at a time and handed to the engine as bytes; anything else is decoded by the JDK's strict decoder, which
+ * rejects overlong forms, encoded surrogates and truncated sequences.
  */
 final class Utf8Text {
     private static final long HIGH_BITS = 0x8080808080808080L;
@@ -20,23 +19,10 @@ final class Utf8Text {
     private Utf8Text() {
     }
 
-    /** The message's text, or {@code null} when it is not valid UTF-8. Does not move the reader index. */
-    static String decode(ByteBuf content) {
-        int start = content.readerIndex();
-        int length = content.readableBytes();
-        if (isAscii(content, start, start + length)) {
-            return content.toString(start, length, StandardCharsets.ISO_8859_1);
-        }
-        CharsetDecoder decoder = STRICT.get().reset();
-        try {
-            return decoder.decode(content.nioBuffer(start, length)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
-
-    private static boolean isAscii(ByteBuf content, int from, int to) {
-        int i = from;
+    /** Whether every readable byte is below 0x80: the text is then valid UTF-8 with one char per byte. */
+    static boolean isAscii(ByteBuf content) {
+        int i = content.readerIndex();
+        int to = i + content.readableBytes();
         for (; i + Long.BYTES <= to; i += Long.BYTES) {
             if ((content.getLong(i) & HIGH_BITS) != 0) {
                 return false;
@@ -48,5 +34,15 @@ final class Utf8Text {
             }
         }
         return true;
+    }
+
+    /** The message's text, or {@code null} when it is not valid UTF-8. Does not move the reader index. */
+    static String decode(ByteBuf content) {
+        CharsetDecoder decoder = STRICT.get().reset();
+        try {
+            return decoder.decode(content.nioBuffer(content.readerIndex(), content.readableBytes())).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 }

@@ -178,6 +178,10 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
         if (size > context.maxMessageBytes()) {
             listener.onOversizedMessage(size);
         } else if (text) {
+            if (Utf8Text.isAscii(content)) {
+                listener.onAsciiText(content.nioBuffer());
+                return;
+            }
             String decoded = Utf8Text.decode(content);
             if (decoded == null) {
                 close(CloseCodes.INVALID_PAYLOAD, "Invalid UTF-8");

@@ -46,6 +46,22 @@ class Utf8TextTest {
     }
 
     @Test
+    void findsTheFirstNonAsciiByteAtEveryOffset() {
+        for (int length = 0; length <= 20; length++) {
+            byte[] bytes = "x".repeat(length).getBytes(StandardCharsets.US_ASCII);
+            assertThat(Utf8Text.isAscii(Unpooled.wrappedBuffer(bytes))).as("length %d", length).isTrue();
+            for (int at = 0; at < length; at++) {
+                byte[] high = bytes.clone();
+                high[at] = (byte) 0x80;
+                assertThat(Utf8Text.isAscii(Unpooled.wrappedBuffer(high))).as("0x80 at %d of %d", at, length).isFalse();
+            }
+        }
+        ByteBuf offset = Unpooled.wrappedBuffer(new byte[] {(byte) 0xC3, 'a', 'b'});
+        offset.readerIndex(1);
+        assertThat(Utf8Text.isAscii(offset)).as("from the reader index on").isTrue();
+    }
+
+    @Test
     void decodesAMessageReassembledFromFragmentsSplitInsideACharacter() {
         byte[] bytes = "ok 😀 done".getBytes(StandardCharsets.UTF_8);
         CompositeByteBuf message = Unpooled.compositeBuffer();
