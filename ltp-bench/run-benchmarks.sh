@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the standard performance scenarios of issue #5 against ltp-server and the plain echo baseline, on this host
-# (loopback only, every run bounded), and writes docs/performance.md. Takes about 35 minutes here; --quick about 6.
+# (loopback only, every run bounded), and writes docs/performance.md. Takes about 40 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
 #                               [--only echo,events,latency,handshake,scale,soak,client,jmh]
@@ -27,10 +27,10 @@ while [ $# -gt 0 ]; do
 done
 
 if $QUICK; then
-  ROUNDS=1; EVENT_ROUNDS=1; HS_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s
+  ROUNDS=1; EVENT_ROUNDS=1; HS_ROUNDS=1; LAT_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s
   SCALE_SESSIONS=5000
 else
-  ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=5; WARMUP=10s; DURATION=20s; HS_WARMUP=45s; SCALE_DURATION=120s; SOAK=60s
+  ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=5; LAT_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=45s; SCALE_DURATION=120s; SOAK=60s
   SCALE_SESSIONS=19000
 fi
 
@@ -109,13 +109,15 @@ if want events; then
 fi
 
 if want latency; then
-  echo "== Latency: open loop, 1,000 sessions, 5,000 and 40,000 msg/s" >&2
+  echo "== Latency: open loop, 1,000 sessions, 5,000 and 40,000 msg/s ($LAT_ROUNDS rounds, alternating)" >&2
   for rate in 5000 40000; do
-    for kind in baseline ltp; do
-      start_server "$kind" 18080 "${SERVER_JVM[@]}"
-      load "latency-$rate:$kind" 18080 --mode open --sessions 1000 --rate "$rate" --payload 256 \
-          --warmup "$WARMUP" --duration "$DURATION" >&2
-      stop_server
+    for round in $(seq 1 "$LAT_ROUNDS"); do
+      for kind in baseline ltp; do
+        start_server "$kind" 18080 "${SERVER_JVM[@]}"
+        load "latency-$rate:$kind" 18080 --mode open --sessions 1000 --rate "$rate" --payload 256 \
+            --warmup "$WARMUP" --duration "$DURATION" >&2
+        stop_server
+      done
     done
   done
 fi

@@ -221,6 +221,34 @@ class LtpServerIT {
     }
 
     @Test
+    @DisplayName("pings read from their ASCII bytes, whole or fragmented, and pings with other text are all answered; a broken one gets an error and the next is answered")
+    void pingsFromBytesAndFromText() {
+        try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/", List.of("ltp.v0.3"), Map.of())) {
+            raw.sendText(init("bytes-client"));
+            JsonObject ack = json(raw.readFrame(WAIT).text());
+            String ping = "{\"type\":\"ping\",\"thread_id\":\"" + ack.get("thread_id").getAsString()
+                    + "\",\"session_id\":\"" + ack.get("session_id").getAsString() + "\",\"timestamp\":1731600000,"
+                    + "\"payload\":{\"pad\":\"PAD\"}}";
+            raw.sendText(ping.replace("PAD", "plain"));
+            assertThat(type(raw.readFrame(WAIT).text())).isEqualTo("pong");
+
+            byte[] bytes = ping.replace("PAD", "fragmented").getBytes(StandardCharsets.US_ASCII);
+            raw.sendFrame(RawWebSocket.TEXT, Arrays.copyOfRange(bytes, 0, 20), false);
+            raw.sendFrame(RawWebSocket.CONTINUATION, Arrays.copyOfRange(bytes, 20, 90), false);
+            raw.sendFrame(RawWebSocket.CONTINUATION, Arrays.copyOfRange(bytes, 90, bytes.length), true);
+            assertThat(type(raw.readFrame(WAIT).text())).isEqualTo("pong");
+
+            raw.sendText(ping.replace("PAD", "héllo 😀"));
+            assertThat(type(raw.readFrame(WAIT).text())).isEqualTo("pong");
+
+            raw.sendText(ping.replace("\"PAD\"", "\"unterminated"));
+            assertThat(errorCode(raw.readFrame(WAIT).text())).isEqualTo("MALFORMED_MESSAGE");
+            raw.sendText(ping.replace("PAD", "after the error"));
+            assertThat(type(raw.readFrame(WAIT).text())).isEqualTo("pong");
+        }
+    }
+
+    @Test
     @DisplayName("A-2: a binary frame with UTF-8 JSON is read like text; WebSocket pings get WebSocket pongs")
     void binaryAndControlFrames() {
         try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/", List.of("ltp.v0.3"), Map.of())) {

@@ -221,19 +221,28 @@ public final class PerformanceReport {
                 + "server that stalls cannot hide it (no coordinated omission). The window opens once the warm-up "
                 + "has had one whole second that both sent and answered the offered rate, at most 30 s "
                 + "later: on 2 cores a cold server and a cold generator fall behind the schedule at first, and the "
-                + "backlog would otherwise be measured as steady state. *Warm-up* says how long that took.");
+                + "backlog would otherwise be measured as steady state. *Warm-up* says how long that took. Rounds "
+                + "alternate between the servers; a target is judged on the median of the rounds' p99, since one "
+                + "hiccup of the host (a GC of the generator, a burst of steal) decides a single round's p99.");
         line();
-        line("| Rate | Server | msg/s | Server CPU/msg | p50 | p99 | p99.9 | max | Late >1 s | Unanswered | Warm-up "
-                + "| Host steal |");
-        line("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        line("| Rate | Round | Server | msg/s | Server CPU/msg | p50 | p99 | p99.9 | max | Late >1 s | Unanswered "
+                + "| Warm-up | Host steal |");
+        line("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (String rate : new String[] {"5000", "40000"}) {
-            for (String server : new String[] {"baseline", "ltp"}) {
-                for (JsonObject run : runs("latency-" + rate + ":" + server)) {
-                    line(String.format(Locale.ROOT, "| %,d/s | %s | %,.0f | %,.0f ns | %.2f ms | %.2f ms | %.2f ms | "
-                                    + "%.2f ms | %d | %d | %s | %s |", Integer.parseInt(rate), serverName(server),
-                            num(run, "messages_per_second"), num(run, "server_cpu_ns_per_message"), num(run, "p50_ms"),
-                            num(run, "p99_ms"), num(run, "p999_ms"), num(run, "max_ms"), lng(run, "late_replies"),
-                            lng(run, "unanswered"), warmup(run), steal(run)));
+            List<JsonObject> baseline = runs("latency-" + rate + ":baseline");
+            List<JsonObject> ltp = runs("latency-" + rate + ":ltp");
+            for (int round = 0; round < Math.max(baseline.size(), ltp.size()); round++) {
+                for (List<JsonObject> server : List.of(baseline, ltp)) {
+                    if (round >= server.size()) {
+                        continue;
+                    }
+                    JsonObject run = server.get(round);
+                    line(String.format(Locale.ROOT, "| %,d/s | %d | %s | %,.0f | %,.0f ns | %.2f ms | %.2f ms | %.2f ms | "
+                                    + "%.2f ms | %d | %d | %s | %s |", Integer.parseInt(rate), round + 1,
+                            serverName(server == ltp ? "ltp" : "baseline"), num(run, "messages_per_second"),
+                            num(run, "server_cpu_ns_per_message"), num(run, "p50_ms"), num(run, "p99_ms"),
+                            num(run, "p999_ms"), num(run, "max_ms"), lng(run, "late_replies"), lng(run, "unanswered"),
+                            warmup(run), steal(run)));
                 }
             }
         }
@@ -242,15 +251,18 @@ public final class PerformanceReport {
         check99("latency-40000:ltp", 15, "40,000");
     }
 
+    /** A p99 target, judged on the median of the rounds' p99 (a single hiccup of the host moves one round). */
     private void check99(String label, double limitMs, String rate) {
         List<JsonObject> ltp = runs(label);
         if (!ltp.isEmpty()) {
-            double p99 = ltp.stream().mapToDouble(r -> num(r, "p99_ms")).max().orElse(Double.NaN);
+            double p99 = median(ltp, "p99_ms");
             String name = "Latency: p99 < " + (int) limitMs + " ms at " + rate + " msg/s";
             String measured = String.format(Locale.ROOT, "%.2f ms", p99)
+                    + (ltp.size() > 1 ? " (median of " + ltp.size() + " rounds: "
+                            + list(ltp.stream().map(r -> num(r, "p99_ms")).toList(), "%.2f") + ")" : "")
                     + (ltp.stream().allMatch(PerformanceReport::settled) ? "" : " (not settled)");
-            double baselineP99 = runs(label.replace(":ltp", ":baseline")).stream()
-                    .mapToDouble(r -> num(r, "p99_ms")).max().orElse(0);
+            List<JsonObject> baseline = runs(label.replace(":ltp", ":baseline"));
+            double baselineP99 = baseline.isEmpty() ? 0 : median(baseline, "p99_ms");
             if (p99 >= limitMs && baselineP99 >= limitMs) {
                 // The machine could not carry the load at all: the target says nothing about LTP here.
                 unmeasurable(name, measured + String.format(Locale.ROOT, " (baseline %.2f ms)", baselineP99));

@@ -196,6 +196,29 @@ class ServerConnectionMachineTest {
     }
 
     @Test
+    @DisplayName("text handed over as ASCII bytes reads like the same text: pongs, errors, and frames held during a handshake")
+    void asciiBytesReadLikeText() {
+        machine.onAsciiText(ascii(init("0.3")), out);
+        machine.onAsciiText(ascii(envelope("ping", "{\"held\":true}")), out);
+        assertThat(out.summary()).isEqualTo("openThread");
+        machine.onHandshakeResolved(HandshakeOutcome.Accepted.of(THREAD, SESSION, false), out);
+        assertThat(out.summary()).isEqualTo("openThread; ack; send pong");
+        out.clear();
+        machine.onAsciiText(ascii(envelope("ping", "{\"pad\":\"xx\"}")), out);
+        machine.onAsciiText(ascii(envelope("ping", "{\"pad\":\"x\\u0078\"}")), out); // escapes: read as text
+        machine.onAsciiText(ascii(envelope("ping", "{\"pad\":")), out);
+        machine.onAsciiText(ascii(envelope("event", "{\"event_type\":\"e\",\"data\":1}")), out);
+        assertThat(out.summary()).isEqualTo("send pong; send pong; error MALFORMED_MESSAGE; deliver event");
+        assertThat(out.accepted).hasSize(3);
+    }
+
+    /** The text's ASCII bytes from the middle of a larger buffer, as a transport hands them over. */
+    private static ByteBuffer ascii(String text) {
+        byte[] bytes = ("xx" + text + "yy").getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.wrap(bytes, 2, text.length());
+    }
+
+    @Test
     @DisplayName("a ping reads the clock once: its accepted time, the pong's timestamp and the nonce's time agree")
     void pingReadsTheClockOnce() {
         AtomicInteger reads = new AtomicInteger();
