@@ -70,6 +70,9 @@ class TreeParserTest {
         assertThat(TreeParser.parse(big, Limits.defaults(), true).limitViolation()).isNotNull();
         assertThat(TreeParser.parse(PING + "{\"a\":1}}", Limits.defaults(), false).get("payload"))
                 .isNotSameAs(TreeParser.DISCARDED_PAYLOAD);
+        // Only an object payload: any other is built, so that validation refuses it as usual.
+        assertThat(TreeParser.parse(PING + "\"{\"}", Limits.defaults(), true).get("payload").getAsString())
+                .isEqualTo("{");
     }
 
     @Test
