@@ -111,8 +111,12 @@ public final class ServerConnectionMachine {
     private String clientId;
     private String ltpVersion;
     private EnvelopeSigner outboundSigner;
-    /** The head of the bound session's plain ping when its ids need no JSON escaping, else {@code null}. */
+    /**
+     * The head of the bound session's plain ping when its ids need no JSON escaping, else {@code null};
+     * {@link #HEAD_NOT_BUILT} until the first ASCII frame asks (a session that never pings never builds it).
+     */
     private byte[] plainPingHead;
+    private static final byte[] HEAD_NOT_BUILT = new byte[0];
 
     /**
      * @param config the server's settings
@@ -391,7 +395,7 @@ public final class ServerConnectionMachine {
     private void bind(HandshakeOutcome.Accepted accepted, Actions out) {
         threadId = accepted.threadId();
         sessionId = accepted.sessionId();
-        plainPingHead = FrameDecoder.plainPingHead(threadId, sessionId);
+        plainPingHead = HEAD_NOT_BUILT;
         clientId = pendingClientId;
         ltpVersion = pendingVersion;
         outboundSigner = config.outboundSigner(clientId);
@@ -483,6 +487,9 @@ public final class ServerConnectionMachine {
 
         @Override
         public byte[] plainPingHead() {
+            if (plainPingHead == HEAD_NOT_BUILT) {
+                plainPingHead = FrameDecoder.plainPingHead(threadId, sessionId);
+            }
             return plainPingHead;
         }
 
