@@ -286,6 +286,14 @@ public final class PerformanceReport {
                 + "wide: on 2 cores C2 still compiles it for 20 to 40 s, measured per thread from /proc), rounds "
                 + "alternating between the servers.");
         line();
+        line("Unlike the baseline, ltp-server keeps something from every handshake: the thread, resumable for the "
+                + "thread TTL (30 min by default), so a run leaves close to a million of them in the heap, and the "
+                + "garbage collector copies each while it is young and traces it while it is old. With the threads "
+                + "held as records (seven objects each) that collector work was 13% to 19% of the server's CPU "
+                + "here (async-profiler; a run with a 5 s TTL); the in-memory store therefore keeps a thread as a "
+                + "UUID key and one packed byte array (`InMemoryThreadStore`, `PackedThread`): three objects, of "
+                + "which only the map's node holds references.");
+        line();
         line("| Round | Server | Handshakes/s | Server CPU/handshake | p50 | p99 | Failures | Host steal |");
         line("|---|---|---|---|---|---|---|---|");
         List<Double> ratios = new ArrayList<>();

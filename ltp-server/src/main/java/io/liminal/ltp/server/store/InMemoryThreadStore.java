@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -15,43 +16,86 @@ import java.util.concurrent.ConcurrentMap;
  * The default store: concurrent maps. Fast and non-blocking, but threads (and delivery logs) are lost when the
  * process stops; use a durable store (module {@code ltp-jdbc} or {@code ltp-redis}) when they must survive
  * restarts.
+ *
+ * <p>Threads outlive their connections for the whole thread TTL, so a busy server holds hundreds of thousands of
+ * them, and the garbage collector copies and marks every one. Entries are therefore compact: a server-minted id
+ * (canonical UUID) is kept as a {@link UUID} rather than a 36-character string, and the rest of the record as one
+ * packed byte array, so a thread costs three objects instead of seven, two of which the collector never
+ * traces (see docs/performance.md, Handshakes).
  */
 public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
-    private final ConcurrentMap<String, ThreadRecord> threads = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, DeliveryState> delivery = new ConcurrentHashMap<>();
+    /** Keyed by {@link #key(String)}, valued by {@code PackedThread.pack}; delivery state shares the keys. */
+    private final ConcurrentMap<Object, byte[]> threads = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Object, DeliveryState> delivery = new ConcurrentHashMap<>();
+
+    /**
+     * The map key of a thread id: a {@link UUID} when the id is a UUID in canonical lower-case form (every id this
+     * server mints), which prints back to exactly the same string; otherwise the string itself. Ids compare as
+     * strings either way.
+     */
+    static Object key(String threadId) {
+        if (threadId.length() != 36) {
+            return threadId;
+        }
+        long high = 0;
+        long low = 0;
+        int digits = 0;
+        for (int i = 0; i < 36; i++) {
+            char c = threadId.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return threadId;
+                }
+                continue;
+            }
+            int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (digit < 0) {
+                return threadId;
+            }
+            if (digits++ < 16) {
+                high = high << 4 | digit;
+            } else {
+                low = low << 4 | digit;
+            }
+        }
+        return new UUID(high, low);
+    }
 
     @Override
     public void create(ThreadRecord thread) {
-        if (threads.putIfAbsent(thread.threadId(), thread) != null) {
+        if (threads.putIfAbsent(key(thread.threadId()), PackedThread.pack(thread)) != null) {
             throw new IllegalStateException("Thread " + thread.threadId() + " already exists");
         }
     }
 
     @Override
     public Optional<ThreadRecord> find(String threadId) {
-        return Optional.ofNullable(threads.get(threadId));
+        byte[] packed = threads.get(key(threadId));
+        return packed == null ? Optional.empty() : Optional.of(PackedThread.unpack(threadId, packed));
     }
 
     @Override
     public void update(ThreadRecord thread) {
-        threads.computeIfPresent(thread.threadId(), (id, stored) -> stored.withActivity(thread.lastActiveAt(),
-                thread.contextTag(), thread.affect()));
+        threads.computeIfPresent(key(thread.threadId()), (id, packed) -> PackedThread.pack(PackedThread
+                .unpack(thread.threadId(), packed).withActivity(thread.lastActiveAt(), thread.contextTag(),
+                        thread.affect())));
     }
 
     @Override
     public void delete(String threadId) {
-        threads.remove(threadId);
-        delivery.remove(threadId);
+        Object key = key(threadId);
+        threads.remove(key);
+        delivery.remove(key);
     }
 
     @Override
     public int evictIdleBefore(Instant cutoff) {
         int[] evicted = {0};
-        threads.values().removeIf(thread -> {
-            boolean idle = thread.lastActiveAt().isBefore(cutoff);
+        threads.entrySet().removeIf(entry -> {
+            boolean idle = PackedThread.idleBefore(entry.getValue(), cutoff);
             if (idle) {
                 evicted[0]++;
-                delivery.remove(thread.threadId());
+                delivery.remove(entry.getKey());
             }
             return idle;
         });
@@ -80,7 +124,8 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
     }
 
     private DeliveryState state(String threadId) {
-        return threads.containsKey(threadId) ? delivery.computeIfAbsent(threadId, id -> new DeliveryState()) : null;
+        Object key = key(threadId);
+        return threads.containsKey(key) ? delivery.computeIfAbsent(key, id -> new DeliveryState()) : null;
     }
 
     @Override
@@ -95,7 +140,7 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
 
     @Override
     public boolean deliveryEnabled(String threadId) {
-        DeliveryState state = delivery.get(threadId);
+        DeliveryState state = delivery.get(key(threadId));
         if (state == null) {
             return false;
         }
@@ -127,7 +172,7 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
 
     @Override
     public List<LoggedMessage> outboundAfter(String threadId, long afterSeq, int limit) {
-        DeliveryState state = delivery.get(threadId);
+        DeliveryState state = delivery.get(key(threadId));
         if (state == null) {
             return List.of();
         }
@@ -147,7 +192,7 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
 
     @Override
     public LogBounds outboundBounds(String threadId) {
-        DeliveryState state = delivery.get(threadId);
+        DeliveryState state = delivery.get(key(threadId));
         if (state == null) {
             return LogBounds.EMPTY;
         }
@@ -158,7 +203,7 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
 
     @Override
     public long inboundCursor(String threadId, String instance) {
-        DeliveryState state = delivery.get(threadId);
+        DeliveryState state = delivery.get(key(threadId));
         if (state == null) {
             return 0;
         }
