@@ -45,6 +45,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ScriptedServer implements AutoCloseable {
     private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+    /** How long a close this server starts waits for the client's close frame. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     private final Evidence evidence;
     private final EventLoopGroup group;
@@ -114,6 +116,7 @@ public final class ScriptedServer implements AutoCloseable {
         private final LinkedBlockingQueue<WsPeer.Message> messages = new LinkedBlockingQueue<>();
         private final CompletableFuture<WsPeer.Close> closed = new CompletableFuture<>();
         private volatile long closedNanos;
+        private boolean closeSent; // on the channel's event loop
 
         Connection(String name, Channel channel, WebSocketServerHandshaker handshaker, List<String> offered,
                 String selected) {
@@ -160,13 +163,26 @@ public final class ScriptedServer implements AutoCloseable {
             }
         }
 
-        /** Closes with {@code code} (the close handshake, then the TCP connection). */
+        /**
+         * Closes with {@code code}: sends the close frame and closes the TCP connection when the client answers, or
+         * after {@code CLOSE_TIMEOUT} (as a careful server does; dropping it at once would make a client that is
+         * sending meanwhile meet a reset, which can discard the close frame before the client reads it).
+         */
         public void close(int code, String reason) {
             evidence.add(name, ">", "close " + code + (reason.isEmpty() ? "" : " \"" + reason + "\""));
             if (closedNanos == 0) {
                 closedNanos = System.nanoTime();
             }
-            handshaker.close(channel, new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            channel.eventLoop().execute(() -> {
+                if (closeSent) {
+                    return;
+                }
+                closeSent = true;
+                channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
+                channel.eventLoop().schedule(() -> {
+                    channel.close();
+                }, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            });
         }
 
         /** Drops the TCP connection without a close handshake. */
@@ -216,7 +232,12 @@ public final class ScriptedServer implements AutoCloseable {
                     closedNanos = System.nanoTime();
                 }
                 closed.complete(new WsPeer.Close(code, reason));
-                handshaker.close(ctx.channel(), close.retain()).addListener(ChannelFutureListener.CLOSE);
+                if (closeSent) {
+                    ctx.channel().close(); // the client answered our close
+                } else {
+                    closeSent = true;
+                    handshaker.close(ctx.channel(), close.retain()).addListener(ChannelFutureListener.CLOSE);
+                }
             }
         }
 
