@@ -579,8 +579,8 @@ public final class LtpClient implements AutoCloseable {
             RetryConfig retry = retryConfig != null ? retryConfig : defaultRetryConfig(maxReconnectAttempts);
             Meta meta = defaultMeta.withDefaults(Meta.builder().clientId(id).build());
             ClientSettings settings = new ClientSettings(uri, init.build(), Map.copyOf(headers), heartbeatOverride,
-                    pongTimeout, handshakeTimeout, retry, breaker, maxBufferedMessages, maxBufferedBytes,
-                    overflowPolicy, journal, threadIdStore, List.copyOf(listeners), lanes,
+                    pongTimeout, handshakeTimeout, connectTimeout, retry, breaker, maxBufferedMessages,
+                    maxBufferedBytes, overflowPolicy, journal, threadIdStore, List.copyOf(listeners), lanes,
                     scheduler != null ? scheduler : Scheduler.of(SHARED_TIMERS), clock, meta, signingSecret, limits,
                     transport != null ? transport : new JavaWebSocketTransport(sslContext,
                             (int) connectTimeout.toMillis(), (int) Math.min(Integer.MAX_VALUE, 4L * limits.maxMessageBytes())),

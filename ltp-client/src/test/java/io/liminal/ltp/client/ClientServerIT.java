@@ -132,6 +132,22 @@ class ClientServerIT {
     }
 
     @Test
+    @DisplayName("an upgrade that gets no answer fails after the connect timeout, and the client tries again")
+    void unansweredUpgradeTimesOut() throws Exception {
+        LtpServer server = track(startServer(0, b -> { }));
+        TcpProxy proxy = track(TcpProxy.start(server.port()));
+        proxy.stall(true); // the TCP connect succeeds; the upgrade request never reaches the server
+        LtpClient client = track(client(URI.create("ws://127.0.0.1:" + proxy.port() + "/"))
+                .connectTimeout(Duration.ofMillis(300)).build());
+        CompletableFuture<Void> connected = client.connect();
+        listener.await("state BACKOFF");
+        assertThat(connected).isNotDone();
+        proxy.stall(false);
+        connected.get(15, TimeUnit.SECONDS);
+        assertThat(proxy.acceptedConnections()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     @DisplayName("messages sent while the server restarts arrive in order after it is back (new thread: the store was in memory)")
     void serverRestart() throws Exception {
         int port = freePort();

@@ -11,6 +11,7 @@ import io.liminal.ltp.client.LtpClientListener;
 import io.liminal.ltp.client.MessageJournal;
 import io.liminal.ltp.client.OverflowPolicy;
 import io.liminal.ltp.client.StoredSession;
+import io.liminal.ltp.core.CloseCodes;
 import io.liminal.ltp.core.LtpProtocolException;
 import io.liminal.ltp.core.codec.LtpCodec;
 import io.liminal.ltp.core.concurrent.Scheduler;
@@ -70,6 +71,7 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
     private boolean deniedByBreaker;
     private Retry.AsyncContext<Object> retryContext;
     private Scheduler.Cancellable handshakeTimer = Scheduler.Cancellable.NONE;
+    private Scheduler.Cancellable upgradeTimer = Scheduler.Cancellable.NONE;
     private Scheduler.Cancellable pingTimer = Scheduler.Cancellable.NONE;
     private Scheduler.Cancellable pongTimer = Scheduler.Cancellable.NONE;
     private Scheduler.Cancellable reconnectTimer = Scheduler.Cancellable.NONE;
@@ -440,6 +442,9 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
         if (from == State.BACKOFF) {
             reconnectTimer.cancel();
         }
+        if (from == State.CONNECTING) {
+            upgradeTimer.cancel();
+        }
         notifyListeners(listener -> listener.onStateChanged(from, to));
     }
 
@@ -453,6 +458,20 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
         connectionAttempt = attempt;
         attemptStartedNanos = System.nanoTime();
         connection = settings.transport().open(settings.uri(), settings.headers(), new TransportEvents(attempt));
+        // The transport's own timeout covers the TCP connect only: a server that accepts and then never answers
+        // the upgrade (one shutting down, say) would hold this attempt, and every message after it, forever.
+        upgradeTimer = schedule(() -> upgradeTimedOut(attempt), settings.connectTimeout().toMillis());
+    }
+
+    private void upgradeTimedOut(long attempt) {
+        if (attempt != connectionAttempt || connection == null || machine.state() != State.CONNECTING) {
+            return;
+        }
+        recordAttemptFailure(new IOException("No WebSocket upgrade within " + settings.connectTimeout()));
+        connection.close(CloseCodes.NORMAL, "");
+        connection = null;
+        connectionAttempt = -1; // the transport's late failure report must not count twice
+        machine.transportFailed(attempt, this);
     }
 
     @Override
@@ -673,6 +692,7 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
     }
 
     private void cancelTimers() {
+        upgradeTimer.cancel();
         handshakeTimer.cancel();
         pingTimer.cancel();
         pongTimer.cancel();

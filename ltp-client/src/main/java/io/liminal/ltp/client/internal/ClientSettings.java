@@ -25,6 +25,7 @@ public record ClientSettings(
         Duration heartbeatOverride,
         Duration pongTimeout,
         Duration handshakeTimeout,
+        Duration connectTimeout,
         RetryConfig retryConfig,
         CircuitBreakerConfig circuitBreakerConfig,
         int maxBufferedMessages,

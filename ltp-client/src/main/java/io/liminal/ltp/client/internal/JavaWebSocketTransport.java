@@ -1,6 +1,8 @@
 package io.liminal.ltp.client.internal;
 
 import io.liminal.ltp.core.LtpVersions;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -64,7 +66,7 @@ public final class JavaWebSocketTransport implements ClientTransport {
                     listener.onClosed(code < 0 ? 1006 : code, reason == null ? "" : reason, remote);
                 } else {
                     listener.onFailed(lastError[0] != null ? lastError[0]
-                            : new java.io.IOException("WebSocket upgrade failed: " + code + " " + reason));
+                            : new IOException("WebSocket upgrade failed: " + code + " " + reason));
                 }
             }
 
@@ -99,8 +101,18 @@ public final class JavaWebSocketTransport implements ClientTransport {
             public void close(int code, String reason) {
                 if (socket.isOpen()) {
                     socket.close(code, reason);
-                } else {
-                    socket.close();
+                    return;
+                }
+                socket.close();
+                // Still connecting or upgrading: the library's close does not end a read blocked on the upgrade
+                // response, closing the socket does (the attempt then reports its failure).
+                Socket raw = socket.getSocket();
+                if (raw != null) {
+                    try {
+                        raw.close();
+                    } catch (IOException ignored) {
+                        // closed anyway
+                    }
                 }
             }
         };
