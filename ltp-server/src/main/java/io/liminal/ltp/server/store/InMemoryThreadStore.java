@@ -76,9 +76,10 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
 
     @Override
     public void update(ThreadRecord thread) {
-        threads.computeIfPresent(key(thread.threadId()), (id, packed) -> PackedThread.pack(PackedThread
-                .unpack(thread.threadId(), packed).withActivity(thread.lastActiveAt(), thread.contextTag(),
-                        thread.affect())));
+        threads.computeIfPresent(key(thread.threadId()), (id, packed) -> {
+            ThreadRecord stored = PackedThread.unpack(thread.threadId(), packed);
+            return PackedThread.pack(stored.withActivity(thread.lastActiveAt(), thread.contextTag(), thread.affect()));
+        });
     }
 
     @Override

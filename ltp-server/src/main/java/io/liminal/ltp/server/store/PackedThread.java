@@ -13,9 +13,9 @@ import java.time.Instant;
  *
  * <p>Why bytes: a server keeps every thread for the whole thread TTL, so it holds hundreds of thousands of them,
  * and the garbage collector copies each while it is young and traces it at every marking cycle. A record as objects
- * (record, two {@link Instant}s, strings) is seven objects; packed it is one array that holds no references, so it
- * is copied once per collection and never traced. Reading a thread back (a resume) unpacks it, which is rare next
- * to holding it.
+ * (record, two {@link Instant}s, strings) is seven objects; packed it is one array that holds no references, so the
+ * collector copies one object instead of seven and never scans its contents. Reading a thread back (a resume)
+ * unpacks it, which is rare next to holding it.
  *
  * <p>Layout: created second (8 bytes), created nano (4), last-active second (8), last-active nano (4), then client
  * id, principal, context tag and affect (as JSON), each as a length (4 bytes, -1 for none) and its UTF-8 bytes.

@@ -3,7 +3,10 @@ package io.liminal.ltp.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -18,7 +21,7 @@ class InMemoryThreadStoreTest extends ThreadStoreContract {
     @DisplayName("ids that are not canonical UUIDs are kept as strings, and differ from their canonical forms")
     void nonCanonicalIds() {
         String canonical = UUID.randomUUID().toString();
-        String upper = canonical.toUpperCase(java.util.Locale.ROOT);
+        String upper = canonical.toUpperCase(Locale.ROOT);
         String[] ids = {canonical, upper, "thread-1", canonical.replace('-', '_'), canonical.substring(1) + "g", ""};
         for (String id : ids) {
             store.create(ThreadRecord.create(id, "client-of-" + id, null, T0));
@@ -39,7 +42,7 @@ class InMemoryThreadStoreTest extends ThreadStoreContract {
         String id = "0f1e2d3c-4b5a-4697-8877-66554433aa21";
         assertThat(InMemoryThreadStore.key(id)).isEqualTo(UUID.fromString(id));
         assertThat(InMemoryThreadStore.key(id).toString()).isEqualTo(id);
-        assertThat(InMemoryThreadStore.key(id.toUpperCase(java.util.Locale.ROOT))).isInstanceOf(String.class);
+        assertThat(InMemoryThreadStore.key(id.toUpperCase(Locale.ROOT))).isInstanceOf(String.class);
         assertThat(InMemoryThreadStore.key("0f1e2d3c-4b5a-4697-8877+66554433aa21")).isInstanceOf(String.class);
     }
 
@@ -69,7 +72,7 @@ class InMemoryThreadStoreTest extends ThreadStoreContract {
     @Test
     @DisplayName("every field survives packing: absent ones, non-ASCII text and affect JSON as written")
     void packedFieldsRoundTrip() {
-        JsonObject affect = com.google.gson.JsonParser.parseString(
+        JsonObject affect = JsonParser.parseString(
                 "{\"mood\":\"gr\u00fcn \\\"\u2603\\\"\",\"big\":12345678901234567890.5,\"list\":[1,null,true]}")
                 .getAsJsonObject();
         Instant active = T0.plusSeconds(90).plusNanos(7);
@@ -81,7 +84,7 @@ class InMemoryThreadStoreTest extends ThreadStoreContract {
         assertThat(store.find(full.threadId())).contains(full);
         assertThat(store.find(bare.threadId())).contains(bare);
         assertThat(store.find(full.threadId()).orElseThrow().affect().getAsJsonObject().get("big").getAsBigDecimal())
-                .isEqualTo(new java.math.BigDecimal("12345678901234567890.5"));
+                .isEqualTo(new BigDecimal("12345678901234567890.5"));
 
         store.update(bare.withActivity(active, "later", affect));
         assertThat(store.find(bare.threadId())).contains(new ThreadRecord(bare.threadId(), "", null, T0, active,
