@@ -33,6 +33,8 @@ public final class CloseCodes {
     public static final String REASON_UNAUTHORIZED = "Unauthorized";
     /** Reason a draining server sends with 1001. */
     public static final String REASON_GOING_AWAY = "going away";
+    /** Reason sent with 1011 when the server cannot go on serving a session (for example its store failed). */
+    public static final String REASON_INTERNAL_ERROR = "Internal error";
 
     private CloseCodes() {
     }

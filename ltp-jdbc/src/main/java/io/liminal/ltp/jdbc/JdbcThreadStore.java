@@ -192,6 +192,10 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
                     delete.executeUpdate();
                 }
             }
+            try (PreparedStatement forget = c.prepareStatement("DELETE FROM ltp_clean_stops WHERE stopped_at < ?")) {
+                forget.setLong(1, cutoff.toEpochMilli());
+                forget.executeUpdate();
+            }
             try (PreparedStatement delete = c.prepareStatement("DELETE FROM ltp_threads WHERE last_active_at < ?")) {
                 delete.setLong(1, cutoff.toEpochMilli());
                 return delete.executeUpdate();
@@ -214,14 +218,39 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     // ---- Delivery ---------------------------------------------------------------------------------------------
 
     @Override
-    public void enableDelivery(String threadId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement update = c.prepareStatement("UPDATE ltp_threads SET delivery = 1 WHERE thread_id = ?")) {
-            update.setString(1, threadId);
-            update.executeUpdate();
-        } catch (SQLException e) {
-            throw failure("enable delivery", e);
-        }
+    public DeliveryPosition openDelivery(String threadId, String instance, String processId, Instant now) {
+        return inTransaction("open delivery", c -> {
+            long last;
+            try (PreparedStatement enable = c.prepareStatement("UPDATE ltp_threads SET delivery = 1 WHERE "
+                    + "thread_id = ? RETURNING out_seq")) {
+                enable.setString(1, threadId);
+                try (ResultSet row = enable.executeQuery()) {
+                    if (!row.next()) {
+                        return null;
+                    }
+                    last = row.getLong(1);
+                }
+            }
+            try (PreparedStatement claim = c.prepareStatement("INSERT INTO ltp_inbound_cursors (thread_id, instance, "
+                    + "last_seq, updated_at, process_id) VALUES (?, ?, 0, ?, ?) ON CONFLICT (thread_id, instance) "
+                    + "DO NOTHING")) {
+                claim.setString(1, threadId);
+                claim.setString(2, instance);
+                claim.setLong(3, now.toEpochMilli());
+                claim.setString(4, processId);
+                claim.executeUpdate();
+            }
+            InboundCursor cursor = readCursor(c, threadId, instance);
+            try (PreparedStatement first = c.prepareStatement("SELECT MIN(seq) FROM ltp_outbound WHERE "
+                    + "thread_id = ?")) {
+                first.setString(1, threadId);
+                try (ResultSet row = first.executeQuery()) {
+                    row.next();
+                    long firstKept = row.getLong(1);
+                    return new DeliveryPosition(cursor, new LogBounds(row.wasNull() ? last + 1 : firstKept, last));
+                }
+            }
+        });
     }
 
     @Override
@@ -237,41 +266,73 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
         }
     }
 
+    /** One transaction: the log's counters, the new rows, the trim and the cursor. */
     @Override
-    public long appendOutbound(String threadId, String message, String targetInstance, Instant now,
+    public long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention) {
-        long size = message.getBytes(StandardCharsets.UTF_8).length;
-        return inTransaction("append to the outbound log", c -> {
-            long seq;
-            long bytes;
-            try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads SET out_seq = out_seq + 1, "
-                    + "out_bytes = out_bytes + ? WHERE thread_id = ? RETURNING out_seq, out_bytes")) {
-                next.setLong(1, size);
-                next.setString(2, threadId);
-                try (ResultSet row = next.executeQuery()) {
-                    if (!row.next()) {
-                        return 0L;
+        return inTransaction("commit delivery", c -> {
+            long first = 0;
+            if (!messages.isEmpty()) {
+                long[] sizes = new long[messages.size()];
+                long total = 0;
+                for (int i = 0; i < sizes.length; i++) {
+                    sizes[i] = messages.get(i).message().getBytes(StandardCharsets.UTF_8).length;
+                    total += sizes[i];
+                }
+                long last;
+                long bytes;
+                try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads SET out_seq = out_seq + ?, "
+                        + "out_bytes = out_bytes + ? WHERE thread_id = ? RETURNING out_seq, out_bytes")) {
+                    next.setLong(1, messages.size());
+                    next.setLong(2, total);
+                    next.setString(3, threadId);
+                    try (ResultSet row = next.executeQuery()) {
+                        if (!row.next()) {
+                            return 0L; // the thread is gone: nothing was written
+                        }
+                        last = row.getLong(1);
+                        bytes = row.getLong(2);
                     }
-                    seq = row.getLong(1);
-                    bytes = row.getLong(2);
+                }
+                first = last - messages.size() + 1;
+                try (PreparedStatement insert = c.prepareStatement("INSERT INTO ltp_outbound (thread_id, seq, "
+                        + "logged_at, size_bytes, target_instance, message) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    for (int i = 0; i < sizes.length; i++) {
+                        Outbound message = messages.get(i);
+                        insert.setString(1, threadId);
+                        insert.setLong(2, first + i);
+                        insert.setLong(3, now.toEpochMilli());
+                        insert.setLong(4, sizes[i]);
+                        if (message.targetInstance() == null) {
+                            insert.setNull(5, Types.VARCHAR);
+                        } else {
+                            insert.setString(5, message.targetInstance());
+                        }
+                        insert.setString(6, message.message());
+                        insert.addBatch();
+                    }
+                    insert.executeBatch();
+                }
+                trim(c, threadId, last, bytes, now, retention);
+            }
+            if (processed != null) {
+                try (PreparedStatement upsert = c.prepareStatement("INSERT INTO ltp_inbound_cursors (thread_id, "
+                        + "instance, last_seq, updated_at, process_id) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 "
+                        + "FROM ltp_threads WHERE thread_id = ?) ON CONFLICT (thread_id, instance) DO UPDATE SET "
+                        + "process_id = CASE WHEN excluded.last_seq > ltp_inbound_cursors.last_seq THEN "
+                        + "excluded.process_id ELSE ltp_inbound_cursors.process_id END, last_seq = CASE WHEN "
+                        + "excluded.last_seq > ltp_inbound_cursors.last_seq THEN excluded.last_seq ELSE "
+                        + "ltp_inbound_cursors.last_seq END, updated_at = excluded.updated_at")) {
+                    upsert.setString(1, threadId);
+                    upsert.setString(2, processed.instance());
+                    upsert.setLong(3, processed.seq());
+                    upsert.setLong(4, now.toEpochMilli());
+                    upsert.setString(5, processed.processId());
+                    upsert.setString(6, threadId);
+                    upsert.executeUpdate();
                 }
             }
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ltp_outbound (thread_id, seq, logged_at, "
-                    + "size_bytes, target_instance, message) VALUES (?, ?, ?, ?, ?, ?)")) {
-                insert.setString(1, threadId);
-                insert.setLong(2, seq);
-                insert.setLong(3, now.toEpochMilli());
-                insert.setLong(4, size);
-                if (targetInstance == null) {
-                    insert.setNull(5, Types.VARCHAR);
-                } else {
-                    insert.setString(5, targetInstance);
-                }
-                insert.setString(6, message);
-                insert.executeUpdate();
-            }
-            trim(c, threadId, seq, bytes, now, retention);
-            return seq;
+            return first;
         });
     }
 
@@ -364,36 +425,48 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     }
 
     @Override
-    public long inboundCursor(String threadId, String instance) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("SELECT last_seq FROM ltp_inbound_cursors WHERE "
-                     + "thread_id = ? AND instance = ?")) {
-            select.setString(1, threadId);
-            select.setString(2, instance);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? row.getLong(1) : 0;
-            }
+    public InboundCursor inboundCursor(String threadId, String instance) {
+        try (Connection c = dataSource.getConnection()) {
+            return readCursor(c, threadId, instance);
         } catch (SQLException e) {
             throw failure("read an inbound cursor", e);
         }
     }
 
+    private static InboundCursor readCursor(Connection c, String threadId, String instance) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT last_seq, process_id FROM ltp_inbound_cursors "
+                + "WHERE thread_id = ? AND instance = ?")) {
+            select.setString(1, threadId);
+            select.setString(2, instance);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? new InboundCursor(row.getLong(1), row.getString(2)) : InboundCursor.NONE;
+            }
+        }
+    }
+
     @Override
-    public void commitInbound(String threadId, String instance, long seq, Instant now) {
+    public void recordCleanStop(String processId, Instant now) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement upsert = c.prepareStatement("INSERT INTO ltp_inbound_cursors (thread_id, instance, "
-                     + "last_seq, updated_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ltp_threads WHERE "
-                     + "thread_id = ?) ON CONFLICT (thread_id, instance) DO UPDATE SET last_seq = CASE WHEN "
-                     + "excluded.last_seq > ltp_inbound_cursors.last_seq THEN excluded.last_seq ELSE "
-                     + "ltp_inbound_cursors.last_seq END, updated_at = excluded.updated_at")) {
-            upsert.setString(1, threadId);
-            upsert.setString(2, instance);
-            upsert.setLong(3, seq);
-            upsert.setLong(4, now.toEpochMilli());
-            upsert.setString(5, threadId);
-            upsert.executeUpdate();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO ltp_clean_stops (process_id, stopped_at) "
+                     + "VALUES (?, ?) ON CONFLICT (process_id) DO UPDATE SET stopped_at = excluded.stopped_at")) {
+            insert.setString(1, processId);
+            insert.setLong(2, now.toEpochMilli());
+            insert.executeUpdate();
         } catch (SQLException e) {
-            throw failure("commit an inbound cursor", e);
+            throw failure("record a clean stop", e);
+        }
+    }
+
+    @Override
+    public boolean stoppedCleanly(String processId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT 1 FROM ltp_clean_stops WHERE process_id = ?")) {
+            select.setString(1, processId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next();
+            }
+        } catch (SQLException e) {
+            throw failure("read a clean stop", e);
         }
     }
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.liminal.ltp.jdbc.internal.JdbcThreadStoreProvider;
 import io.liminal.ltp.jdbc.internal.Schema;
 import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
+import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import io.liminal.ltp.server.store.ThreadRecord;
 import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.store.ThreadStoreProvider;
@@ -35,9 +37,10 @@ class JdbcThreadStoreTest {
         ThreadRecord thread = ThreadRecord.create("t-1", "client-1", "alice", T0);
         try (JdbcThreadStore store = JdbcThreadStore.sqlite(file)) {
             store.create(thread);
-            store.enableDelivery("t-1");
+            store.openDelivery("t-1", "instance-a", "run-1", T0);
             store.appendOutbound("t-1", "{\"n\":1}", null, T0, DeliveryRetention.DEFAULT);
-            store.commitInbound("t-1", "instance-a", 42, T0);
+            store.commit("t-1", List.of(), new Processed("instance-a", 42, "run-1"), T0, DeliveryRetention.DEFAULT);
+            store.recordCleanStop("run-1", T0);
         }
         try (JdbcThreadStore reopened = JdbcThreadStore.sqlite(file)) {
             assertThat(reopened.find("t-1")).contains(thread);
@@ -45,7 +48,8 @@ class JdbcThreadStoreTest {
             assertThat(reopened.outboundAfter("t-1", 0, 10)).singleElement()
                     .satisfies(m -> assertThat(m.message()).isEqualTo("{\"n\":1}"));
             assertThat(reopened.appendOutbound("t-1", "{\"n\":2}", null, T0, DeliveryRetention.DEFAULT)).isEqualTo(2);
-            assertThat(reopened.inboundCursor("t-1", "instance-a")).isEqualTo(42);
+            assertThat(reopened.inboundCursor("t-1", "instance-a")).isEqualTo(new InboundCursor(42, "run-1"));
+            assertThat(reopened.stoppedCleanly("run-1")).isTrue();
             assertThat(reopened.schemaVersion()).isEqualTo(Schema.latestVersion());
         }
     }
@@ -75,7 +79,36 @@ class JdbcThreadStoreTest {
             while (rows.next()) {
                 versions.add(rows.getInt(1));
             }
-            assertThat(versions).containsExactly(1);
+            assertThat(versions).containsExactly(1, 2);
+        }
+    }
+
+    @Test
+    @DisplayName("a schema-1 database migrates in place: its positions read back with an unknown writer")
+    void migratesFromSchemaOne() throws Exception {
+        Path file = TestDatabases.sqliteFile();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE ltp_schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                    + "applied_at BIGINT NOT NULL)");
+            s.execute("INSERT INTO ltp_schema_version VALUES (1, 'threads, outbound log, inbound cursors', 0)");
+            s.execute("CREATE TABLE ltp_threads (thread_id VARCHAR(64) PRIMARY KEY, client_id TEXT NOT NULL, "
+                    + "principal TEXT, created_at BIGINT NOT NULL, last_active_at BIGINT NOT NULL, context_tag TEXT, "
+                    + "affect TEXT, delivery SMALLINT NOT NULL DEFAULT 0, out_seq BIGINT NOT NULL DEFAULT 0, "
+                    + "out_bytes BIGINT NOT NULL DEFAULT 0)");
+            s.execute("CREATE TABLE ltp_outbound (thread_id VARCHAR(64) NOT NULL, seq BIGINT NOT NULL, logged_at "
+                    + "BIGINT NOT NULL, size_bytes BIGINT NOT NULL, target_instance TEXT, message TEXT NOT NULL, "
+                    + "PRIMARY KEY (thread_id, seq))");
+            s.execute("CREATE TABLE ltp_inbound_cursors (thread_id VARCHAR(64) NOT NULL, instance VARCHAR(128) NOT "
+                    + "NULL, last_seq BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (thread_id, instance))");
+            s.execute("INSERT INTO ltp_threads (thread_id, client_id, created_at, last_active_at, delivery) VALUES "
+                    + "('t-1', 'client-1', 0, 0, 1)");
+            s.execute("INSERT INTO ltp_inbound_cursors VALUES ('t-1', 'instance-a', 5, 0)");
+        }
+        try (JdbcThreadStore store = JdbcThreadStore.sqlite(file)) {
+            assertThat(store.schemaVersion()).isEqualTo(2);
+            assertThat(store.inboundCursor("t-1", "instance-a")).isEqualTo(new InboundCursor(5, null));
+            store.commit("t-1", List.of(), new Processed("instance-a", 6, "run-1"), T0, DeliveryRetention.DEFAULT);
+            assertThat(store.inboundCursor("t-1", "instance-a")).isEqualTo(new InboundCursor(6, "run-1"));
         }
     }
 

@@ -13,7 +13,6 @@ import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore;
 import io.liminal.ltp.server.store.ThreadRecord;
 import io.liminal.ltp.server.store.ThreadStore;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +34,8 @@ import java.util.Optional;
  * record, its delivery flag and log counters), {@code ltp:{T}:out} (the outbound log, a list, oldest first) and
  * {@code ltp:{T}:in} (inbound cursors by client instance). The braces keep a thread's keys in one Redis Cluster
  * slot, so the Lua scripts that change them are atomic; {@code ltp:threads} (a sorted set by last activity)
- * serves counting and eviction.
+ * serves counting and eviction, and {@code ltp:clean-stops} (a sorted set by time) remembers server processes that
+ * stopped cleanly.
  *
  * <p>Client: Lettuce. One thread-safe connection multiplexes every caller (no pool), and it runs on Netty, which
  * the server already uses. Durability is Redis's: with the default snapshotting, a Redis crash loses recent writes;
@@ -62,43 +62,65 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
             for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
             return 1
             """;
-    private static final String APPEND = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-            local seq = redis.call('HINCRBY', KEYS[1], 'out_seq', 1)
-            local bytes = redis.call('HINCRBY', KEYS[1], 'out_bytes', tonumber(ARGV[4]))
-            local entry = {s = seq, a = tonumber(ARGV[3]), z = tonumber(ARGV[4]), m = ARGV[1]}
-            if ARGV[2] ~= '' then entry.t = ARGV[2] end
-            redis.call('RPUSH', KEYS[2], cjson.encode(entry))
-            local maxMessages = tonumber(ARGV[5])
-            local maxBytes = tonumber(ARGV[6])
-            local oldest = tonumber(ARGV[7])
-            while redis.call('LLEN', KEYS[2]) > 1 do
-              local first = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
-              if redis.call('LLEN', KEYS[2]) > maxMessages or bytes > maxBytes or first.a < oldest then
-                redis.call('LPOP', KEYS[2])
-                bytes = bytes - first.z
-              else
-                break
-              end
-            end
-            local head = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
-            redis.call('HSET', KEYS[1], 'out_bytes', bytes, 'out_first', head.s)
+    /** KEYS: thread, out, in. ARGV: instance, process id. Returns {cursor, out_seq, out_first, log length}. */
+    private static final String OPEN = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+            redis.call('HSET', KEYS[1], 'delivery', 1)
+            redis.call('HSETNX', KEYS[3], ARGV[1], '0:' .. ARGV[2])
             local ttl = redis.call('PTTL', KEYS[1])
-            if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-            return seq
+            if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+            local cursor = redis.call('HGET', KEYS[3], ARGV[1])
+            local counters = redis.call('HMGET', KEYS[1], 'out_seq', 'out_first')
+            return {cursor, counters[1] or '0', counters[2] or '', tostring(redis.call('LLEN', KEYS[2]))}
             """;
+    /**
+     * KEYS: thread, out, in. ARGV: now, max messages, max bytes, oldest time kept, instance ('' for a push), seq,
+     * process id, message count n, then n pairs of message and target ('' for all). Every check comes before the
+     * first write, so the script cannot stop half-way.
+     */
     private static final String COMMIT = """
             if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-            local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-            if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+            local n = tonumber(ARGV[8])
+            local first = 0
             local ttl = redis.call('PTTL', KEYS[1])
-            if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-            return 1
-            """;
-    private static final String ENABLE = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-            redis.call('HSET', KEYS[1], 'delivery', 1)
-            return 1
+            if n > 0 then
+              local last = redis.call('HINCRBY', KEYS[1], 'out_seq', n)
+              first = last - n + 1
+              local bytes = tonumber(redis.call('HGET', KEYS[1], 'out_bytes') or '0')
+              local now = tonumber(ARGV[1])
+              for i = 1, n do
+                local message = ARGV[7 + 2 * i]
+                local entry = {s = first + i - 1, a = now, z = string.len(message), m = message}
+                if ARGV[8 + 2 * i] ~= '' then entry.t = ARGV[8 + 2 * i] end
+                redis.call('RPUSH', KEYS[2], cjson.encode(entry))
+                bytes = bytes + entry.z
+              end
+              local maxMessages = tonumber(ARGV[2])
+              local maxBytes = tonumber(ARGV[3])
+              local oldest = tonumber(ARGV[4])
+              while redis.call('LLEN', KEYS[2]) > 1 do
+                local head = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
+                if redis.call('LLEN', KEYS[2]) > maxMessages or bytes > maxBytes or head.a < oldest then
+                  redis.call('LPOP', KEYS[2])
+                  bytes = bytes - head.z
+                else
+                  break
+                end
+              end
+              local head = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
+              redis.call('HSET', KEYS[1], 'out_bytes', bytes, 'out_first', head.s)
+              if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+            end
+            if ARGV[5] ~= '' then
+              local current = redis.call('HGET', KEYS[3], ARGV[5])
+              local position = 0
+              if current then position = tonumber(string.match(current, '^%d+')) end
+              if tonumber(ARGV[6]) > position then
+                redis.call('HSET', KEYS[3], ARGV[5], ARGV[6] .. ':' .. ARGV[7])
+              end
+              if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+            end
+            return first
             """;
 
     private final RedisClient client;
@@ -142,6 +164,10 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
 
     private String indexKey() {
         return prefix + "threads";
+    }
+
+    private String cleanStopsKey() {
+        return prefix + "clean-stops";
     }
 
     /** Milliseconds until a thread last active at {@code lastActive} expires (at least 1). */
@@ -224,8 +250,17 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
     // ---- Delivery ---------------------------------------------------------------------------------------------
 
     @Override
-    public void enableDelivery(String threadId) {
-        redis.eval(ENABLE, ScriptOutputType.INTEGER, new String[] {threadKey(threadId)});
+    public DeliveryPosition openDelivery(String threadId, String instance, String processId, Instant now) {
+        List<Object> opened = redis.eval(OPEN, ScriptOutputType.MULTI, new String[] {threadKey(threadId),
+                outKey(threadId), inKey(threadId)}, instance, processId);
+        if (opened == null || opened.isEmpty()) {
+            return null;
+        }
+        long last = Long.parseLong((String) opened.get(1));
+        String first = (String) opened.get(2);
+        boolean empty = "0".equals(opened.get(3)) || first.isEmpty();
+        return new DeliveryPosition(cursor((String) opened.get(0)),
+                new LogBounds(empty ? last + 1 : Long.parseLong(first), last));
     }
 
     @Override
@@ -234,14 +269,24 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
     }
 
     @Override
-    public long appendOutbound(String threadId, String message, String targetInstance, Instant now,
+    public long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention) {
-        Long seq = redis.eval(APPEND, ScriptOutputType.INTEGER, new String[] {threadKey(threadId), outKey(threadId)},
-                message, orEmpty(targetInstance), Long.toString(now.toEpochMilli()),
-                Long.toString(message.getBytes(StandardCharsets.UTF_8).length),
-                Integer.toString(retention.maxMessages()), Long.toString(retention.maxBytes()),
-                Long.toString(now.minus(retention.maxAge()).toEpochMilli()));
-        return seq == null ? 0 : seq;
+        String[] args = new String[8 + 2 * messages.size()];
+        args[0] = Long.toString(now.toEpochMilli());
+        args[1] = Integer.toString(retention.maxMessages());
+        args[2] = Long.toString(retention.maxBytes());
+        args[3] = Long.toString(now.minus(retention.maxAge()).toEpochMilli());
+        args[4] = processed == null ? "" : processed.instance();
+        args[5] = processed == null ? "0" : Long.toString(processed.seq());
+        args[6] = processed == null ? "" : processed.processId();
+        args[7] = Integer.toString(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            args[8 + 2 * i] = messages.get(i).message();
+            args[9 + 2 * i] = orEmpty(messages.get(i).targetInstance());
+        }
+        Long first = redis.eval(COMMIT, ScriptOutputType.INTEGER, new String[] {threadKey(threadId),
+                outKey(threadId), inKey(threadId)}, args);
+        return first == null ? 0 : first;
     }
 
     @Override
@@ -278,15 +323,30 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
     }
 
     @Override
-    public long inboundCursor(String threadId, String instance) {
-        String value = redis.hget(inKey(threadId), instance);
-        return value == null ? 0 : Long.parseLong(value);
+    public InboundCursor inboundCursor(String threadId, String instance) {
+        return cursor(redis.hget(inKey(threadId), instance));
+    }
+
+    /** A stored position: {@code seq:processId}, or a bare {@code seq} written before process ids were kept. */
+    private static InboundCursor cursor(String value) {
+        if (value == null) {
+            return InboundCursor.NONE;
+        }
+        int colon = value.indexOf(':');
+        return colon < 0 ? new InboundCursor(Long.parseLong(value), null)
+                : new InboundCursor(Long.parseLong(value.substring(0, colon)), value.substring(colon + 1));
     }
 
     @Override
-    public void commitInbound(String threadId, String instance, long seq, Instant now) {
-        redis.eval(COMMIT, ScriptOutputType.INTEGER, new String[] {threadKey(threadId), inKey(threadId)}, instance,
-                Long.toString(seq));
+    public void recordCleanStop(String processId, Instant now) {
+        redis.zadd(cleanStopsKey(), now.toEpochMilli(), processId);
+        redis.zremrangebyscore(cleanStopsKey(), io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY,
+                (double) now.minus(threadTtl).toEpochMilli()));
+    }
+
+    @Override
+    public boolean stoppedCleanly(String processId) {
+        return redis.zscore(cleanStopsKey(), processId) != null;
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
+import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import io.liminal.ltp.server.store.DeliveryStoreContract;
 import io.liminal.ltp.server.store.ThreadRecord;
 import io.liminal.ltp.server.store.ThreadStore;
@@ -90,7 +92,7 @@ class RedisStoreTest {
             store.create(idle);
             store.create(busy);
             store.appendOutbound("idle", "{}", null, now, DeliveryRetention.DEFAULT);
-            store.commitInbound("idle", "instance", 3, now);
+            store.commit("idle", List.of(), new Processed("instance", 3, "run-1"), now, DeliveryRetention.DEFAULT);
             // Activity 5 s "later" on the store's clock: Redis now keeps it 6.5 s, the idle one 1.5 s.
             store.update(busy.withActivity(now.plusSeconds(5), null, null));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -99,8 +101,27 @@ class RedisStoreTest {
             }
             assertThat(store.find("idle")).isEmpty();
             assertThat(store.outboundAfter("idle", 0, 10)).isEmpty();
-            assertThat(store.inboundCursor("idle", "instance")).isZero();
+            assertThat(store.inboundCursor("idle", "instance")).isEqualTo(InboundCursor.NONE);
             assertThat(store.find("busy")).isPresent();
+        }
+    }
+
+    @Test
+    @DisplayName("a position written before process ids were kept reads with an unknown writer")
+    void positionWithoutWriter() {
+        String prefix = "ltp-test-" + UUID.randomUUID() + ":";
+        PREFIXES.add(prefix);
+        RedisClient client = RedisClient.create(URI);
+        try (RedisThreadStore store = RedisThreadStore.builder(URI).keyPrefix(prefix).build();
+             StatefulRedisConnection<String, String> raw = client.connect()) {
+            store.create(ThreadRecord.create("t", "c", null, Instant.now()));
+            raw.sync().hset(prefix + "{t}:in", "old-instance", "12");
+            assertThat(store.inboundCursor("t", "old-instance")).isEqualTo(new InboundCursor(12, null));
+            store.commit("t", List.of(), new Processed("old-instance", 13, "run-1"), Instant.now(),
+                    DeliveryRetention.DEFAULT);
+            assertThat(store.inboundCursor("t", "old-instance")).isEqualTo(new InboundCursor(13, "run-1"));
+        } finally {
+            client.shutdown();
         }
     }
 

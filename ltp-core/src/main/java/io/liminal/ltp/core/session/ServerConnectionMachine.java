@@ -326,6 +326,16 @@ public final class ServerConnectionMachine {
         }
     }
 
+    /**
+     * The server cannot go on serving this session (its store failed): close 1011 so the client reconnects and
+     * resends what was not acknowledged.
+     */
+    public void onServerFailure(Actions out) {
+        if (accepting()) {
+            closeWith(CloseCodes.INTERNAL_ERROR, CloseCodes.REASON_INTERNAL_ERROR, out);
+        }
+    }
+
     /** The transport closed, whoever closed it. Further events are ignored. */
     public void onTransportClosed() {
         state = State.CLOSED;

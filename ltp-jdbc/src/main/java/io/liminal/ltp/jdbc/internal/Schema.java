@@ -56,7 +56,15 @@ public final class Schema {
                       last_seq BIGINT NOT NULL,
                       updated_at BIGINT NOT NULL,
                       PRIMARY KEY (thread_id, instance)
-                    )""")));
+                    )""")),
+            new Migration(2, "who wrote each inbound cursor, clean stops of server processes", List.of(
+                    "ALTER TABLE ltp_inbound_cursors ADD COLUMN process_id VARCHAR(64)",
+                    """
+                    CREATE TABLE ltp_clean_stops (
+                      process_id VARCHAR(64) PRIMARY KEY,
+                      stopped_at BIGINT NOT NULL
+                    )""",
+                    "CREATE INDEX ltp_clean_stops_stopped_at ON ltp_clean_stops (stopped_at)")));
 
     private Schema() {
     }

@@ -2,35 +2,57 @@ package io.liminal.ltp.server.store;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a {@link ThreadStore} keeps for the delivery extension ({@code delivery-v1}, docs/extensions/delivery-v1.md):
  * each thread's numbered log of outbound messages, so a client that reconnects gets what it missed, and the last
  * processed sequence number of each client instance that sends to the thread, so resent messages are recognised.
  *
+ * <p>The server completes each handled message with one {@link #commit}: the messages its handler sent and the
+ * sender's new position are stored together or not at all (the transactional-outbox property). After a crash
+ * either the message is not done and none of its replies were logged, or it is done and all of them were.
+ *
  * <p>A store that implements this interface besides {@code ThreadStore} makes the server's delivery guarantees
- * as durable as the store itself. Deleting or evicting a thread deletes its log and cursors. Thread-safe; may block
- * like the store. {@code DeliveryStoreContract} in the test sources of {@code ltp-server} is the suite every
+ * as durable as the store itself. Deleting or evicting a thread deletes its log and positions. Thread-safe; may
+ * block like the store. {@code DeliveryStoreContract} in the test sources of {@code ltp-server} is the suite every
  * implementation must pass.
  */
 public interface DeliveryStore {
 
-    /** Marks the thread as using the extension: from now on messages to it are logged, even while it is offline. */
-    void enableDelivery(String threadId);
+    /**
+     * Opens a client instance's delivery on a thread, in one step: from now on messages to the thread are logged,
+     * even while it is offline; the instance gets a position (0, recorded by {@code processId}) unless it has one;
+     * and both directions' positions are read.
+     *
+     * @param processId the server process opening it (see {@link InboundCursor#processId()})
+     * @return where the instance and the thread's log stand, or {@code null} when the thread is not stored
+     */
+    DeliveryPosition openDelivery(String threadId, String instance, String processId, Instant now);
 
-    /** Whether {@link #enableDelivery} was called for the (still stored) thread. */
+    /** Whether {@link #openDelivery} was called for the (still stored) thread. */
     boolean deliveryEnabled(String threadId);
 
     /**
-     * Appends a message to the thread's outbound log under the next sequence number (1 for the first), then trims
-     * the log to {@code retention}. Sequence numbers are never reused, trimming or not.
+     * Records, atomically, what handling one message (or one push) produced: appends {@code messages} to the
+     * thread's outbound log under the next sequence numbers, in order and without gaps, trims the log to
+     * {@code retention}, and, when {@code processed} is given, raises that instance's position (never lowers it)
+     * and records who wrote it. Either everything is stored or nothing is. Sequence numbers are never reused,
+     * trimming or not.
      *
-     * @param message the message as it will be replayed (the server's unstamped envelope)
-     * @param targetInstance the client instance the message is for, or {@code null} for every client of the thread
-     * @return the message's sequence number, or 0 when the thread is not stored
+     * @param messages what to log, in order (may be empty)
+     * @param processed the inbound message this completes, or {@code null} for a push
+     * @return the sequence number of the first message appended, the others following it; 0 when
+     *     {@code messages} is empty, and 0 with nothing stored when the thread is not stored
      */
-    long appendOutbound(String threadId, String message, String targetInstance, Instant now,
+    long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention);
+
+    /** Appends one message for every client of the thread or one instance: a {@link #commit} of it alone. */
+    default long appendOutbound(String threadId, String message, String targetInstance, Instant now,
+            DeliveryRetention retention) {
+        return commit(threadId, List.of(new Outbound(message, targetInstance)), null, now, retention);
+    }
 
     /** Logged messages with a sequence number above {@code afterSeq}, oldest first, at most {@code limit}. */
     List<LoggedMessage> outboundAfter(String threadId, long afterSeq, int limit);
@@ -38,11 +60,64 @@ public interface DeliveryStore {
     /** The first sequence number still in the log and the last one assigned (both 0 for a fresh thread). */
     LogBounds outboundBounds(String threadId);
 
-    /** The last processed sequence number of {@code instance}'s messages to the thread; 0 when none. */
-    long inboundCursor(String threadId, String instance);
+    /** The instance's position in the thread; {@link InboundCursor#NONE} when it has none. */
+    InboundCursor inboundCursor(String threadId, String instance);
 
-    /** Records that {@code instance}'s messages up to {@code seq} are processed; never lowers a cursor. */
-    void commitInbound(String threadId, String instance, long seq, Instant now);
+    /**
+     * Records that a server process stopped cleanly: every message it handed to a handler was committed. Records
+     * older than the store's thread TTL may be forgotten.
+     */
+    void recordCleanStop(String processId, Instant now);
+
+    /** Whether {@link #recordCleanStop} was called for the process (and not yet forgotten). */
+    boolean stoppedCleanly(String processId);
+
+    /**
+     * A message to log.
+     *
+     * @param message the message as it will be replayed (the server's unstamped envelope)
+     * @param targetInstance the client instance it is for, or {@code null} for every client of the thread
+     */
+    record Outbound(String message, String targetInstance) {
+        public Outbound {
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /**
+     * The inbound message a {@link #commit} completes.
+     *
+     * @param instance the sending client instance
+     * @param seq its sequence number: the instance's new position
+     * @param processId the server process that handled it
+     */
+    record Processed(String instance, long seq, String processId) {
+        public Processed {
+            Objects.requireNonNull(instance, "instance");
+            Objects.requireNonNull(processId, "processId");
+        }
+    }
+
+    /**
+     * A client instance's position in a thread.
+     *
+     * @param seq the highest sequence number processed (0: none)
+     * @param processId the server process that recorded the position, or {@code null} when unknown (no position,
+     *     or one written by a version that did not record it)
+     */
+    record InboundCursor(long seq, String processId) {
+        /** No position. */
+        public static final InboundCursor NONE = new InboundCursor(0, null);
+    }
+
+    /**
+     * Where a client instance and the thread's log stand when its delivery is opened.
+     *
+     * @param inbound the instance's position
+     * @param outbound the thread's log
+     */
+    record DeliveryPosition(InboundCursor inbound, LogBounds outbound) {
+    }
 
     /**
      * One logged outbound message.

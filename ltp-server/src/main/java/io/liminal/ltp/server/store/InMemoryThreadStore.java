@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -27,6 +28,8 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
     /** Keyed by {@link #key(String)}, valued by {@code PackedThread.pack}; delivery state shares the keys. */
     private final ConcurrentMap<Object, byte[]> threads = new ConcurrentHashMap<>();
     private final ConcurrentMap<Object, DeliveryState> delivery = new ConcurrentHashMap<>();
+    /** Server processes that stopped cleanly; one entry per {@code LtpServer} run that shared this store. */
+    private final Set<String> cleanStops = ConcurrentHashMap.newKeySet();
 
     /**
      * The map key of a thread id: a {@link UUID} when the id is a UUID in canonical lower-case form (every id this
@@ -115,13 +118,17 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
 
     // ---- Delivery -----------------------------------------------------------------------------------------------
 
-    /** One thread's log and cursors; guarded by its own monitor. */
+    /** One thread's log and positions; guarded by its own monitor. */
     private static final class DeliveryState {
         boolean enabled;
         long last;
         long bytes;
         final ArrayDeque<LoggedMessage> log = new ArrayDeque<>();
-        final Map<String, Long> cursors = new HashMap<>();
+        final Map<String, InboundCursor> cursors = new HashMap<>();
+
+        LogBounds bounds() {
+            return new LogBounds(log.isEmpty() ? last + 1 : log.peekFirst().seq(), last);
+        }
     }
 
     private DeliveryState state(String threadId) {
@@ -130,12 +137,15 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
     }
 
     @Override
-    public void enableDelivery(String threadId) {
+    public DeliveryPosition openDelivery(String threadId, String instance, String processId, Instant now) {
         DeliveryState state = state(threadId);
-        if (state != null) {
-            synchronized (state) {
-                state.enabled = true;
-            }
+        if (state == null) {
+            return null;
+        }
+        synchronized (state) {
+            state.enabled = true;
+            InboundCursor cursor = state.cursors.computeIfAbsent(instance, i -> new InboundCursor(0, processId));
+            return new DeliveryPosition(cursor, state.bounds());
         }
     }
 
@@ -151,23 +161,31 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
     }
 
     @Override
-    public long appendOutbound(String threadId, String message, String targetInstance, Instant now,
+    public long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention) {
         DeliveryState state = state(threadId);
         if (state == null) {
             return 0;
         }
         synchronized (state) {
-            long seq = ++state.last;
-            state.log.addLast(new LoggedMessage(seq, message, targetInstance, now));
-            state.bytes += size(message);
+            long first = state.last + 1;
+            for (Outbound message : messages) {
+                state.log.addLast(new LoggedMessage(++state.last, message.message(), message.targetInstance(), now));
+                state.bytes += size(message.message());
+            }
             Instant oldest = now.minus(retention.maxAge());
             // The newest message always stays, even when it alone breaks a bound.
             while (state.log.size() > 1 && (state.log.size() > retention.maxMessages()
                     || state.bytes > retention.maxBytes() || state.log.peekFirst().loggedAt().isBefore(oldest))) {
                 state.bytes -= size(state.log.removeFirst().message());
             }
-            return seq;
+            if (processed != null) {
+                InboundCursor current = state.cursors.getOrDefault(processed.instance(), InboundCursor.NONE);
+                if (processed.seq() > current.seq()) {
+                    state.cursors.put(processed.instance(), new InboundCursor(processed.seq(), processed.processId()));
+                }
+            }
+            return messages.isEmpty() ? 0 : first;
         }
     }
 
@@ -198,29 +216,29 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
             return LogBounds.EMPTY;
         }
         synchronized (state) {
-            return new LogBounds(state.log.isEmpty() ? state.last + 1 : state.log.peekFirst().seq(), state.last);
+            return state.bounds();
         }
     }
 
     @Override
-    public long inboundCursor(String threadId, String instance) {
+    public InboundCursor inboundCursor(String threadId, String instance) {
         DeliveryState state = delivery.get(key(threadId));
         if (state == null) {
-            return 0;
+            return InboundCursor.NONE;
         }
         synchronized (state) {
-            return state.cursors.getOrDefault(instance, 0L);
+            return state.cursors.getOrDefault(instance, InboundCursor.NONE);
         }
     }
 
     @Override
-    public void commitInbound(String threadId, String instance, long seq, Instant now) {
-        DeliveryState state = state(threadId);
-        if (state != null) {
-            synchronized (state) {
-                state.cursors.merge(instance, seq, Math::max);
-            }
-        }
+    public void recordCleanStop(String processId, Instant now) {
+        cleanStops.add(processId);
+    }
+
+    @Override
+    public boolean stoppedCleanly(String processId) {
+        return cleanStops.contains(processId);
     }
 
     private static long size(String message) {

@@ -1,9 +1,14 @@
 package io.liminal.ltp.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import io.liminal.ltp.server.store.DeliveryStore.DeliveryPosition;
+import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
 import io.liminal.ltp.server.store.DeliveryStore.LogBounds;
 import io.liminal.ltp.server.store.DeliveryStore.LoggedMessage;
+import io.liminal.ltp.server.store.DeliveryStore.Outbound;
+import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,16 +58,89 @@ public abstract class DeliveryStoreContract {
     }
 
     @Test
-    @DisplayName("delivery is off until enabled, per thread; enabling an unknown thread does nothing")
+    @DisplayName("delivery is off until opened, per thread; opening an unknown thread does nothing")
     void enable() {
         String thread = newThread();
         String other = newThread();
         assertThat(delivery.deliveryEnabled(thread)).isFalse();
-        delivery.enableDelivery(thread);
+        assertThat(delivery.openDelivery(thread, "a", "run-1", T0)).isNotNull();
         assertThat(delivery.deliveryEnabled(thread)).isTrue();
         assertThat(delivery.deliveryEnabled(other)).isFalse();
-        delivery.enableDelivery("no-such-thread");
+        assertThat(delivery.openDelivery("no-such-thread", "a", "run-1", T0)).isNull();
         assertThat(delivery.deliveryEnabled("no-such-thread")).isFalse();
+    }
+
+    @Test
+    @DisplayName("opening gives an instance a position owned by the opening run once, and reads both directions")
+    void open() {
+        String thread = newThread();
+        DeliveryPosition fresh = delivery.openDelivery(thread, "a", "run-1", T0);
+        assertThat(fresh.inbound()).isEqualTo(new InboundCursor(0, "run-1"));
+        assertThat(fresh.outbound()).isEqualTo(LogBounds.EMPTY);
+        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(new InboundCursor(0, "run-1"));
+
+        delivery.appendOutbound(thread, "{\"n\":1}", null, T0, ROOMY);
+        delivery.appendOutbound(thread, "{\"n\":2}", null, T0, ROOMY);
+        delivery.commit(thread, List.of(), new Processed("a", 7, "run-2"), T0, ROOMY);
+        DeliveryPosition again = delivery.openDelivery(thread, "a", "run-3", T0);
+        assertThat(again.inbound()).as("an existing position keeps its writer").isEqualTo(
+                new InboundCursor(7, "run-2"));
+        assertThat(again.outbound()).isEqualTo(new LogBounds(1, 2));
+        assertThat(delivery.openDelivery(thread, "b", "run-3", T0).inbound()).isEqualTo(new InboundCursor(0, "run-3"));
+    }
+
+    @Test
+    @DisplayName("a commit logs several messages under consecutive numbers and moves the position with them")
+    void commitIsOneStep() {
+        String thread = newThread();
+        delivery.appendOutbound(thread, "{\"before\":1}", null, T0, ROOMY);
+        long first = delivery.commit(thread, List.of(new Outbound("{\"r\":1}", "a"), new Outbound("{\"r\":2}", null),
+                new Outbound("{\"r\":3}", "a")), new Processed("a", 4, "run-1"), T0, ROOMY);
+        assertThat(first).isEqualTo(2);
+        assertThat(delivery.outboundAfter(thread, 1, 10)).extracting(LoggedMessage::seq, LoggedMessage::message,
+                LoggedMessage::targetInstance).containsExactly(
+                        tuple(2L, "{\"r\":1}", "a"),
+                        tuple(3L, "{\"r\":2}", null),
+                        tuple(4L, "{\"r\":3}", "a"));
+        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(new InboundCursor(4, "run-1"));
+
+        assertThat(delivery.commit(thread, List.of(), new Processed("a", 5, "run-2"), T0, ROOMY))
+                .as("nothing appended").isZero();
+        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(new InboundCursor(5, "run-2"));
+        assertThat(delivery.outboundBounds(thread)).isEqualTo(new LogBounds(1, 4));
+    }
+
+    @Test
+    @DisplayName("a commit to a thread that is gone stores nothing, neither messages nor position")
+    void commitToAMissingThread() {
+        assertThat(delivery.commit("no-such-thread", List.of(new Outbound("{}", null)),
+                new Processed("a", 3, "run-1"), T0, ROOMY)).isZero();
+        assertThat(delivery.inboundCursor("no-such-thread", "a")).isEqualTo(InboundCursor.NONE);
+        assertThat(delivery.outboundAfter("no-such-thread", 0, 10)).isEmpty();
+        assertThat(delivery.commit("no-such-thread", List.of(), new Processed("a", 3, "run-1"), T0, ROOMY)).isZero();
+        assertThat(delivery.inboundCursor("no-such-thread", "a")).isEqualTo(InboundCursor.NONE);
+    }
+
+    @Test
+    @DisplayName("a commit's messages are trimmed by retention like single appends")
+    void commitTrims() {
+        String thread = newThread();
+        DeliveryRetention three = new DeliveryRetention(3, 1L << 30, Duration.ofDays(1));
+        List<Outbound> five = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            five.add(new Outbound("{\"n\":" + i + "}", null));
+        }
+        assertThat(delivery.commit(thread, five, null, T0, three)).isEqualTo(1);
+        assertThat(delivery.outboundBounds(thread)).isEqualTo(new LogBounds(3, 5));
+    }
+
+    @Test
+    @DisplayName("clean stops are remembered per server run")
+    void cleanStops() {
+        assertThat(delivery.stoppedCleanly("run-1")).isFalse();
+        delivery.recordCleanStop("run-1", T0);
+        assertThat(delivery.stoppedCleanly("run-1")).isTrue();
+        assertThat(delivery.stoppedCleanly("run-2")).isFalse();
     }
 
     @Test
@@ -144,38 +222,43 @@ public abstract class DeliveryStoreContract {
         assertThat(delivery.outboundBounds(thread)).isEqualTo(new LogBounds(3, 3));
     }
 
+    private void commitInbound(String thread, String instance, long seq, String processId) {
+        delivery.commit(thread, List.of(), new Processed(instance, seq, processId), T0, ROOMY);
+    }
+
     @Test
-    @DisplayName("inbound cursors are per thread and instance and never go back")
+    @DisplayName("inbound positions are per thread and instance, never go back, and keep who wrote them")
     void cursors() {
         String thread = newThread();
         String other = newThread();
-        assertThat(delivery.inboundCursor(thread, "a")).isZero();
-        delivery.commitInbound(thread, "a", 5, T0);
-        delivery.commitInbound(thread, "a", 3, T0);
-        delivery.commitInbound(thread, "b", 7, T0);
-        delivery.commitInbound(other, "a", 9, T0);
-        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(5);
-        assertThat(delivery.inboundCursor(thread, "b")).isEqualTo(7);
-        assertThat(delivery.inboundCursor(other, "a")).isEqualTo(9);
-        delivery.commitInbound(thread, "a", 6, T0);
-        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(6);
+        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(InboundCursor.NONE);
+        commitInbound(thread, "a", 5, "run-1");
+        commitInbound(thread, "a", 3, "run-2");
+        commitInbound(thread, "b", 7, "run-1");
+        commitInbound(other, "a", 9, "run-1");
+        assertThat(delivery.inboundCursor(thread, "a")).as("a lower position changes nothing, writer included")
+                .isEqualTo(new InboundCursor(5, "run-1"));
+        assertThat(delivery.inboundCursor(thread, "b")).isEqualTo(new InboundCursor(7, "run-1"));
+        assertThat(delivery.inboundCursor(other, "a")).isEqualTo(new InboundCursor(9, "run-1"));
+        commitInbound(thread, "a", 6, "run-2");
+        assertThat(delivery.inboundCursor(thread, "a")).isEqualTo(new InboundCursor(6, "run-2"));
     }
 
     @Test
     @DisplayName("deleting or evicting a thread deletes its log, cursors and flag")
     void deletion() {
         String deleted = newThread();
-        delivery.enableDelivery(deleted);
+        delivery.openDelivery(deleted, "a", "run-1", T0);
         delivery.appendOutbound(deleted, "{}", null, T0, ROOMY);
-        delivery.commitInbound(deleted, "a", 4, T0);
+        commitInbound(deleted, "a", 4, "run-1");
         threads.delete(deleted);
         assertThat(delivery.deliveryEnabled(deleted)).isFalse();
         assertThat(delivery.outboundAfter(deleted, 0, 10)).isEmpty();
         assertThat(delivery.outboundBounds(deleted)).isEqualTo(LogBounds.EMPTY);
-        assertThat(delivery.inboundCursor(deleted, "a")).isZero();
+        assertThat(delivery.inboundCursor(deleted, "a")).isEqualTo(InboundCursor.NONE);
 
         String idle = newThread();
-        delivery.enableDelivery(idle);
+        delivery.openDelivery(idle, "a", "run-1", T0);
         delivery.appendOutbound(idle, "{}", null, T0, ROOMY);
         threads.evictIdleBefore(T0.plusSeconds(60));
         assertThat(threads.find(idle)).isEmpty();

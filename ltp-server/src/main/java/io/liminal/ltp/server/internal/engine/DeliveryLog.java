@@ -1,37 +1,54 @@
 package io.liminal.ltp.server.internal.engine;
 
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
+import io.liminal.ltp.core.internal.log.LogSafe;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.server.DeliveryInfo;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore;
+import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
 import io.liminal.ltp.server.store.DeliveryStore.LoggedMessage;
+import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The server side of the delivery extension. Every method runs on the thread's lane, so that logging, replay,
- * attaching a connection, and handling numbered messages happen in one order per thread: a message is appended
- * before any connection that attaches later reads the log, and a connection is attached (and gets live messages)
- * only after its replay was queued. Store calls may block; the lane runs on the application executor, never on an
- * I/O thread.
+ * The server side of the delivery extension. Every method but {@link #open} runs on the thread's lane, so that
+ * logging, replay, attaching a connection, and handling numbered messages happen in one order per thread: a
+ * message is logged before any connection that attaches later reads the log, and a connection is attached (and
+ * gets live messages) only after its replay was queued. Store calls may block; the lane runs on the application
+ * executor, never on an I/O thread.
  */
 final class DeliveryLog {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryLog.class);
     private static final int REPLAY_PAGE = 500;
 
     private final LtpEngine engine;
     private final DeliveryStore store;
     private final DeliveryRetention retention;
+    private final ServerProcess process;
 
-    DeliveryLog(LtpEngine engine, DeliveryStore store, DeliveryRetention retention) {
+    DeliveryLog(LtpEngine engine, DeliveryStore store, DeliveryRetention retention, ServerProcess process) {
         this.engine = engine;
         this.store = store;
         this.retention = retention;
+        this.process = process;
     }
 
     DeliveryStore store() {
         return store;
+    }
+
+    DeliveryRetention retention() {
+        return retention;
+    }
+
+    /** At a handshake, off the lane: opens the instance's delivery on the thread. May block. */
+    DeliveryStore.DeliveryPosition open(String threadId, String instance) {
+        return store.openDelivery(threadId, instance, process.id(), engine.clock().instant());
     }
 
     /** Whether the thread logs its messages (read from the store once per live thread). */
@@ -42,12 +59,23 @@ final class DeliveryLog {
         return thread.deliveryEnabled;
     }
 
+    /** The text a message is logged and replayed as: the envelope without anything per connection. */
+    String template(Envelope envelope) {
+        Envelope template = DeliveryProtocol.withoutSeq(envelope).withIds("", "").withTimestamp(0).withNonce(null)
+                .withSignature(null);
+        return engine.codec().encodeChecked(template);
+    }
+
     /**
      * Replays what {@code connection}'s client has not processed, then makes the connection a live target: from
      * here on, new messages of the thread reach it directly.
      */
     void attach(LiveThread thread, EngineConnection connection, String instance, long lastReceived) {
         thread.deliveryEnabled = true;
+        LiveThread.Position position = thread.delivery().positions.get(instance);
+        if (position != null && position.failed) {
+            position.failed = false; // the client is back: what it resends is handled again, marked
+        }
         long after = lastReceived;
         while (true) {
             List<LoggedMessage> page = store.outboundAfter(thread.threadId(), after, REPLAY_PAGE);
@@ -76,29 +104,21 @@ final class DeliveryLog {
     }
 
     /**
-     * Logs an application message to the thread (or, for a reply, to one client instance of it) and sends it to
-     * the live connections it is for; plain v0.3 connections of the thread get thread-wide messages without a
-     * number.
+     * Hands a logged message to the live connections it is for; a thread-wide one also goes, without its number,
+     * to the thread's plain v0.3 connections.
      *
-     * @return how many connections it was handed to now
+     * @return how many connections it was handed to
      */
-    int publish(LiveThread thread, Envelope envelope, String targetInstance) {
-        Envelope template = DeliveryProtocol.withoutSeq(envelope).withIds("", "").withTimestamp(0).withNonce(null)
-                .withSignature(null);
-        String text = engine.codec().encodeChecked(template);
-        long seq = store.appendOutbound(thread.threadId(), text, targetInstance, engine.clock().instant(), retention);
-        if (seq == 0) {
-            return 0; // the thread is gone from the store
-        }
+    int handToTargets(LiveThread thread, LoggedMessage logged, Envelope envelope) {
         int handed = 0;
-        List<LoggedMessage> one = List.of(new LoggedMessage(seq, text, targetInstance, engine.clock().instant()));
+        List<LoggedMessage> one = List.of(logged);
         for (Map.Entry<EngineConnection, String> target : thread.delivery().targets.entrySet()) {
-            if (targetInstance == null || targetInstance.equals(target.getValue())) {
+            if (logged.targetInstance() == null || logged.targetInstance().equals(target.getValue())) {
                 target.getKey().sendLogged(one);
                 handed++;
             }
         }
-        if (targetInstance == null) {
+        if (logged.targetInstance() == null) {
             for (EngineConnection connection : thread.connections) {
                 if (!connection.negotiatedDelivery()) {
                     connection.postPlain(envelope);
@@ -110,29 +130,60 @@ final class DeliveryLog {
     }
 
     /**
-     * A numbered message from a client instance: duplicates are acknowledged and dropped; a new one goes to the
-     * handler, then its number is committed to the store, then acknowledged.
+     * A numbered message from a client instance. A resent one is acknowledged and dropped. A new one goes to the
+     * handler; then what the handler sent and the instance's new position are committed together; then the sends
+     * go out and the message is acknowledged. When that commit fails, nothing is acknowledged, the connection is
+     * closed so that the client resends from its last acknowledged message, and the instance's later messages are
+     * dropped until it is back.
      */
     void receive(LiveThread thread, ServerSessionContext context, Envelope envelope, long seq, String instance,
             EngineConnection from, long arrivedNanos) {
-        LiveThread.DeliveryState state = thread.delivery();
-        Long cursor = state.inboundCursors.get(instance);
-        if (cursor == null) {
-            cursor = store.inboundCursor(thread.threadId(), instance);
-            state.inboundCursors.put(instance, cursor);
+        LiveThread.Position position = position(thread, instance);
+        if (position.failed) {
+            return; // not handed, not acknowledged: the client resends it after reconnecting
         }
-        if (seq <= cursor) {
+        if (seq <= position.seq) {
             engine.metrics().duplicateDropped();
-            from.postAck(cursor);
+            from.postAck(position.seq);
             return;
         }
-        boolean possibleRedelivery = !state.confirmedInstances.contains(instance) && seq == cursor + 1;
-        engine.dispatch(thread, context.withDelivery(new DeliveryInfo(seq, instance, possibleRedelivery)), envelope,
-                arrivedNanos);
-        // Committed even when the handler threw: a message that always fails must not block the stream.
-        store.commitInbound(thread.threadId(), instance, seq, engine.clock().instant());
-        state.inboundCursors.put(instance, seq);
-        state.confirmedInstances.add(instance);
-        from.postAck(seq);
+        if (!process.enterHandover()) {
+            return; // stopping: the next server process gets it
+        }
+        try {
+            boolean possibleRedelivery = position.doubt && seq == position.seq + 1;
+            Outbox outbox = engine.dispatch(thread, context.withDelivery(new DeliveryInfo(seq, instance,
+                    possibleRedelivery)), envelope, arrivedNanos);
+            // Completed even when the handler threw: a message that always fails must not block the stream.
+            try {
+                engine.publisher().publish(thread, outbox.sends(), new Processed(instance, seq, process.id()));
+            } catch (RuntimeException e) {
+                position.failed = true;
+                position.doubt = true;
+                process.commitFailed();
+                engine.metrics().storeFailure("commit");
+                LOG.error("Could not commit message {} of client instance {} on thread {}; closing its connection "
+                        + "so that it is resent", seq, LogSafe.id(instance), thread.threadId(), e);
+                from.closeForStoreFailure();
+                return;
+            }
+            position.seq = seq;
+            position.doubt = false;
+            from.postAck(seq);
+        } finally {
+            process.exitHandover();
+        }
+    }
+
+    /** The instance's position, read from the store once per live thread. */
+    private LiveThread.Position position(LiveThread thread, String instance) {
+        Map<String, LiveThread.Position> positions = thread.delivery().positions;
+        LiveThread.Position position = positions.get(instance);
+        if (position == null) {
+            InboundCursor stored = store.inboundCursor(thread.threadId(), instance);
+            position = new LiveThread.Position(stored.seq(), process.mayHaveHandedOver(stored.processId(), store));
+            positions.put(instance, position);
+        }
+        return position;
     }
 }

@@ -10,6 +10,7 @@ import io.liminal.ltp.core.LtpVersions;
 import io.liminal.ltp.core.codec.Toon;
 import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
+import io.liminal.ltp.core.internal.log.LogSafe;
 import io.liminal.ltp.core.message.ContentEncoding;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.ErrorPayload;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -170,27 +172,50 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         if (DeliveryProtocol.isAck(envelope)) {
             return; // acknowledgements are informational: the log is bounded by retention, not by acks
         }
-        ServerSessionContext context = new ServerSessionContext(engine, this, session, envelope);
         long arrivedNanos = System.nanoTime();
         long seq = peer == null ? 0 : DeliveryProtocol.seqOf(envelope);
+        Runnable handle;
         if (seq > 0) {
             Envelope plain = DeliveryProtocol.withoutSeq(envelope);
-            ServerSessionContext numbered = new ServerSessionContext(engine, this, session, plain);
-            target.lane.execute(() -> engine.deliveryLog().receive(target, numbered, plain, seq, peer.instance(),
-                    this, arrivedNanos));
+            ServerSessionContext context = new ServerSessionContext(engine, this, session, plain, peer.instance());
+            handle = () -> engine.deliveryLog().receive(target, context, plain, seq, peer.instance(), this,
+                    arrivedNanos);
         } else {
-            target.lane.execute(() -> engine.dispatch(target, context, envelope, arrivedNanos));
+            ServerSessionContext context = new ServerSessionContext(engine, this, session, envelope,
+                    peer == null ? null : peer.instance());
+            handle = () -> engine.handle(target, context, envelope, arrivedNanos);
         }
-        if (!pausedForBacklog && target.lane.queued() >= engine.settings().maxHandlerBacklog()) {
+        target.inboundBacklog.incrementAndGet();
+        try {
+            target.lane.execute(() -> {
+                try {
+                    handle.run();
+                } finally {
+                    engine.inboundDone(target);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            engine.inboundDone(target);
+            LOG.debug("Dropped a {} of thread {}: the server is stopping", envelope.type(), target.threadId());
+            return;
+        }
+        int max = engine.settings().maxHandlerBacklog();
+        if (!pausedForBacklog && target.inboundBacklog.get() >= max) {
             pausedForBacklog = true;
             target.paused.add(this);
             transport.setReading(false);
+            engine.metrics().backlogPaused();
+            if (target.inboundBacklog.get() <= max / 2) { // the lane drained before it could see this connection
+                target.paused.remove(this);
+                pausedForBacklog = false;
+                transport.setReading(true);
+            }
         }
     }
 
     /** The thread's backlog shrank: read again. Called from the thread's lane. */
     void resumeReading() {
-        transport.executor().execute(() -> {
+        post(() -> {
             if (pausedForBacklog) {
                 pausedForBacklog = false;
                 transport.setReading(true);
@@ -242,18 +267,20 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             return resolution;
         }
         try {
-            DeliveryStore store = engine.deliveryLog().store();
             String threadId = accepted.threadId();
-            store.enableDelivery(threadId);
-            long lastProcessed = store.inboundCursor(threadId, hello.instance());
-            DeliveryStore.LogBounds bounds = store.outboundBounds(threadId);
+            DeliveryStore.DeliveryPosition position = engine.deliveryLog().open(threadId, hello.instance());
+            if (position == null) {
+                return resolution; // deleted meanwhile: the next resume is told
+            }
+            long lastProcessed = position.inbound().seq();
+            DeliveryStore.LogBounds bounds = position.outbound();
             long wanted = hello.lastReceived() + 1;
             DeliveryProtocol.Gap missed = wanted < bounds.firstKept() && hello.lastReceived() < bounds.last()
                     ? new DeliveryProtocol.Gap(wanted, Math.min(bounds.firstKept() - 1, bounds.last())) : null;
             if (missed != null) {
                 engine.metrics().deliveryGap();
-                LOG.info("Client {} missed messages {}..{} of thread {}: trimmed from the log", hello.instance(),
-                        missed.from(), missed.to(), threadId);
+                LOG.info("Client instance {} missed messages {}..{} of thread {}: trimmed from the log",
+                        LogSafe.id(hello.instance()), missed.from(), missed.to(), threadId);
             }
             DeliveryProtocol.Welcome welcome = new DeliveryProtocol.Welcome(lastProcessed, bounds.firstKept(),
                     bounds.last(), missed);
@@ -393,8 +420,9 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
                     hello.lastReceived()));
         }
         if (engine.dispatchesOpened()) {
-            ServerSessionContext context = new ServerSessionContext(engine, this, session, null);
-            target.lane.execute(() -> engine.dispatchOpened(context));
+            ServerSessionContext context = new ServerSessionContext(engine, this, session, null,
+                    hello == null ? null : hello.instance());
+            target.lane.execute(() -> engine.dispatchOpened(target, context));
         }
         int cap = engine.settings().maxConnectionsPerThread();
         if (cap > 0 && target.connections.size() > cap) {
@@ -421,15 +449,17 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         thread = null;
         session = null;
         pongPrefix = null;
-        if (deliveryPeer != null) {
+        DeliveryProtocol.Hello previousPeer = deliveryPeer;
+        if (previousPeer != null) {
             deliveryPeer = null;
             previous.lane.execute(() -> engine.deliveryLog().detach(previous, this));
         }
         engine.uncountClient(previousSession.clientId());
         boolean last = engine.registry().detach(previous, this);
         if (engine.dispatchesClosed()) {
-            ServerSessionContext context = new ServerSessionContext(engine, this, previousSession, null);
-            previous.lane.execute(() -> engine.dispatchClosed(context, code, reason));
+            ServerSessionContext context = new ServerSessionContext(engine, this, previousSession, null,
+                    previousPeer == null ? null : previousPeer.instance());
+            previous.lane.execute(() -> engine.dispatchClosed(previous, context, code, reason));
         }
         if (last) {
             // Ordered after the thread's queued handler calls; runs here when there are none (no hand-off).
@@ -474,31 +504,22 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     }
 
     void goAway() {
-        transport.executor().execute(() -> machine.onGoingAway(this));
+        post(() -> machine.onGoingAway(this));
+    }
+
+    /** A commit for this connection's client failed: close 1011 so the client resends. Any thread. */
+    void closeForStoreFailure() {
+        post(() -> machine.onServerFailure(this));
     }
 
     // ---- Application sends --------------------------------------------------------------------------------------
 
     /**
-     * Sends an application envelope on {@code expected}'s session, from any thread.
+     * Sends an application envelope on {@code expected}'s session, from any thread, and completes {@code result}
+     * when it was written (or fails it when the session has ended or the envelope breaks a limit).
      */
-    CompletableFuture<Void> sendApplication(Session expected, Envelope envelope) {
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        LiveThread target = thread;
-        DeliveryProtocol.Hello peer = deliveryPeer;
-        if (peer != null && target != null && DeliveryProtocol.isNumbered(envelope.type())) {
-            // Logged for this client instance: it gets the reply now, or on its next resume.
-            target.lane.execute(() -> {
-                try {
-                    engine.deliveryLog().publish(target, envelope, peer.instance());
-                    result.complete(null);
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-            });
-            return result;
-        }
-        transport.executor().execute(() -> {
+    void sendDirect(Session expected, Envelope envelope, CompletableFuture<Void> result) {
+        boolean posted = post(() -> {
             if (closed || session == null || (expected != null && session != expected)) {
                 result.completeExceptionally(new IllegalStateException("The session has ended"));
                 return;
@@ -510,7 +531,9 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
                 result.completeExceptionally(e);
             }
         });
-        return result;
+        if (!posted) {
+            result.completeExceptionally(new IllegalStateException("The session has ended"));
+        }
     }
 
     /** Sends on whatever session is bound now; false when none is. Lane only. */
@@ -529,7 +552,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
 
     /** Sends logged messages with their numbers (replay or live), from the thread's lane. */
     void sendLogged(List<DeliveryStore.LoggedMessage> messages) {
-        transport.executor().execute(() -> {
+        post(() -> {
             for (DeliveryStore.LoggedMessage logged : messages) {
                 if (closed || session == null || deliveryPeer == null) {
                     return; // still in the log: the client gets it on its next resume
@@ -539,6 +562,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
                     sendNow(DeliveryProtocol.withSeq(template, logged.seq()));
                 } catch (RuntimeException e) {
                     LOG.error("Could not send logged message {} of thread {}", logged.seq(), session.threadId(), e);
+                    engine.metrics().internalError("send_logged");
                 }
             }
         });
@@ -546,7 +570,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
 
     /** Sends an unnumbered copy to a plain v0.3 connection, from the thread's lane. */
     void postPlain(Envelope envelope) {
-        transport.executor().execute(() -> {
+        post(() -> {
             if (deliveryPeer == null) { // re-checked here: the connection may have been re-bound with delivery
                 sendIfActive(envelope);
             }
@@ -555,11 +579,25 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
 
     /** Acknowledges the client's numbered messages up to {@code through}, from the thread's lane. */
     void postAck(long through) {
-        transport.executor().execute(() -> {
+        post(() -> {
             if (!closed && session != null && deliveryPeer != null) {
                 sendNow(DeliveryProtocol.ack(through));
             }
         });
+    }
+
+    /**
+     * Runs a task on this connection's executor; false when that executor has stopped (the server is shutting down
+     * and the connection is gone with it), which is not an error of whoever posted.
+     */
+    private boolean post(Runnable task) {
+        try {
+            transport.executor().execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Connection {} no longer runs tasks: the server is stopping", transport.remoteAddress());
+            return false;
+        }
     }
 
     private void sendNow(Envelope envelope) {

@@ -6,12 +6,11 @@ import io.liminal.ltp.core.message.Meta;
 import io.liminal.ltp.server.store.ThreadRecord;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A thread with live connections: its connections, the lane its handler calls run on (so they stay ordered even
@@ -32,7 +31,12 @@ final class LiveThread {
     private volatile boolean dirty;
 
     /** Tasks counted in by {@link ThreadRegistry#onLane} and not yet started. */
-    final java.util.concurrent.atomic.AtomicInteger pendingTasks = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger pendingTasks = new AtomicInteger();
+    /**
+     * Client messages queued for the handler and not yet completed: what backpressure counts. Only those tasks add
+     * to it, and each takes itself off when done, whatever else the lane holds.
+     */
+    final AtomicInteger inboundBacklog = new AtomicInteger();
 
     // Delivery extension state: lane-confined.
     /** Whether the thread logs its messages; {@code null} until read from the store. */
@@ -44,10 +48,23 @@ final class LiveThread {
     static final class DeliveryState {
         /** Connections of delivery clients that finished their replay, with their client instance. */
         final Map<EngineConnection, String> targets = new LinkedHashMap<>();
-        /** Last processed inbound sequence per client instance (loaded from the store on first use). */
-        final Map<String, Long> inboundCursors = new HashMap<>();
-        /** Instances with a message processed since their cursor was loaded (no redelivery doubt left). */
-        final Set<String> confirmedInstances = new HashSet<>();
+        /** Where each client instance that sent to the thread stands (read from the store on first use). */
+        final Map<String, Position> positions = new HashMap<>();
+    }
+
+    /** A client instance's position in the thread, as this process knows it (lane-confined). */
+    static final class Position {
+        /** The last sequence number committed. */
+        long seq;
+        /** Whether the message after {@link #seq} may have been handed to a handler before (see ServerProcess). */
+        boolean doubt;
+        /** A commit failed: the instance's messages are dropped, unacknowledged, until it attaches again. */
+        boolean failed;
+
+        Position(long seq, boolean doubt) {
+            this.seq = seq;
+            this.doubt = doubt;
+        }
     }
 
     /** The thread's delivery state, created on first use. Lane only. */

@@ -102,12 +102,19 @@ public final class LtpEngine implements TransportContext {
     private final boolean dispatchesOpened;
     /** The delivery extension, or {@code null} when it is off or the store cannot keep logs. */
     private final DeliveryLog deliveryLog;
+    private final ServerProcess process = new ServerProcess();
+    private final OutboxPublisher publisher;
+    /** The handler call running on this thread, whose sends to its own LTP thread are collected. */
+    private final ThreadLocal<Outbox> currentOutbox = new ThreadLocal<>();
     private final boolean dispatchesClosed;
     private volatile Scheduler.Cancellable sweep = Scheduler.Cancellable.NONE;
-    /** What every thread lane does with an exception its task threw (shared: lanes are made per session). */
+    /**
+     * What every thread lane does with an exception its task threw. Handler exceptions never get here (they are
+     * caught around the call), so this is the server's own failure. Shared: lanes are made per session.
+     */
     private final Thread.UncaughtExceptionHandler laneErrors = (thread, error) -> {
-        metrics().handlerError();
-        LOG.error("LTP handler failed", error);
+        metrics().internalError("lane");
+        LOG.error("Internal error in an LTP thread lane task", error);
     };
     private volatile InetSocketAddress boundAddress;
 
@@ -130,7 +137,9 @@ public final class LtpEngine implements TransportContext {
                 .outboundSigners(settings.security().outboundSigners())
                 .build();
         this.deliveryLog = settings.deliveryOffered()
-                ? new DeliveryLog(this, (DeliveryStore) settings.threadStore(), settings.deliveryRetention()) : null;
+                ? new DeliveryLog(this, (DeliveryStore) settings.threadStore(), settings.deliveryRetention(), process)
+                : null;
+        this.publisher = new OutboxPublisher(this, deliveryLog);
         this.dispatchesOpened = overrides(settings.handler(), "onSessionOpened", SessionContext.class);
         this.dispatchesClosed = overrides(settings.handler(), "onSessionClosed", SessionContext.class, int.class,
                 String.class);
@@ -233,6 +242,7 @@ public final class LtpEngine implements TransportContext {
         ready = false;
         shutdownOwned(ownedApplicationExecutor, grace);
         shutdownOwned(ownedBlockingExecutor, grace);
+        recordCleanStop(grace);
         if (ownedMaintenance != null) {
             ownedMaintenance.shutdownNow();
         }
@@ -243,6 +253,27 @@ public final class LtpEngine implements TransportContext {
         }
         metrics.close();
         LOG.info("LTP server stopped");
+    }
+
+    /**
+     * Stops handing numbered messages to the handler and, once every one handed over is committed, tells the store
+     * that this run stopped cleanly: the next run then marks none of its clients' resent messages as possible
+     * redeliveries.
+     */
+    private void recordCleanStop(Duration grace) {
+        if (deliveryLog == null) {
+            return;
+        }
+        if (!process.closeHandovers(grace)) {
+            LOG.warn("Handlers still ran {} after the drain; the next start marks what they were handling as "
+                    + "possible redeliveries", grace);
+            return;
+        }
+        try {
+            deliveryLog.store().recordCleanStop(process.id(), clock.instant());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not record the clean stop in the thread store", e);
+        }
     }
 
     // ---- TransportContext ---------------------------------------------------------------------------------------
@@ -352,9 +383,19 @@ public final class LtpEngine implements TransportContext {
 
     // ---- Application-facing operations --------------------------------------------------------------------------
 
+    /**
+     * Sends to every live connection of a thread. Inside a handler call for that same thread it is collected and
+     * published when the call returns (with delivery-v1, in the commit that completes the handled message).
+     */
     public CompletableFuture<Integer> pushTo(String threadId, Envelope envelope) {
+        Outbox outbox = currentOutbox.get();
+        if (outbox != null && outbox.captures(threadId)) {
+            return outbox.addPush(envelope);
+        }
         if (deliveryLog != null && DeliveryProtocol.isNumbered(envelope.type())) {
-            return pushLogged(threadId, envelope);
+            CompletableFuture<Integer> result = new CompletableFuture<>();
+            publishOnLane(threadId, new Outbox.Send(envelope, null, null, null, result));
+            return result;
         }
         LiveThread thread = registry.get(threadId);
         if (thread == null || thread.connections.isEmpty()) {
@@ -364,37 +405,48 @@ public final class LtpEngine implements TransportContext {
     }
 
     /**
-     * With the delivery extension: on the thread's lane (a dormant one while the thread is offline, so that a
-     * client resuming at the same moment cannot miss the message), log it if the thread uses the extension, then
-     * send it to the live connections.
+     * A reply on a session. Inside a handler call of its thread it is collected; outside, a reply to a delivery-v1
+     * session is logged for its client instance (it gets it now, or on its next resume), and one to a plain session
+     * is written to its connection if the session is still there.
      */
-    private CompletableFuture<Integer> pushLogged(String threadId, Envelope envelope) {
-        CompletableFuture<Integer> result = new CompletableFuture<>();
+    CompletableFuture<Void> reply(EngineConnection connection, Session session, String deliveryInstance,
+            Envelope envelope) {
+        String instance = deliveryInstance != null && DeliveryProtocol.isNumbered(envelope.type())
+                ? deliveryInstance : null;
+        Outbox outbox = currentOutbox.get();
+        if (outbox != null && outbox.captures(session.threadId())) {
+            return outbox.addReply(envelope, connection, session, instance);
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        if (instance != null) {
+            publishOnLane(session.threadId(), new Outbox.Send(envelope, connection, session, instance, result));
+        } else {
+            connection.sendDirect(session, envelope, result);
+        }
+        return result;
+    }
+
+    /**
+     * Publishes one send from outside a handler on the thread's lane: the live thread's, or a dormant one's while
+     * it is offline, so that a client resuming at the same moment cannot miss it. The future completes once it is
+     * in the log (or written, when not logged).
+     */
+    private void publishOnLane(String threadId, Outbox.Send send) {
         registry.onLane(threadId, this::newThreadLane, thread -> {
             try {
-                if (deliveryLog.enabled(thread)) {
-                    result.complete(deliveryLog.publish(thread, envelope, null));
-                } else {
-                    pushPlain(List.copyOf(thread.connections), envelope).whenComplete((count, error) -> {
-                        if (error != null) {
-                            result.completeExceptionally(error);
-                        } else {
-                            result.complete(count);
-                        }
-                    });
-                }
+                publisher.publish(thread, List.of(send), null);
             } catch (RuntimeException e) {
-                result.completeExceptionally(e);
+                metrics.storeFailure("append");
+                LOG.warn("Could not log a {} for thread {}: {}", send.envelope().type(), threadId, e.toString());
             } finally {
                 if (thread.connections.isEmpty()) {
                     retire(thread);
                 }
             }
         });
-        return result;
     }
 
-    private CompletableFuture<Integer> pushPlain(List<EngineConnection> targets, Envelope envelope) {
+    CompletableFuture<Integer> pushPlain(List<EngineConnection> targets, Envelope envelope) {
         if (targets.isEmpty()) {
             return CompletableFuture.completedFuture(0);
         }
@@ -529,9 +581,21 @@ public final class LtpEngine implements TransportContext {
         }
     }
 
-    /** Runs on the thread's lane. */
-    void dispatch(LiveThread thread, ServerSessionContext context, Envelope envelope, long arrivedNanos) {
+    /** A client message without a number: the handler, then what it sent. Lane only. */
+    void handle(LiveThread thread, ServerSessionContext context, Envelope envelope, long arrivedNanos) {
+        publishAfterCall(thread, dispatch(thread, context, envelope, arrivedNanos), envelope.type());
+    }
+
+    /**
+     * Calls the handler for a client message, collecting what it sends to its own thread. Lane only.
+     *
+     * @return the call's outbox, closed, for the caller to publish
+     */
+    Outbox dispatch(LiveThread thread, ServerSessionContext context, Envelope envelope, long arrivedNanos) {
         LtpHandler handler = settings.handler();
+        Outbox outbox = new Outbox(thread);
+        Outbox outer = currentOutbox.get(); // a direct executor can run one lane inside another's call
+        currentOutbox.set(outbox);
         try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", context.threadId());
              MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", context.sessionId());
              MDC.MDCCloseable c = MDC.putCloseable("ltp.client_id", context.clientId())) {
@@ -544,14 +608,45 @@ public final class LtpEngine implements TransportContext {
             metrics.handlerError();
             LOG.error("LTP handler failed on {} of thread {}", envelope.type(), context.threadId(), e);
         } finally {
+            outbox.close();
+            restore(outer);
             metrics.handled(System.nanoTime() - arrivedNanos);
-            if (!thread.paused.isEmpty() && thread.lane.queued() <= settings.maxHandlerBacklog() / 2) {
-                for (EngineConnection paused : thread.paused) {
-                    thread.paused.remove(paused);
+        }
+        return outbox;
+    }
+
+    private void restore(Outbox outer) {
+        if (outer == null) {
+            currentOutbox.remove();
+        } else {
+            currentOutbox.set(outer);
+        }
+    }
+
+    /** Publishes what a call without a numbered message sent; a failed commit fails those sends' futures. */
+    private void publishAfterCall(LiveThread thread, Outbox outbox, String what) {
+        try {
+            publisher.publish(thread, outbox.sends(), null);
+        } catch (RuntimeException e) {
+            metrics.storeFailure("append");
+            LOG.error("Could not log what the handler sent on {} of thread {}", what, thread.threadId(), e);
+        }
+    }
+
+    /** A client message's lane task finished: count it off, and let paused connections read again. */
+    void inboundDone(LiveThread thread) {
+        int left = thread.inboundBacklog.decrementAndGet();
+        if (!thread.paused.isEmpty() && left <= settings.maxHandlerBacklog() / 2) {
+            for (EngineConnection paused : thread.paused) {
+                if (thread.paused.remove(paused)) {
                     paused.resumeReading();
                 }
             }
         }
+    }
+
+    OutboxPublisher publisher() {
+        return publisher;
     }
 
     boolean dispatchesOpened() {
@@ -570,24 +665,30 @@ public final class LtpEngine implements TransportContext {
         }
     }
 
-    void dispatchOpened(ServerSessionContext context) {
-        try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", context.threadId());
-             MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", context.sessionId())) {
-            settings.handler().onSessionOpened(context);
-        } catch (RuntimeException e) {
-            metrics.handlerError();
-            LOG.error("LTP handler failed in onSessionOpened of thread {}", context.threadId(), e);
-        }
+    void dispatchOpened(LiveThread thread, ServerSessionContext context) {
+        sessionCallback(thread, context, "onSessionOpened", () -> settings.handler().onSessionOpened(context));
     }
 
-    void dispatchClosed(ServerSessionContext context, int code, String reason) {
+    void dispatchClosed(LiveThread thread, ServerSessionContext context, int code, String reason) {
+        sessionCallback(thread, context, "onSessionClosed",
+                () -> settings.handler().onSessionClosed(context, code, reason));
+    }
+
+    private void sessionCallback(LiveThread thread, ServerSessionContext context, String name, Runnable call) {
+        Outbox outbox = new Outbox(thread);
+        Outbox outer = currentOutbox.get();
+        currentOutbox.set(outbox);
         try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", context.threadId());
              MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", context.sessionId())) {
-            settings.handler().onSessionClosed(context, code, reason);
+            call.run();
         } catch (RuntimeException e) {
             metrics.handlerError();
-            LOG.error("LTP handler failed in onSessionClosed of thread {}", context.threadId(), e);
+            LOG.error("LTP handler failed in {} of thread {}", name, context.threadId(), e);
+        } finally {
+            outbox.close();
+            restore(outer);
         }
+        publishAfterCall(thread, outbox, name);
     }
 
     /** On the thread's lane after its last connection closed: write it back and forget it unless reattached. */

@@ -12,25 +12,32 @@ final class ServerSessionContext implements SessionContext {
     private final EngineConnection connection;
     private final Session session;
     private final Envelope message;
+    /** The session's delivery-v1 client instance, {@code null} for a plain v0.3 session. */
+    private final String deliveryInstance;
     private final DeliveryInfo delivery;
 
-    /** @param message the message being handled, or {@code null} for session callbacks */
-    ServerSessionContext(LtpEngine engine, EngineConnection connection, Session session, Envelope message) {
-        this(engine, connection, session, message, null);
+    /**
+     * @param message the message being handled, or {@code null} for session callbacks
+     * @param deliveryInstance the session's delivery-v1 client instance, {@code null} for a plain session
+     */
+    ServerSessionContext(LtpEngine engine, EngineConnection connection, Session session, Envelope message,
+            String deliveryInstance) {
+        this(engine, connection, session, message, deliveryInstance, null);
     }
 
-    ServerSessionContext(LtpEngine engine, EngineConnection connection, Session session, Envelope message,
-            DeliveryInfo delivery) {
+    private ServerSessionContext(LtpEngine engine, EngineConnection connection, Session session, Envelope message,
+            String deliveryInstance, DeliveryInfo delivery) {
         this.engine = engine;
         this.connection = connection;
         this.session = session;
         this.message = message;
+        this.deliveryInstance = deliveryInstance;
         this.delivery = delivery;
     }
 
     /** The same context for a numbered message. */
     ServerSessionContext withDelivery(DeliveryInfo info) {
-        return new ServerSessionContext(engine, connection, session, message, info);
+        return new ServerSessionContext(engine, connection, session, message, deliveryInstance, info);
     }
 
     @Override
@@ -75,7 +82,7 @@ final class ServerSessionContext implements SessionContext {
 
     @Override
     public CompletableFuture<Void> reply(Envelope envelope) {
-        return connection.sendApplication(session, envelope);
+        return engine.reply(connection, session, deliveryInstance, envelope);
     }
 
     @Override

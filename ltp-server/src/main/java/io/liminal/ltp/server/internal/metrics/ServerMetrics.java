@@ -45,12 +45,15 @@ public final class ServerMetrics {
     private final Counter handlerErrors;
     private final Counter deliveryDuplicates;
     private final Counter deliveryGaps;
+    private final Counter backlogPauses;
     private final Timer handling;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final ThreadRowCounters received;
     private final ThreadRowCounters sent;
     private final ConcurrentMap<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> storeFailures = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> internalErrors = new ConcurrentHashMap<>();
 
     /**
      * @param applicationRegistry the application's registry to publish to as well, or {@code null}
@@ -100,6 +103,9 @@ public final class ServerMetrics {
                 .register(registry);
         deliveryGaps = Counter.builder("ltp_delivery_gaps_total")
                 .description("Resumes that asked for messages already trimmed from the thread's log")
+                .register(registry);
+        backlogPauses = Counter.builder("ltp_backlog_pauses_total")
+                .description("Times reading from a connection paused because its thread's handler backlog was full")
                 .register(registry);
         handling = Timer.builder("ltp_message_handling_seconds")
                 .description("Time from a message's arrival to the end of its handler call")
@@ -177,6 +183,27 @@ public final class ServerMetrics {
     /** The application handler threw. */
     public void handlerError() {
         handlerErrors.increment();
+    }
+
+    /** Reading from a connection paused on a full handler backlog. */
+    public void backlogPaused() {
+        backlogPauses.increment();
+    }
+
+    /**
+     * A thread store operation failed ({@code operation}: {@code commit} completing a client message,
+     * {@code append} of a push or of what a session callback sent).
+     */
+    public void storeFailure(String operation) {
+        counter(storeFailures, operation, o -> Counter.builder("ltp_store_failures_total").tag("operation", o)
+                .description("Thread store operations that failed, by operation").register(registry)).increment();
+    }
+
+    /** The server's own code failed ({@code where}: a fixed name), as opposed to the application's handler. */
+    public void internalError(String where) {
+        counter(internalErrors, where, w -> Counter.builder("ltp_internal_errors_total").tag("where", w)
+                .description("Failures of the server's own code, by where they happened").register(registry))
+                .increment();
     }
 
     /** A message took {@code nanos} from arrival to the end of its handler call. */

@@ -2,6 +2,12 @@ package io.liminal.ltp.server.internal.engine;
 
 import static io.liminal.ltp.server.TestFrames.json;
 import static io.liminal.ltp.server.TestFrames.type;
+import static io.liminal.ltp.server.internal.engine.DeliveryFrames.drain;
+import static io.liminal.ltp.server.internal.engine.DeliveryFrames.event;
+import static io.liminal.ltp.server.internal.engine.DeliveryFrames.initDelivery;
+import static io.liminal.ltp.server.internal.engine.DeliveryFrames.numberedEvent;
+import static io.liminal.ltp.server.internal.engine.DeliveryFrames.resumeDelivery;
+import static io.liminal.ltp.server.internal.engine.DeliveryFrames.seqs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -64,48 +70,6 @@ class DeliveryEngineTest {
         if (server != null) {
             server.close();
         }
-    }
-
-    private static Envelope event(String data) {
-        return Envelope.builder("event").payloadOwned(new EventPayload("note", new JsonPrimitive(data)).toJson())
-                .build();
-    }
-
-    private static String hello(String instance, long lastReceived) {
-        return ",\"capabilities\":[\"delivery-v1\"],\"delivery\":{\"version\":1,\"instance\":\"" + instance
-                + "\",\"last_received\":" + lastReceived + "}";
-    }
-
-    private static JsonObject initDelivery(Peer peer, String clientId, String instance) {
-        peer.sendText("{\"type\":\"handshake_init\",\"ltp_version\":\"0.3\",\"client_id\":\"" + clientId + "\""
-                + hello(instance, 0) + "}");
-        return json(peer.poll());
-    }
-
-    private static JsonObject resumeDelivery(Peer peer, String clientId, String thread, String instance,
-            long lastReceived) {
-        peer.sendText("{\"type\":\"handshake_resume\",\"ltp_version\":\"0.3\",\"client_id\":\"" + clientId
-                + "\",\"thread_id\":\"" + thread + "\"" + hello(instance, lastReceived) + "}");
-        return json(peer.poll());
-    }
-
-    private static String numberedEvent(JsonObject ack, long seq, String data) {
-        return "{\"type\":\"event\",\"thread_id\":\"" + ack.get("thread_id").getAsString() + "\",\"session_id\":\""
-                + ack.get("session_id").getAsString() + "\",\"timestamp\":" + 1_731_600_000 + ",\"seq\":" + seq
-                + ",\"payload\":{\"event_type\":\"note\",\"data\":\"" + data + "\"}}";
-    }
-
-    private static List<JsonObject> drain(Peer peer) {
-        List<JsonObject> messages = new ArrayList<>();
-        String text;
-        while ((text = peer.poll()) != null) {
-            messages.add(json(text));
-        }
-        return messages;
-    }
-
-    private static List<Long> seqs(List<JsonObject> messages) {
-        return messages.stream().filter(m -> m.has("seq")).map(m -> m.get("seq").getAsLong()).toList();
     }
 
     @Test
@@ -256,9 +220,9 @@ class DeliveryEngineTest {
         assertThat(handled).containsExactly("c1:a", "c1:b", "c1:c");
         assertThat(infos).extracting(DeliveryInfo::sequence).containsExactly(1L, 2L, 3L);
         assertThat(infos).extracting(DeliveryInfo::clientInstance).containsOnly("instance-1");
-        assertThat(infos).extracting(DeliveryInfo::possibleRedelivery).as("only the first after loading the cursor")
-                .containsExactly(true, false, false);
-        assertThat(store.inboundCursor(ack.get("thread_id").getAsString(), "instance-1")).isEqualTo(3);
+        assertThat(infos).extracting(DeliveryInfo::possibleRedelivery).as("no earlier run could have handed them over")
+                .containsExactly(false, false, false);
+        assertThat(store.inboundCursor(ack.get("thread_id").getAsString(), "instance-1").seq()).isEqualTo(3);
 
         peer.clientClose(1001, "bye");
         JsonObject resumed = resumeDelivery(transport.connect(), "c1", ack.get("thread_id").getAsString(),
@@ -309,8 +273,8 @@ class DeliveryEngineTest {
                 .containsExactly("to everyone");
         assertThat(handled).as("seq 1 of each instance is its own message").containsExactly("user:please reply",
                 "user:laptop says hi");
-        assertThat(store.inboundCursor(thread, "phone")).isEqualTo(1);
-        assertThat(store.inboundCursor(thread, "laptop")).isEqualTo(1);
+        assertThat(store.inboundCursor(thread, "phone").seq()).isEqualTo(1);
+        assertThat(store.inboundCursor(thread, "laptop").seq()).isEqualTo(1);
 
         // The laptop comes back later: the phone's reply is not replayed to it.
         laptop.clientClose(1001, "sleep");

@@ -1,0 +1,124 @@
+package io.liminal.ltp.server.internal.engine;
+
+import io.liminal.ltp.core.delivery.DeliveryProtocol;
+import io.liminal.ltp.server.store.DeliveryStore.LoggedMessage;
+import io.liminal.ltp.server.store.DeliveryStore.Outbound;
+import io.liminal.ltp.server.store.DeliveryStore.Processed;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Publishes what was sent to one thread, on that thread's lane: first one commit of everything that goes to the
+ * thread's log (with the handled message's new position, when there is one), then every send in call order, to
+ * the connections live now. A send to the log completes its future at the commit; a send that is not logged (a
+ * plain v0.3 session, a thread without the extension, the extension off) completes when it is written.
+ */
+final class OutboxPublisher {
+    private final LtpEngine engine;
+    /** {@code null} when the extension is off. */
+    private final DeliveryLog log;
+
+    OutboxPublisher(LtpEngine engine, DeliveryLog log) {
+        this.engine = engine;
+        this.log = log;
+    }
+
+    /**
+     * Commits and sends. Lane only.
+     *
+     * @param processed the numbered message these sends complete, or {@code null}
+     * @throws RuntimeException when the commit failed: nothing was sent, and every future has failed
+     */
+    void publish(LiveThread thread, List<Outbox.Send> sends, Processed processed) {
+        if (sends.isEmpty() && processed == null) {
+            return;
+        }
+        List<Outbound> toLog = new ArrayList<>(0);
+        int[] slot = new int[sends.size()];
+        for (int i = 0; i < sends.size(); i++) {
+            slot[i] = -1;
+            Outbox.Send send = sends.get(i);
+            String target = logTarget(thread, send);
+            if (target == null) {
+                continue;
+            }
+            try {
+                toLog.add(new Outbound(log.template(send.envelope()), target.isEmpty() ? null : target));
+                slot[i] = toLog.size() - 1;
+            } catch (RuntimeException e) {
+                send.future().completeExceptionally(e); // breaks a size limit: this send only
+                slot[i] = -2;
+            }
+        }
+        Instant now = engine.clock().instant();
+        long first = 0;
+        if (log != null && (!toLog.isEmpty() || processed != null)) {
+            try {
+                first = log.store().commit(thread.threadId(), toLog, processed, now, log.retention());
+            } catch (RuntimeException e) {
+                for (Outbox.Send send : sends) {
+                    send.future().completeExceptionally(e);
+                }
+                throw e;
+            }
+        }
+        boolean threadGone = !toLog.isEmpty() && first == 0;
+        for (int i = 0; i < sends.size(); i++) {
+            Outbox.Send send = sends.get(i);
+            if (slot[i] == -2) {
+                continue;
+            }
+            if (slot[i] >= 0) {
+                if (threadGone) {
+                    send.future().completeExceptionally(new IllegalStateException("Thread " + thread.threadId()
+                            + " is no longer stored"));
+                    continue;
+                }
+                Outbound logged = toLog.get(slot[i]);
+                int handed = log.handToTargets(thread, new LoggedMessage(first + slot[i], logged.message(),
+                        logged.targetInstance(), now), send.envelope());
+                complete(send, handed);
+            } else if (send.isReply()) {
+                send.connection().sendDirect(send.session(), send.envelope(), cast(send.future()));
+            } else {
+                engine.pushPlain(List.copyOf(thread.connections), send.envelope()).whenComplete((count, error) -> {
+                    if (error != null) {
+                        send.future().completeExceptionally(error);
+                    } else {
+                        complete(send, count);
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * Where a send is logged: an instance for a reply to a delivery session, {@code ""} for every client of a
+     * thread that uses the extension, {@code null} when it is not logged.
+     */
+    private String logTarget(LiveThread thread, Outbox.Send send) {
+        if (log == null || !DeliveryProtocol.isNumbered(send.envelope().type())) {
+            return null;
+        }
+        if (send.isReply()) {
+            return send.instance();
+        }
+        return log.enabled(thread) ? "" : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void complete(Outbox.Send send, int handed) {
+        if (send.isReply()) {
+            ((CompletableFuture<Void>) send.future()).complete(null);
+        } else {
+            ((CompletableFuture<Integer>) send.future()).complete(handed);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<Void> cast(CompletableFuture<?> future) {
+        return (CompletableFuture<Void>) future;
+    }
+}
