@@ -12,17 +12,11 @@ import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.testing.Sequences;
 import io.liminal.ltp.testing.TcpProxy;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,25 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(600)
 class CrashRestartIT {
     static final int MESSAGES = 10_000;
-    private static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
 
     @TempDir
     Path directory;
-
-    private static String storeSpec(String kind, Path directory) throws Exception {
-        return switch (kind) {
-            case "sqlite" -> "sqlite:" + directory.resolve("threads.db");
-            case "postgresql" -> {
-                String schema = "ltp_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-                try (Connection c = DriverManager.getConnection(POSTGRES); Statement s = c.createStatement()) {
-                    s.execute("CREATE SCHEMA " + schema);
-                }
-                yield POSTGRES + "&currentSchema=" + schema;
-            }
-            case "redis" -> "redis://127.0.0.1:6379";
-            default -> throw new IllegalArgumentException(kind);
-        };
-    }
 
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -71,25 +49,9 @@ class CrashRestartIT {
         }
     }
 
-    private static Process startServer(int port, String spec, Path record) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                DurableServerMain.class.getName(), Integer.toString(port), spec, record.toString(),
-                Integer.toString(MESSAGES)).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        String line;
-        while ((line = out.readLine()) != null) {
-            seen.append(line).append('\n');
-            if (line.contains("durable server listening")) {
-                Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
-                drain.setDaemon(true);
-                drain.start();
-                return process;
-            }
-        }
-        throw new AssertionError("The server did not start:\n" + seen);
+    private Process startServer(int port, String spec, Path record) throws IOException {
+        return ServerProcesses.start(DurableServerMain.class, directory.resolve("server.log"), Integer.toString(port),
+                spec, record.toString(), Integer.toString(MESSAGES));
     }
 
     private static List<String> recordLines(Path record) throws IOException {
@@ -104,7 +66,7 @@ class CrashRestartIT {
     @ValueSource(strings = {"sqlite", "postgresql", "redis"})
     @DisplayName("10,000 messages each way, two server crashes mid-stream: every message once, in order")
     void exactlyOnceAcrossServerCrashes(String kind) throws Exception {
-        String spec = storeSpec(kind, directory);
+        String spec = E2eStores.spec(kind, directory);
         Path record = directory.resolve("server-record.txt");
         int port = freePort();
         List<String> clientSaw = Collections.synchronizedList(new ArrayList<>());
@@ -180,11 +142,7 @@ class CrashRestartIT {
             proxy.close();
             server.destroyForcibly();
             server.waitFor(30, TimeUnit.SECONDS);
-            if (spec.contains("currentSchema=")) {
-                try (Connection c = DriverManager.getConnection(POSTGRES); Statement s = c.createStatement()) {
-                    s.execute("DROP SCHEMA " + spec.substring(spec.indexOf("currentSchema=") + 14) + " CASCADE");
-                }
-            }
+            E2eStores.drop(spec);
         }
     }
 }

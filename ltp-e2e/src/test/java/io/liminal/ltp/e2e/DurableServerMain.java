@@ -9,7 +9,6 @@ import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.store.DeliveryStore;
 import io.liminal.ltp.server.store.ThreadStore;
-import io.liminal.ltp.server.store.ThreadStoreProvider;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -39,7 +37,7 @@ public final class DurableServerMain {
         String spec = args[1];
         Path record = Path.of(args[2]);
         int total = Integer.parseInt(args[3]);
-        ThreadStore store = open(spec);
+        ThreadStore store = E2eStores.open(spec);
         DeliveryStore log = (DeliveryStore) store;
 
         List<String> lines = Files.exists(record) ? Files.readAllLines(record) : List.of();
@@ -78,7 +76,7 @@ public final class DurableServerMain {
                         }
                     }
                 }).build().start();
-        System.out.println("durable server listening on " + server[0].port());
+        System.out.println(ServerProcesses.READY + " on " + server[0].port());
         Thread.currentThread().join();
     }
 
@@ -95,14 +93,5 @@ public final class DurableServerMain {
                     .payloadOwned(new EventPayload("stream", new JsonPrimitive(Long.toString(n))).toJson()).build();
             server.pushTo(threadId, event).join();
         }
-    }
-
-    private static ThreadStore open(String spec) {
-        for (ThreadStoreProvider provider : ServiceLoader.load(ThreadStoreProvider.class)) {
-            if (provider.supports(spec)) {
-                return provider.create(spec, Duration.ofHours(1));
-            }
-        }
-        throw new IllegalArgumentException("No store for " + spec);
     }
 }

@@ -12,8 +12,13 @@ import io.liminal.ltp.core.message.StateUpdatePayload;
  * different connections. Messages of different threads are handled concurrently. A handler that throws is logged
  * and counted; the connection is not affected.
  *
- * <p>Long-running work in a handler delays the next message of the same thread only; when a thread's backlog grows
- * past its limit, the server stops reading from that thread's connections until the backlog shrinks.
+ * <p>What a call sends to its own thread is published when it returns, in call order, and with the delivery
+ * extension committed together with the handled message (see {@link SessionContext}). A handler that must stream
+ * progress while it works hands the work to another thread and sends from there.
+ *
+ * <p>Long-running work in a handler delays the next message of the same thread only; when a thread's backlog of
+ * client messages grows past its limit, the server stops reading from that thread's connections until the backlog
+ * halves.
  */
 public interface LtpHandler {
 

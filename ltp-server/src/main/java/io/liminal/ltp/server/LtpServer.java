@@ -109,9 +109,13 @@ public final class LtpServer implements AutoCloseable {
     }
 
     /**
-     * Sends an envelope to every live connection of a thread. The server sets ids, timestamp and nonce.
+     * Sends an envelope to every live connection of a thread. The server sets ids, timestamp and nonce. When the
+     * thread uses the delivery extension it is logged first, and clients that are away get it when they resume.
+     * Called inside a handler call for that same thread, it is published with the call's other sends when the call
+     * returns (see {@link SessionContext}).
      *
-     * @return completes with how many connections it was handed to (0 when the thread has none)
+     * @return completes with how many connections it was handed to (0 when the thread has none), only once it is
+     *     in the thread's log when the thread uses the delivery extension; fails when logging failed
      */
     public CompletableFuture<Integer> pushTo(String threadId, Envelope envelope) {
         return engine.pushTo(Objects.requireNonNull(threadId, "threadId"), Objects.requireNonNull(envelope, "envelope"));
@@ -449,7 +453,10 @@ public final class LtpServer implements AutoCloseable {
             return this;
         }
 
-        /** Handler calls a thread may have queued before the server stops reading its connections (default 1,000). */
+        /**
+         * Client messages a thread may have waiting for the handler before the server stops reading its connections
+         * (default 1,000); reading resumes when half of them are done. Pushes and replies do not count.
+         */
         public Builder maxHandlerBacklog(int max) {
             this.maxHandlerBacklog = positiveInt("maxHandlerBacklog", max);
             return this;

@@ -7,6 +7,14 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One session (one connection's participation in a thread) as the application sees it in a handler call.
  * Immutable; safe to keep and use from any thread after the call.
+ *
+ * <p><b>Sends during a handler call.</b> What a handler sends to its own thread while its call runs
+ * ({@link #reply}, {@link #pushToThread}, {@link LtpServer#pushTo} with this thread) is collected and published
+ * when the call returns, in call order. With the delivery extension it is logged in the same store commit that
+ * marks the handled message processed, so a server crash never leaves a message done with its replies lost. The
+ * returned futures therefore complete after the call returns: chain on them ({@code whenComplete}); waiting for
+ * one inside the call ({@code join}, {@code get}) throws {@link IllegalStateException} at once instead of hanging.
+ * Sends from any other thread go out (and are logged) as they are made.
  */
 public interface SessionContext {
 
@@ -44,18 +52,22 @@ public interface SessionContext {
     /**
      * Sends an envelope to this session's connection. The server sets {@code thread_id}, {@code session_id},
      * a timestamp and a nonce when missing, and signs it when signing is on. On a {@code "0.2"} session TOON data
-     * is sent as JSON.
+     * is sent as JSON. With the delivery extension the reply is logged for this session's client instance, so it
+     * reaches the client even if the connection drops first (on its next resume).
      *
-     * @return completes when the frame was handed to the connection; fails with
-     *     {@link io.liminal.ltp.core.LtpProtocolException} when the envelope breaks a size limit, and with
-     *     {@link IllegalStateException} when the session has ended
+     * @return completes when the reply is in the thread's log (delivery extension) or was handed to the
+     *     connection (plain v0.3); fails with {@link io.liminal.ltp.core.LtpProtocolException} when the envelope
+     *     breaks a size limit, with {@link IllegalStateException} when a plain session has ended, and with the
+     *     store's exception when logging failed
      */
     CompletableFuture<Void> reply(Envelope envelope);
 
     /**
      * Sends an envelope to every live connection of this session's thread (several tabs or devices may share it).
+     * With the delivery extension it is logged first, so clients that are away get it when they resume.
      *
-     * @return completes with the number of connections it was handed to
+     * @return completes with the number of connections it was handed to, once it is in the thread's log when the
+     *     thread uses the delivery extension
      */
     CompletableFuture<Integer> pushToThread(Envelope envelope);
 }

@@ -15,7 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -31,6 +33,7 @@ public final class InMemoryTransport implements LtpTransport {
     private final Scheduler scheduler;
     private final List<Peer> peers = new CopyOnWriteArrayList<>();
     private volatile TransportContext context;
+    private final CompletableFuture<Void> transportClosed = new CompletableFuture<>();
 
     /** A transport whose connection timers run on {@code scheduler}. */
     public InMemoryTransport(Scheduler scheduler) {
@@ -76,11 +79,21 @@ public final class InMemoryTransport implements LtpTransport {
         return peer;
     }
 
+    /**
+     * Closes every connection. Afterwards, like the stopped event loops of a real transport, the connections'
+     * executors refuse tasks with {@link RejectedExecutionException}.
+     */
     @Override
     public void close() {
         for (Peer peer : peers) {
             peer.close(CloseCodes.GOING_AWAY, "transport closed");
         }
+        transportClosed.complete(null);
+    }
+
+    /** Completes when {@link #close()} has run. */
+    public CompletableFuture<Void> closed() {
+        return transportClosed;
     }
 
     private TransportContext requireStarted() {
@@ -160,7 +173,12 @@ public final class InMemoryTransport implements LtpTransport {
 
         @Override
         public Executor executor() {
-            return lane;
+            return task -> {
+                if (transportClosed.isDone()) {
+                    throw new RejectedExecutionException("The in-memory transport is closed");
+                }
+                lane.execute(task);
+            };
         }
 
         @Override

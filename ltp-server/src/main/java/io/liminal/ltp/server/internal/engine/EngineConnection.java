@@ -251,7 +251,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         if (engine.handshakeMayBlock()) {
             engine.blockingExecutor().execute(() -> {
                 Resolution resolution = negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered);
-                transport.executor().execute(() -> complete(resolution));
+                post(() -> complete(resolution));
             });
         } else {
             complete(negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered));
@@ -428,7 +428,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         if (cap > 0 && target.connections.size() > cap) {
             EngineConnection oldest = target.connections.get(0);
             if (oldest != this) {
-                oldest.transport.executor().execute(oldest::supersede);
+                oldest.post(oldest::supersede);
             }
         }
         if (LOG.isDebugEnabled()) {
@@ -590,7 +590,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
      * Runs a task on this connection's executor; false when that executor has stopped (the server is shutting down
      * and the connection is gone with it), which is not an error of whoever posted.
      */
-    private boolean post(Runnable task) {
+    boolean post(Runnable task) {
         try {
             transport.executor().execute(task);
             return true;

@@ -454,7 +454,7 @@ public final class LtpEngine implements TransportContext {
         AtomicInteger remaining = new AtomicInteger(targets.size());
         CompletableFuture<Integer> result = new CompletableFuture<>();
         for (EngineConnection connection : targets) {
-            connection.transport.executor().execute(() -> {
+            boolean posted = connection.post(() -> {
                 try {
                     if (connection.sendIfActive(envelope)) {
                         delivered.incrementAndGet();
@@ -467,6 +467,9 @@ public final class LtpEngine implements TransportContext {
                     }
                 }
             });
+            if (!posted && remaining.decrementAndGet() == 0) { // a connection gone with a stopping server
+                result.complete(delivered.get());
+            }
         }
         return result;
     }
@@ -474,14 +477,16 @@ public final class LtpEngine implements TransportContext {
     public int broadcast(Envelope envelope) {
         int posted = 0;
         for (EngineConnection connection : connections) {
-            posted++;
-            connection.transport.executor().execute(() -> {
+            boolean handed = connection.post(() -> {
                 try {
                     connection.sendIfActive(envelope);
                 } catch (RuntimeException e) {
                     LOG.warn("Broadcast to {} failed: {}", connection.transport.remoteAddress(), e.getMessage());
                 }
             });
+            if (handed) {
+                posted++;
+            }
         }
         return posted;
     }
