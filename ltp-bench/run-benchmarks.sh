@@ -3,7 +3,7 @@
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 40 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
-#                               [--only echo,events,latency,handshake,scale,soak,client,jmh]
+#                               [--only echo,events,latency,handshake,scale,soak,durable,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
@@ -27,10 +27,10 @@ while [ $# -gt 0 ]; do
 done
 
 if $QUICK; then
-  ROUNDS=1; EVENT_ROUNDS=1; HS_ROUNDS=1; LAT_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s
+  ROUNDS=1; EVENT_ROUNDS=1; HS_ROUNDS=1; LAT_ROUNDS=1; WARMUP=5s; DURATION=10s; HS_WARMUP=10s; SCALE_DURATION=30s; SOAK=20s; DURABLE_SECONDS=5
   SCALE_SESSIONS=5000
 else
-  ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=5; LAT_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=45s; SCALE_DURATION=120s; SOAK=60s
+  ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=5; LAT_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=45s; SCALE_DURATION=120s; SOAK=60s; DURABLE_SECONDS=15
   SCALE_SESSIONS=19000
 fi
 
@@ -157,6 +157,26 @@ if want soak; then
   start_server ltp 18080 "${SERVER_JVM[@]}"
   load "soak:ltp" 18080 --mode closed --sessions 100 --warmup 2s --duration "$SOAK" >&2
   stop_server
+fi
+
+if want durable; then
+  echo "== Durable: 100 LtpClients with delivery-v1, a reply per message, per store" >&2
+  durable() { java -Xmx2g -cp "$JAR" io.liminal.ltp.bench.load.DurableLoad --seconds "$DURABLE_SECONDS" \
+      --json "$RESULTS" "$@" 2>/dev/null | tail -n 1 >&2; }
+  durable --store memory --no-delivery --label memory-plain
+  durable --store memory --label memory
+  durable --store "sqlite:$WORK/durable.db" --label sqlite
+  if psql -h 127.0.0.1 -U postgres -d test -q -c "DROP SCHEMA IF EXISTS ltp_bench CASCADE; CREATE SCHEMA ltp_bench" \
+      > /dev/null 2>&1; then
+    durable --store "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&currentSchema=ltp_bench" --label postgresql
+  else
+    echo "   (no PostgreSQL on 127.0.0.1:5432: skipped)" >&2
+  fi
+  if redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
+    durable --store redis://127.0.0.1:6379 --label redis
+  else
+    echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
+  fi
 fi
 
 if want client; then

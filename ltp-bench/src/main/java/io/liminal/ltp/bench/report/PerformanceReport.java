@@ -33,6 +33,8 @@ public final class PerformanceReport {
     /** Runs by label ({@code scenario:server}), in file order. */
     private final Map<String, List<JsonObject>> runs = new LinkedHashMap<>();
     private final JsonObject client;
+    /** DurableLoad results, one per store, in run order. */
+    private final List<JsonObject> durable = new ArrayList<>();
     private final JsonArray jmh;
     private final List<String[]> targets = new ArrayList<>();
     private final StringBuilder out = new StringBuilder();
@@ -47,7 +49,13 @@ public final class PerformanceReport {
                 case "machine" -> machineLine = result;
                 case "client-throughput" -> clientLine = result;
                 case "run" -> durationLine = result;
-                default -> runs.computeIfAbsent(label, l -> new ArrayList<>()).add(result);
+                default -> {
+                    if (label.startsWith("durable-")) {
+                        durable.add(result);
+                    } else {
+                        runs.computeIfAbsent(label, l -> new ArrayList<>()).add(result);
+                    }
+                }
             }
         }
         this.machine = machineLine;
@@ -76,6 +84,7 @@ public final class PerformanceReport {
         handshakes();
         scale();
         soak();
+        durablePath();
         clientThroughput();
         codecAndEngine();
         tools();
@@ -434,6 +443,49 @@ public final class PerformanceReport {
                 late == 0 && unanswered == 0);
     }
 
+    /** What each store configuration keeps, as the durable section states it. */
+    private static String durability(String store) {
+        return switch (store) {
+            case "memory" -> "none: the process's memory";
+            case "sqlite" -> "process crash (WAL, `synchronous=NORMAL`; the last commits can go with a power loss)";
+            case "postgresql" -> "as the server is configured (here `synchronous_commit=on`: each commit on disk)";
+            case "redis" -> "as Redis is configured (here no RDB or AOF: a Redis restart loses everything)";
+            default -> "see docs/durability.md";
+        };
+    }
+
+    private void durablePath() {
+        if (durable.isEmpty()) {
+            return;
+        }
+        line("## Durable path: delivery-v1, a reply per message");
+        line();
+        line("`DurableLoad`: 100 `LtpClient`s with delivery-v1 send events to an in-process ltp-server whose handler "
+                + "answers each with a reply. Each message is numbered, handed to the handler once, committed "
+                + "*together with its reply* in one store write (the transactional outbox of docs/durability.md), "
+                + "acknowledged; the reply is numbered, logged, delivered and acknowledged by the client. Peak: 8 "
+                + "messages in flight per session; latency: send to reply, at a fixed rate of half the peak. "
+                + "Clients and server share this host's 2 cores, so the in-memory rows measure the clients as much "
+                + "as the server (the `Events` section measures the server alone).");
+        line();
+        line("| Configuration | Survives | Peak msg/s | At half: msg/s | p50 ms | p99 ms |");
+        line("|---|---|---|---|---|---|");
+        for (JsonObject run : durable) {
+            String label = run.get("label").getAsString().substring("durable-".length());
+            String store = run.get("store").getAsString();
+            boolean delivery = run.get("delivery").getAsBoolean();
+            line(String.format(Locale.ROOT, "| %s%s | %s | %,.0f | %,.0f | %.2f | %.2f |", label,
+                    delivery ? "" : " (plain v0.3: no delivery-v1, nothing logged)",
+                    delivery ? durability(store) : "nothing", num(run, "peak_per_second"),
+                    num(run, "half_load_per_second"), num(run, "p50_ms"), num(run, "p99_ms")));
+        }
+        line();
+        line("Each durable message costs one store transaction on the handler's lane, and the default application "
+                + "executor has max(2, cores) threads, so the durable stores are bound by commit latency, not CPU; "
+                + "batching commits across threads is the next step.");
+        line();
+    }
+
     private void clientThroughput() {
         if (client == null) {
             return;
@@ -466,7 +518,7 @@ public final class PerformanceReport {
                 + "holds everything below.");
         line();
         line("- All scenarios: `ltp-bench/run-benchmarks.sh` (writes this file), `--quick` for a smaller run, "
-                + "`--only echo,events,latency,handshake,scale,soak,client,jmh` and `--rounds N` for some of them "
+                + "`--only echo,events,latency,handshake,scale,soak,durable,client,jmh` and `--rounds N` for some of them "
                 + "(the partial report goes to the work directory).");
         line("- The servers as benchmarked: `java -cp ltp-bench/target/ltp-bench.jar "
                 + "io.liminal.ltp.bench.server.BenchServer 8080` (ltp-server) and `... "

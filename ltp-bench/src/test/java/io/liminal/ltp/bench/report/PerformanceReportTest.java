@@ -32,6 +32,21 @@ class PerformanceReportTest {
     }
 
     @Test
+    void durableRowsStateWhatEachConfigurationSurvives() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
+                        + "\"peak_per_second\":30000,\"half_load_per_second\":15000,\"p50_ms\":1.5,\"p99_ms\":9}"),
+                json("{\"label\":\"durable-sqlite\",\"store\":\"sqlite\",\"delivery\":true,"
+                        + "\"peak_per_second\":5400,\"half_load_per_second\":2700,\"p50_ms\":0.77,\"p99_ms\":11.1}")),
+                null).render();
+        assertThat(report).contains("## Durable path")
+                .contains("| memory-plain (plain v0.3: no delivery-v1, nothing logged) | nothing | 30,000 | 15,000 "
+                        + "| 1.50 | 9.00 |")
+                .contains("| sqlite | process crash (WAL, `synchronous=NORMAL`; the last commits can go with a power "
+                        + "loss) | 5,400 | 2,700 | 0.77 | 11.10 |");
+    }
+
+    @Test
     void aMissedTargetIsMarked() {
         String report = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000), echo("ltp", 80_000, 12_000),
                 json("{\"label\":\"client-throughput\",\"messages\":1000,\"ltp_client_per_second\":40000,"
