@@ -3,13 +3,7 @@ package io.liminal.ltp.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonPrimitive;
-import io.liminal.ltp.client.FileMessageJournal;
-import io.liminal.ltp.client.FileThreadIdStore;
 import io.liminal.ltp.client.LtpClient;
-import io.liminal.ltp.client.LtpClientListener;
-import io.liminal.ltp.client.OverflowPolicy;
-import io.liminal.ltp.core.message.Envelope;
-import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.testing.Sequences;
 import io.liminal.ltp.testing.TcpProxy;
 import java.io.IOException;
@@ -17,7 +11,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -74,20 +67,8 @@ class CrashRestartIT {
         // Through a proxy that can hold acknowledgements back: a crash then leaves messages that the server
         // processed but the client never heard about, which only the server's durable cursor can recognise.
         TcpProxy proxy = TcpProxy.start(port);
-        LtpClient client = LtpClient.builder(URI.create("ws://127.0.0.1:" + proxy.port() + "/"))
-                .clientId("e2e-" + kind + "-" + UUID.randomUUID())
-                .threadIdStore(new FileThreadIdStore(directory.resolve("client-ids.json")))
-                .journal(FileMessageJournal.open(directory.resolve("client-journal")))
-                .offlineBuffer(2 * MESSAGES, 64L << 20, OverflowPolicy.FAIL)
-                .retry(LtpClient.retryConfig(Integer.MAX_VALUE - 1, Duration.ofMillis(50), Duration.ofMillis(500), 0.1))
-                .noCircuitBreaker()
-                .listener(new LtpClientListener() {
-                    @Override
-                    public void onEvent(EventPayload event, Envelope envelope) {
-                        clientSaw.add(event.data().getAsString());
-                    }
-                })
-                .build();
+        LtpClient client = E2eClients.durable(URI.create("ws://127.0.0.1:" + proxy.port() + "/"),
+                "e2e-" + kind + "-" + UUID.randomUUID(), directory, MESSAGES, clientSaw::add);
         try {
             client.connect().get(30, TimeUnit.SECONDS);
             List<CompletableFuture<Void>> sends = Collections.synchronizedList(new ArrayList<>(MESSAGES));

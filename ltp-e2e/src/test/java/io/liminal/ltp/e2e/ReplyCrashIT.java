@@ -3,19 +3,12 @@ package io.liminal.ltp.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonPrimitive;
-import io.liminal.ltp.client.FileMessageJournal;
-import io.liminal.ltp.client.FileThreadIdStore;
 import io.liminal.ltp.client.LtpClient;
-import io.liminal.ltp.client.LtpClientListener;
-import io.liminal.ltp.client.OverflowPolicy;
-import io.liminal.ltp.core.message.Envelope;
-import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.testing.Sequences;
 import io.liminal.ltp.testing.TcpProxy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -62,20 +55,9 @@ class ReplyCrashIT {
         Process server = ServerProcesses.start(ReplyingServerMain.class, log, Integer.toString(port), spec,
                 record.toString(), "after-handler:" + AFTER_HANDLER);
         TcpProxy proxy = TcpProxy.start(port);
-        LtpClient client = LtpClient.builder(URI.create("ws://127.0.0.1:" + proxy.port() + "/"))
-                .clientId("reply-" + kind + "-" + UUID.randomUUID())
-                .threadIdStore(new FileThreadIdStore(directory.resolve("client-ids-" + kind + ".json")))
-                .journal(FileMessageJournal.open(directory.resolve("client-journal-" + kind)))
-                .offlineBuffer(2 * MESSAGES, 64L << 20, OverflowPolicy.FAIL)
-                .retry(LtpClient.retryConfig(Integer.MAX_VALUE - 1, Duration.ofMillis(50), Duration.ofMillis(500), 0.1))
-                .noCircuitBreaker()
-                .listener(new LtpClientListener() {
-                    @Override
-                    public void onEvent(EventPayload event, Envelope envelope) {
-                        replies.add(event.data().getAsString().substring("reply-".length()));
-                    }
-                })
-                .build();
+        LtpClient client = E2eClients.durable(URI.create("ws://127.0.0.1:" + proxy.port() + "/"),
+                "reply-" + kind + "-" + UUID.randomUUID(), directory, MESSAGES,
+                data -> replies.add(data.substring("reply-".length())));
         try {
             client.connect().get(30, TimeUnit.SECONDS);
             List<CompletableFuture<Void>> sends = Collections.synchronizedList(new ArrayList<>(MESSAGES));

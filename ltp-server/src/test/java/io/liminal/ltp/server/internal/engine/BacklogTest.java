@@ -38,8 +38,7 @@ class BacklogTest {
     private LtpServer server;
 
     private void start() {
-        server = LtpServer.builder().transport(transport).clock(clock).maintenanceScheduler(scheduler)
-                .applicationExecutor(app).blockingExecutor(Runnable::run).threadStore(new InMemoryThreadStore())
+        server = TestServers.inMemory(transport, clock, scheduler, new InMemoryThreadStore()).applicationExecutor(app)
                 .maxHandlerBacklog(4).handler(new LtpHandler() {
                     @Override
                     public void onEvent(SessionContext session, EventPayload event) {

@@ -57,9 +57,7 @@ class DeliveryEngineTest {
     };
 
     private LtpServer start(Consumer<LtpServer.Builder> configure) {
-        LtpServer.Builder builder = LtpServer.builder().transport(transport).clock(clock).maintenanceScheduler(scheduler)
-                .applicationExecutor(Runnable::run).blockingExecutor(Runnable::run).threadStore(store)
-                .handler(recorder);
+        LtpServer.Builder builder = TestServers.inMemory(transport, clock, scheduler, store).handler(recorder);
         configure.accept(builder);
         server = builder.build().start();
         return server;

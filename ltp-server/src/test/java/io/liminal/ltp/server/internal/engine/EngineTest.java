@@ -24,6 +24,7 @@ import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.TestFrames;
 import io.liminal.ltp.server.auth.AuthRequest;
 import io.liminal.ltp.server.auth.AuthResult;
+import io.liminal.ltp.server.store.ForwardingStore;
 import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.store.ThreadRecord;
 import io.liminal.ltp.server.store.ThreadStore;
@@ -715,41 +716,9 @@ class EngineTest {
     }
 
     /** A store that says it blocks, to exercise the off-lane path. */
-    static class BlockingStore implements ThreadStore {
-        private final ThreadStore delegate;
-
+    static class BlockingStore extends ForwardingStore {
         BlockingStore(ThreadStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void create(ThreadRecord thread) {
-            delegate.create(thread);
-        }
-
-        @Override
-        public Optional<ThreadRecord> find(String threadId) {
-            return delegate.find(threadId);
-        }
-
-        @Override
-        public void update(ThreadRecord thread) {
-            delegate.update(thread);
-        }
-
-        @Override
-        public void delete(String threadId) {
-            delegate.delete(threadId);
-        }
-
-        @Override
-        public int evictIdleBefore(Instant cutoff) {
-            return delegate.evictIdleBefore(cutoff);
-        }
-
-        @Override
-        public long count() {
-            return delegate.count();
+            super(delegate);
         }
 
         @Override

@@ -48,9 +48,7 @@ class HandlerSendsTest {
     private LtpServer server;
 
     private LtpServer start(Consumer<LtpServer.Builder> configure) {
-        LtpServer.Builder builder = LtpServer.builder().transport(transport).clock(clock).maintenanceScheduler(scheduler)
-                .applicationExecutor(Runnable::run).blockingExecutor(Runnable::run).threadStore(store)
-                .handler(new LtpHandler() {
+        LtpServer.Builder builder = TestServers.inMemory(transport, clock, scheduler, store).handler(new LtpHandler() {
                     @Override
                     public void onEvent(SessionContext session, EventPayload event) {
                         handled.add(event.data().getAsString());

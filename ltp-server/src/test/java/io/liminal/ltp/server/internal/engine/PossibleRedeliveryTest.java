@@ -37,9 +37,7 @@ class PossibleRedeliveryTest {
     private InMemoryTransport run() {
         FakeScheduler scheduler = new FakeScheduler(clock);
         InMemoryTransport transport = new InMemoryTransport(scheduler);
-        servers.add(LtpServer.builder().transport(transport).clock(clock).maintenanceScheduler(scheduler)
-                .applicationExecutor(Runnable::run).blockingExecutor(Runnable::run).threadStore(store)
-                .handler(new LtpHandler() {
+        servers.add(TestServers.inMemory(transport, clock, scheduler, store).handler(new LtpHandler() {
                     @Override
                     public void onEvent(SessionContext session, EventPayload event) {
                         marks.add(event.data().getAsString() + "=" + session.delivery().possibleRedelivery());

@@ -35,9 +35,8 @@ class ShutdownTest {
     private final InMemoryThreadStore store = new InMemoryThreadStore();
 
     private LtpServer server(InMemoryTransport transport, Executor app, LtpHandler handler) {
-        return LtpServer.builder().transport(transport).clock(clock).maintenanceScheduler(new FakeScheduler(clock))
-                .applicationExecutor(app).blockingExecutor(Runnable::run).threadStore(store).handler(handler)
-                .build().start();
+        return TestServers.inMemory(transport, clock, new FakeScheduler(clock), store).applicationExecutor(app)
+                .handler(handler).build().start();
     }
 
     private static double count(MeterRegistry registry, String name) {
