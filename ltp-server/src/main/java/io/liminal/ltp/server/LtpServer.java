@@ -8,11 +8,13 @@ import io.liminal.ltp.core.session.ServerSessionConfig;
 import io.liminal.ltp.server.auth.Authenticator;
 import io.liminal.ltp.server.internal.engine.LtpEngine;
 import io.liminal.ltp.server.internal.engine.ServerSettings;
+import io.liminal.ltp.server.internal.limits.TrustedProxies;
 import io.liminal.ltp.server.internal.netty.NettyTransport;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.transport.LtpTransport;
+import io.liminal.ltp.server.transport.TransportLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,6 +65,8 @@ public final class LtpServer implements AutoCloseable {
     public static final int DEFAULT_RATE_LIMIT_MESSAGES = 100;
     /** Default maximum of open connections. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Default most threads stored. */
+    public static final long DEFAULT_MAX_THREADS = 1_000_000;
     /** The SDK version. */
     public static final String VERSION = readVersion();
 
@@ -203,7 +207,7 @@ public final class LtpServer implements AutoCloseable {
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxConnectionsPerClient;
         private int maxConnectionsPerThread;
-        private long maxThreads;
+        private long maxThreads = DEFAULT_MAX_THREADS;
         private int rateLimitMessages = DEFAULT_RATE_LIMIT_MESSAGES;
         private Duration rateLimitWindow = Duration.ofMinutes(1);
         private ThreadStore threadStore;
@@ -220,6 +224,9 @@ public final class LtpServer implements AutoCloseable {
         private MeterRegistry meterRegistry;
         private LtpTransport transport;
         private int maxHandlerBacklog = 1_000;
+        private PeerLimits peerLimits = PeerLimits.DEFAULTS;
+        private TransportLimits transportLimits = TransportLimits.DEFAULTS;
+        private List<String> trustedProxies = List.of();
 
         private Builder() {
         }
@@ -313,7 +320,11 @@ public final class LtpServer implements AutoCloseable {
             return this;
         }
 
-        /** Live sessions one client id may hold at once; 0 = no limit (default). */
+        /**
+         * Live sessions one identity may hold at once; 0 = no limit (default). The identity is the authenticated
+         * principal, or with authentication off the thread (the only thing a peer proves without it): a peer that
+         * merely names someone else's client id never fills their quota (docs/security.md).
+         */
         public Builder maxConnectionsPerClient(int max) {
             this.maxConnectionsPerClient = notNegative("maxConnectionsPerClient", max);
             return this;
@@ -328,7 +339,10 @@ public final class LtpServer implements AutoCloseable {
             return this;
         }
 
-        /** Threads the store may hold; new inits are refused beyond it. 0 = no limit (default). */
+        /**
+         * Threads the store may hold; new inits are refused beyond it (default 1,000,000: about 150 MB in the
+         * in-memory store, see docs/durability.md). 0 = no limit.
+         */
         public Builder maxThreads(long max) {
             if (max < 0) {
                 throw new IllegalArgumentException("maxThreads must not be negative but was " + max);
@@ -338,9 +352,11 @@ public final class LtpServer implements AutoCloseable {
         }
 
         /**
-         * Per-client rate limit: {@code messages} per {@code window}, as a token bucket (default 100 per minute).
-         * Pings and inits are exempt (A-13); excess messages get {@code RATE_LIMIT_EXCEEDED} and the connection
-         * stays open.
+         * Rate limit per identity: {@code messages} per {@code window}, as a token bucket (default 100 per minute).
+         * The identity is the authenticated principal, or with authentication off the thread; until a handshake is
+         * accepted, each connection has a bucket of its own. Handshakes (limited per address instead, see
+         * {@link PeerLimits}), pings and acknowledgements are exempt (A-13); excess messages get
+         * {@code RATE_LIMIT_EXCEEDED} and the connection stays open.
          */
         public Builder rateLimit(int messages, Duration window) {
             this.rateLimitMessages = positiveInt("rateLimit messages", messages);
@@ -462,6 +478,40 @@ public final class LtpServer implements AutoCloseable {
             return this;
         }
 
+        /** Bounds on what one peer may make the engine do (default {@link PeerLimits#DEFAULTS}). */
+        public Builder peerLimits(PeerLimits limits) {
+            this.peerLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** Bounds the transport enforces (default {@link TransportLimits#DEFAULTS}). */
+        public Builder transportLimits(TransportLimits limits) {
+            this.transportLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Proxies and load balancers whose {@code X-Forwarded-For} is believed, as literal addresses or CIDR blocks
+         * ({@code 10.0.0.0/8}). Limits per address then count their clients, and they are exempt themselves.
+         *
+         * @throws IllegalArgumentException naming an entry that is not a literal address or block
+         */
+        public Builder trustedProxies(String... cidrs) {
+            List<String> list = List.of(cidrs);
+            TrustedProxies.of(list);
+            this.trustedProxies = list;
+            return this;
+        }
+
+        /**
+         * Browser origins allowed to open WebSocket connections ({@code https://app.example.com}); others get HTTP
+         * 403. None given (default): any origin. Requests without {@code Origin} are not from a browser and pass.
+         */
+        public Builder allowedOrigins(String... origins) {
+            this.transportLimits = transportLimits.toBuilder().allowedOrigins(List.of(origins)).build();
+            return this;
+        }
+
         /** The server, not started yet. */
         public LtpServer build() {
             if (rateLimitMessages > 0 && rateLimitWindow.toMillis() < 1) {
@@ -485,7 +535,8 @@ public final class LtpServer implements AutoCloseable {
                     rateLimitWindow, effectiveStore, authenticator,
                     security, tls, adminToken, List.copyOf(effectiveCapabilities), metadata, clock,
                     maintenanceScheduler, applicationExecutor, blockingExecutor, meterRegistry,
-                    transport == null ? new NettyTransport(tls) : transport, maxHandlerBacklog, deliveryRetention);
+                    transport == null ? new NettyTransport(tls) : transport, maxHandlerBacklog, deliveryRetention,
+                    peerLimits, transportLimits, TrustedProxies.of(trustedProxies));
             return new LtpServer(settings);
         }
 

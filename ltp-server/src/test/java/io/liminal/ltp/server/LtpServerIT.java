@@ -321,10 +321,13 @@ class LtpServerIT {
                 }
             });
             flood.start();
-            for (int i = 0; i < 200; i++) {
+            // Within the ping allowance, as a heartbeat would; each answered while the flood runs or is cut off.
+            for (int i = 0; i < 15 && abused.getCount() > 0; i++) {
                 assertThat(type(good.send(ping(ack)).next())).isEqualTo("pong");
             }
             assertThat(abused.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(abuser.readCloseCode(WAIT)).as("cut off after its error allowance").isEqualTo(1008);
+            assertThat(type(good.send(ping(ack)).next())).isEqualTo("pong");
         }
     }
 

@@ -51,12 +51,14 @@ class OperationsIT {
                 assertThat(body.get("status").getAsString()).isEqualTo("ok");
                 assertThat(body.get("connections").getAsInt()).isEqualTo(1);
                 assertThat(get(port, "/ready").statusCode()).isEqualTo(200);
-                HttpResponse<String> metrics = get(port, "/metrics");
-                assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
-                assertThat(metrics.body()).contains("ltp_connections_active 1.0",
-                        "ltp_handshakes_total{outcome=\"accepted_new\"} 1.0");
                 assertThat(get(port, "/missing").statusCode()).isEqualTo(404);
             }
+            HttpResponse<String> metrics = get(server.httpPort(), "/metrics");
+            assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+            assertThat(metrics.body()).contains("ltp_connections_active 1.0",
+                    "ltp_handshakes_total{outcome=\"accepted_new\"} 1.0");
+            assertThat(get(server.port(), "/metrics").statusCode()).as("only on the HTTP endpoints port")
+                    .isEqualTo(404);
             assertThat(server.httpPort()).isNotEqualTo(server.port());
         }
     }

@@ -3,6 +3,7 @@ package io.liminal.ltp.core.delivery;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.core.internal.text.Identifiers;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.MessageTypes;
 import java.util.LinkedHashMap;
@@ -67,7 +68,8 @@ public final class DeliveryProtocol {
             JsonObject json = value.getAsJsonObject();
             String instance = string(json, "instance");
             long lastReceived = json.has("last_received") ? integer(json, "last_received") : 0;
-            if (instance == null || instance.isEmpty() || instance.length() > MAX_INSTANCE_LENGTH || lastReceived < 0) {
+            if (instance == null || instance.isEmpty() || instance.length() > MAX_INSTANCE_LENGTH || lastReceived < 0
+                    || !Identifiers.isStorable(instance)) {
                 return null;
             }
             return new Hello(instance, lastReceived);

@@ -2,6 +2,7 @@ package io.liminal.ltp.core.security;
 
 import io.liminal.ltp.core.ErrorCode;
 import io.liminal.ltp.core.LtpProtocolException;
+import io.liminal.ltp.core.internal.text.LogSafe;
 import io.liminal.ltp.core.message.Envelope;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,8 +76,8 @@ public final class ReplayGuard {
             }
             String metaClient = envelope.meta() == null ? null : envelope.meta().clientId();
             if (metaClient != null && !metaClient.equals(format.clientId())) {
-                throw invalidNonce("Nonce names client '" + format.clientId() + "' but meta.client_id is '"
-                        + metaClient + "'");
+                throw invalidNonce("Nonce names client '" + LogSafe.id(format.clientId())
+                        + "' but meta.client_id is '" + LogSafe.id(metaClient) + "'");
             }
         }
         if (format.epochMs() >= 0 && Math.abs(now - format.epochMs()) > maxAgeMs) {

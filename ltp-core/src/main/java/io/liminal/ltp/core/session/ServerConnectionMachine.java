@@ -5,6 +5,8 @@ import io.liminal.ltp.core.CloseCodes;
 import io.liminal.ltp.core.ErrorCode;
 import io.liminal.ltp.core.LtpProtocolException;
 import io.liminal.ltp.core.internal.codec.FrameDecoder;
+import io.liminal.ltp.core.internal.limit.TokenBucket;
+import io.liminal.ltp.core.internal.text.LogSafe;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.ErrorPayload;
 import io.liminal.ltp.core.message.HandshakeAck;
@@ -91,6 +93,8 @@ public final class ServerConnectionMachine {
     public static final String REASON_HANDSHAKE_TIMEOUT = "handshake_timeout";
     /** Close reason when too many frames arrived while a handshake was resolved. */
     public static final String REASON_TOO_MANY_HELD = "Too many messages before the handshake completed";
+    /** Close reason when a connection caused more errors than its allowance (§6: MAY close 1008 on abuse). */
+    public static final String REASON_TOO_MANY_ERRORS = "Too many errors";
 
     /** Shared by every pong: pongs only go to the encoder, which never changes them. */
     private static final JsonObject PONG_PAYLOAD = new JsonObject();
@@ -106,6 +110,10 @@ public final class ServerConnectionMachine {
     private String pendingClientId;
     private boolean pendingIsInit;
     private ArrayDeque<Object> held;
+    private long heldBytes;
+    /** Made at the first ping or error: most connections never need them. */
+    private TokenBucket pingTokens;
+    private TokenBucket errorTokens;
     private String threadId;
     private String sessionId;
     private String clientId;
@@ -379,8 +387,15 @@ public final class ServerConnectionMachine {
                 return; // logged by nobody, answered by nobody (LTP-ERR-004)
             }
             long now = config.clock().millis();
+            boolean ping = MessageTypes.PING.equals(envelope.type());
+            if (ping && config.pings().limited() && !takePing(now)) {
+                fail(new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED, "Too many pings",
+                        LtpProtocolException.newDetails().put("limit", "pings").put("max", config.pings().count())
+                                .put("window_ms", config.pings().window().toMillis()).build()), null, out);
+                return;
+            }
             out.accepted(envelope, now);
-            if (MessageTypes.PING.equals(envelope.type())) {
+            if (ping) {
                 out.send(pong(now));
             } else {
                 out.deliver(envelope);
@@ -424,6 +439,16 @@ public final class ServerConnectionMachine {
     }
 
     private void fail(LtpProtocolException error, String closeReason, Actions out) {
+        if (config.errors().limited()) {
+            long now = config.clock().millis();
+            if (errorTokens == null) {
+                errorTokens = new TokenBucket(config.errors().count(), config.errors().window().toMillis(), now);
+            }
+            if (!errorTokens.tryAcquire(now)) {
+                closeWith(CloseCodes.POLICY_VIOLATION, REASON_TOO_MANY_ERRORS, out);
+                return;
+            }
+        }
         out.send(errorEnvelope(error));
         int closeCode = error.code().closeCode();
         if (closeCode != CloseCodes.NONE) {
@@ -453,14 +478,18 @@ public final class ServerConnectionMachine {
         if (held == null) {
             held = new ArrayDeque<>();
         }
-        if (held.size() >= config.maxHeldFrames()) {
+        long bytes = frame instanceof HeldText text ? (text.utf8Bytes() >= 0 ? text.utf8Bytes() : text.text().length())
+                : frame instanceof ByteBuffer data ? data.remaining() : 0;
+        if (held.size() >= config.maxHeldFrames() || heldBytes + bytes > config.maxHeldBytes()) {
             closeWith(CloseCodes.POLICY_VIOLATION, REASON_TOO_MANY_HELD, out);
             return;
         }
+        heldBytes += bytes;
         held.add(frame);
     }
 
     private void releaseHeld(Actions out) {
+        heldBytes = 0; // what stays held is re-held, and re-counted, by a handshake among the released frames
         while (held != null && !held.isEmpty() && !handshakePending && accepting()) {
             Object frame = held.poll();
             if (frame instanceof HeldText text) {
@@ -471,6 +500,14 @@ public final class ServerConnectionMachine {
                 onBinary((ByteBuffer) frame, out);
             }
         }
+    }
+
+    /** Takes one ping from the connection's allowance (pings are exempt from the message rate limit, A-13). */
+    private boolean takePing(long now) {
+        if (pingTokens == null) {
+            pingTokens = new TokenBucket(config.pings().count(), config.pings().window().toMillis(), now);
+        }
+        return pingTokens.tryAcquire(now);
     }
 
     private long nowSeconds() {
@@ -512,6 +549,7 @@ public final class ServerConnectionMachine {
                 throw new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED, "Too many messages",
                         rateGate.details());
             }
+
             if (init || error || MessageTypes.HANDSHAKE_RESUME.equals(type)) {
                 return;
             }
@@ -519,12 +557,12 @@ public final class ServerConnectionMachine {
                     || MessageTypes.isCustom(type) && config.routes(type);
             if (!handled) {
                 throw new LtpProtocolException(ErrorCode.UNKNOWN_MESSAGE_TYPE,
-                        "Message type '" + type + "' is not supported",
-                        LtpProtocolException.newDetails().put("received_type", type).build());
+                        "Message type '" + LogSafe.text(type) + "' is not supported",
+                        LtpProtocolException.newDetails().put("received_type", LogSafe.text(type)).build());
             }
             if (state != State.ACTIVE) {
                 throw new LtpProtocolException(ErrorCode.SESSION_EXPIRED,
-                        "Send handshake_init or handshake_resume before '" + type + "'",
+                        "Send handshake_init or handshake_resume before '" + LogSafe.text(type) + "'",
                         LtpProtocolException.newDetails().put("reason", "handshake_required").build());
             }
         }
@@ -534,13 +572,13 @@ public final class ServerConnectionMachine {
             if (!threadId.equals(envelopeThreadId)) {
                 throw new LtpProtocolException(ErrorCode.UNKNOWN_THREAD,
                         "thread_id does not belong to this connection",
-                        LtpProtocolException.newDetails().put("thread_id", envelopeThreadId).build());
+                        LtpProtocolException.newDetails().put("thread_id", LogSafe.id(envelopeThreadId)).build());
             }
             if (!sessionId.equals(envelopeSessionId)) {
                 throw new LtpProtocolException(ErrorCode.SESSION_EXPIRED,
                         "session_id is not this connection's current session",
                         LtpProtocolException.newDetails().put("reason", "session_mismatch")
-                                .put("session_id", envelopeSessionId).build());
+                                .put("session_id", LogSafe.id(envelopeSessionId)).build());
             }
         }
 

@@ -21,6 +21,12 @@ public final class ServerSessionConfig {
     public static final List<String> DEFAULT_CAPABILITIES = List.of("basic-state-update", "ping-pong", "events");
     /** Frames held while a handshake is being resolved; more close the connection (1008). */
     public static final int DEFAULT_MAX_HELD_FRAMES = 256;
+    /** Default bound on the bytes of frames held while a handshake is resolved: 1 MiB. */
+    public static final long DEFAULT_MAX_HELD_BYTES = 1L << 20;
+    /** Default pings per connection: 20 per 10 s (heartbeats come every 15 s; clients may ping more often). */
+    public static final Allowance DEFAULT_PING_ALLOWANCE = Allowance.of(20, java.time.Duration.ofSeconds(10));
+    /** Default errors a connection may cause: 50 per 10 s, then it is closed 1008 (§6: MAY close on abuse). */
+    public static final Allowance DEFAULT_ERROR_ALLOWANCE = Allowance.of(50, java.time.Duration.ofSeconds(10));
 
     private final Limits limits;
     private final long heartbeatIntervalMs;
@@ -32,6 +38,9 @@ public final class ServerSessionConfig {
     private final EnvelopeVerifier verifier;
     private final Function<String, EnvelopeSigner> outboundSigners;
     private final int maxHeldFrames;
+    private final long maxHeldBytes;
+    private final Allowance pings;
+    private final Allowance errors;
     private final Predicate<String> rateLimitExempt;
 
     private ServerSessionConfig(Builder builder) {
@@ -45,6 +54,9 @@ public final class ServerSessionConfig {
         this.verifier = builder.verifier;
         this.outboundSigners = builder.outboundSigners;
         this.maxHeldFrames = builder.maxHeldFrames;
+        this.maxHeldBytes = builder.maxHeldBytes;
+        this.pings = builder.pings;
+        this.errors = builder.errors;
         this.rateLimitExempt = builder.rateLimitExempt;
     }
 
@@ -103,6 +115,21 @@ public final class ServerSessionConfig {
         return maxHeldFrames;
     }
 
+    /** Most bytes of frames held while a handshake is resolved. */
+    public long maxHeldBytes() {
+        return maxHeldBytes;
+    }
+
+    /** Pings a connection may send; more are answered {@code RATE_LIMIT_EXCEEDED}. */
+    public Allowance pings() {
+        return pings;
+    }
+
+    /** Errors a connection may cause; past them it is closed 1008 {@code "Too many errors"}. */
+    public Allowance errors() {
+        return errors;
+    }
+
     /** Whether a (custom) message type is exempt from the rate limit, like {@code ping}. */
     public boolean rateLimitExempt(String type) {
         return rateLimitExempt.test(type);
@@ -120,6 +147,9 @@ public final class ServerSessionConfig {
         private EnvelopeVerifier verifier = EnvelopeVerifier.none();
         private Function<String, EnvelopeSigner> outboundSigners;
         private int maxHeldFrames = DEFAULT_MAX_HELD_FRAMES;
+        private long maxHeldBytes = DEFAULT_MAX_HELD_BYTES;
+        private Allowance pings = DEFAULT_PING_ALLOWANCE;
+        private Allowance errors = DEFAULT_ERROR_ALLOWANCE;
         private Predicate<String> rateLimitExempt = type -> false;
 
         private Builder() {
@@ -194,6 +224,27 @@ public final class ServerSessionConfig {
                 throw new IllegalArgumentException("maxHeldFrames must be positive but was " + maxHeldFrames);
             }
             this.maxHeldFrames = maxHeldFrames;
+            return this;
+        }
+
+        /** Bytes of frames held while a handshake is resolved (default 1 MiB). */
+        public Builder maxHeldBytes(long maxHeldBytes) {
+            if (maxHeldBytes <= 0) {
+                throw new IllegalArgumentException("maxHeldBytes must be positive but was " + maxHeldBytes);
+            }
+            this.maxHeldBytes = maxHeldBytes;
+            return this;
+        }
+
+        /** Pings a connection may send (default {@link #DEFAULT_PING_ALLOWANCE}). */
+        public Builder pings(Allowance pings) {
+            this.pings = Objects.requireNonNull(pings, "pings");
+            return this;
+        }
+
+        /** Errors a connection may cause before it is closed (default {@link #DEFAULT_ERROR_ALLOWANCE}). */
+        public Builder errors(Allowance errors) {
+            this.errors = Objects.requireNonNull(errors, "errors");
             return this;
         }
 

@@ -26,6 +26,29 @@ class HostileInputTest {
     }
 
     @Test
+    @DisplayName("invalid JSON is described as it is: 'nonsense' is no null, 'tru' no boolean")
+    void invalidLiteralsAreNamedAsWritten() {
+        assertThat(rejection(() -> codec.decode("nonsense")).getMessage()).contains("'nonsense'")
+                .doesNotContain("null");
+        assertThat(rejection(() -> codec.decode("null")).getMessage()).contains("was null");
+        assertThat(rejection(() -> codec.decode("{\"type\":tru}")).detail("error").getAsString())
+                .contains("Invalid literal 'tru'").doesNotContain("boolean");
+        assertThat(rejection(() -> codec.decode("{\"type\":nul}")).detail("error").getAsString()).contains("'nul'");
+    }
+
+    @Test
+    @DisplayName("an oversized string under a 70 KB key names the field cut short")
+    void hugeKeyIsNamedShort() {
+        String key = "k".repeat(70_000);
+        String json = "{\"type\":\"event\",\"thread_id\":\"t\",\"session_id\":\"s\",\"timestamp\":1,"
+                + "\"payload\":{\"event_type\":\"e\",\"data\":{\"" + key + "\":1}}}";
+        LtpProtocolException e = rejection(() -> codec.decode(json));
+        assertThat(e.code()).isEqualTo(ErrorCode.MESSAGE_TOO_LARGE);
+        assertThat(e.getMessage()).hasSizeLessThan(300);
+        assertThat(e.detail("field").getAsString()).hasSizeLessThan(200);
+    }
+
+    @Test
     @Timeout(5)
     @DisplayName("10,000 nested arrays do not overflow the stack: MESSAGE_TOO_LARGE at the nesting cap")
     void deeplyNestedArrays() {

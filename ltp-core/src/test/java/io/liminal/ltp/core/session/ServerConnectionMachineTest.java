@@ -17,7 +17,9 @@ import io.liminal.ltp.core.session.ServerConnectionMachine.State;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
@@ -315,6 +317,18 @@ class ServerConnectionMachineTest {
     }
 
     @Test
+    @DisplayName("a 70 KB type is echoed cut short and escaped, never whole (log and reply flooding)")
+    void hugeTypeIsEchoedShort() {
+        activate();
+        String type = "x:" + "\\n".repeat(10) + "y".repeat(70_000);
+        machine.onText(envelope(type, "{}"), -1, out);
+        assertThat(out.summary()).isEqualTo("error UNKNOWN_MESSAGE_TYPE");
+        String echoed = out.lastError().details().get("received_type").getAsString();
+        assertThat(echoed).hasSizeLessThan(200).startsWith("x:\\n").endsWith("more chars)").doesNotContain("\n");
+        assertThat(out.lastError().message()).hasSizeLessThan(300);
+    }
+
+    @Test
     @DisplayName("LTP-ENV-005: an active connection answers a missing thread_id with MISSING_REQUIRED_FIELD")
     void missingFieldWhenActive() {
         activate();
@@ -426,6 +440,90 @@ class ServerConnectionMachineTest {
         assertThat(out.summary()).isEqualTo("openThread; close 1008");
         machine.onHandshakeResolved(HandshakeOutcome.Accepted.of(THREAD, SESSION, false), out);
         assertThat(out.summary()).isEqualTo("openThread; close 1008");
+    }
+
+    @Test
+    @DisplayName("held frames are bounded in bytes too: 1008 before the handshake resolves")
+    void tooManyHeldBytes() {
+        machine = new ServerConnectionMachine(ServerSessionConfig.builder().clock(CLOCK).maxHeldBytes(1_000).build(),
+                ServerConnectionMachine.RateGate.UNLIMITED);
+        machine.onText(init("0.3"), -1, out);
+        String big = envelope("event", "{\"event_type\":\"e\",\"data\":\"" + "x".repeat(300) + "\"}");
+        machine.onText(big, big.length(), out);
+        machine.onText(big, big.length(), out);
+        assertThat(out.summary()).isEqualTo("openThread");
+        machine.onText(big, big.length(), out);
+        assertThat(out.summary()).isEqualTo("openThread; close 1008");
+    }
+
+    @Test
+    @DisplayName("pings past the connection's allowance are refused RATE_LIMIT_EXCEEDED; the allowance refills")
+    void pingAllowance() {
+        MutableClock clock = new MutableClock(1_731_600_000_000L);
+        machine = new ServerConnectionMachine(ServerSessionConfig.builder().clock(clock)
+                .pings(Allowance.of(3, Duration.ofSeconds(1))).build(), ServerConnectionMachine.RateGate.UNLIMITED);
+        activate();
+        for (int i = 0; i < 4; i++) {
+            machine.onText(envelope("ping", "{}"), -1, out);
+        }
+        assertThat(out.summary()).isEqualTo("send pong; send pong; send pong; error RATE_LIMIT_EXCEEDED");
+        assertThat(out.lastError().details().get("limit").getAsString()).isEqualTo("pings");
+        clock.advance(400);
+        out.clear();
+        machine.onText(envelope("ping", "{}"), -1, out);
+        assertThat(out.summary()).isEqualTo("send pong");
+    }
+
+    @Test
+    @DisplayName("a connection that keeps causing errors past its allowance is closed 1008 'Too many errors'")
+    void errorAllowance() {
+        MutableClock clock = new MutableClock(1_731_600_000_000L);
+        machine = new ServerConnectionMachine(ServerSessionConfig.builder().clock(clock)
+                .errors(Allowance.of(5, Duration.ofSeconds(10))).build(), ServerConnectionMachine.RateGate.UNLIMITED);
+        activate();
+        for (int i = 0; i < 5; i++) {
+            machine.onText("not json", -1, out);
+        }
+        assertThat(out.sent).hasSize(5);
+        assertThat(out.closeCode).isZero();
+        machine.onText("not json", -1, out);
+        assertThat(out.sent).as("no sixth error").hasSize(5);
+        assertThat(out.summary()).endsWith("close 1008");
+        assertThat(out.closeReason).isEqualTo(ServerConnectionMachine.REASON_TOO_MANY_ERRORS);
+        assertThat(machine.state()).isEqualTo(ServerConnectionMachine.State.CLOSING);
+    }
+
+    /** A clock tests move by hand. */
+    static final class MutableClock extends Clock {
+        private long millis;
+
+        MutableClock(long millis) {
+            this.millis = millis;
+        }
+
+        void advance(long by) {
+            millis += by;
+        }
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
     }
 
     @Test

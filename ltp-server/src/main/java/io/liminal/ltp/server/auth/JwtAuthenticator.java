@@ -13,7 +13,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Accepts handshakes that carry a valid JWT (HS256 with a shared secret, or RS256 with a public key), built on
@@ -32,6 +35,7 @@ public final class JwtAuthenticator implements Authenticator {
     private final String issuer;
     private final String audience;
     private final String principalClaim;
+    private final String clientIdClaim;
     private final boolean requireExpiration;
     private final Duration clockSkew;
     private final Clock clock;
@@ -42,6 +46,7 @@ public final class JwtAuthenticator implements Authenticator {
         this.issuer = builder.issuer;
         this.audience = builder.audience;
         this.principalClaim = builder.principalClaim;
+        this.clientIdClaim = builder.clientIdClaim;
         this.requireExpiration = builder.requireExpiration;
         this.clockSkew = builder.clockSkew;
         this.clock = builder.clock;
@@ -108,7 +113,27 @@ public final class JwtAuthenticator implements Authenticator {
         if (!(principal instanceof String name) || name.isEmpty()) {
             return AuthResult.deny("token has no " + principalClaim + " claim");
         }
-        return AuthResult.allow(name);
+        Object bound = claims.getClaim(clientIdClaim);
+        if (bound == null) {
+            return AuthResult.allow(name);
+        }
+        Set<String> clientIds = new HashSet<>();
+        if (bound instanceof String one) {
+            clientIds.add(one);
+        } else if (bound instanceof List<?> many) {
+            for (Object id : many) {
+                if (!(id instanceof String text)) {
+                    return AuthResult.deny("the " + clientIdClaim + " claim holds a non-string");
+                }
+                clientIds.add(text);
+            }
+        } else {
+            return AuthResult.deny("the " + clientIdClaim + " claim is neither a string nor a list");
+        }
+        if (clientIds.isEmpty()) {
+            return AuthResult.deny("the " + clientIdClaim + " claim is empty");
+        }
+        return AuthResult.allow(name, clientIds);
     }
 
     @Override
@@ -123,6 +148,7 @@ public final class JwtAuthenticator implements Authenticator {
         private String issuer;
         private String audience;
         private String principalClaim = "sub";
+        private String clientIdClaim = "client_id";
         private boolean requireExpiration = true;
         private Duration clockSkew = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
@@ -147,6 +173,15 @@ public final class JwtAuthenticator implements Authenticator {
         /** The claim naming the principal (default {@code sub}). */
         public Builder principalClaim(String claim) {
             this.principalClaim = Objects.requireNonNull(claim, "claim");
+            return this;
+        }
+
+        /**
+         * The claim that binds a token to client ids (default {@code client_id}): a string or a list of strings.
+         * When a token has it, only those {@code client_id}s may handshake with it.
+         */
+        public Builder clientIdClaim(String claim) {
+            this.clientIdClaim = Objects.requireNonNull(claim, "claim");
             return this;
         }
 

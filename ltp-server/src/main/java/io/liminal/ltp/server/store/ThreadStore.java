@@ -45,6 +45,15 @@ public interface ThreadStore extends AutoCloseable {
     /** How many threads are stored. */
     long count();
 
+    /**
+     * Checks that the store works, by a cheap real operation; throws what the store throws when it does not. The
+     * server calls it every few seconds and reports the result in {@code /ready} and {@code /health}. The default
+     * counts threads.
+     */
+    default void checkHealth() {
+        count();
+    }
+
     /** Whether calls may block the calling thread (default {@code true}). */
     default boolean isBlocking() {
         return true;

@@ -16,6 +16,11 @@ public interface LtpTransport {
     /** The bound address of the separate HTTP endpoints port, or {@code null} when there is none. */
     InetSocketAddress httpAddress();
 
+    /** Connections accepted that have not completed a WebSocket upgrade (HTTP endpoint connections included). */
+    default int pendingConnections() {
+        return 0;
+    }
+
     /** Closes the listeners and every connection still open, and releases the stack's threads. */
     void close();
 }

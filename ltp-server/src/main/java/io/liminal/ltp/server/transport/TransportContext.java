@@ -1,6 +1,7 @@
 package io.liminal.ltp.server.transport;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /** What the server gives a transport when it starts it. */
 public interface TransportContext {
@@ -38,4 +39,18 @@ public interface TransportContext {
 
     /** Beyond this size a single frame or message makes the transport close the connection with 1009. */
     long hardFrameLimitBytes();
+
+    /** The bounds the transport enforces before and around the engine. */
+    default TransportLimits limits() {
+        return TransportLimits.DEFAULTS;
+    }
+
+    /** Whether a peer is a trusted proxy: exempt from limits per address (its clients are counted instead). */
+    default boolean isTrustedProxy(SocketAddress peer) {
+        return false;
+    }
+
+    /** The transport refused or cut short something because of a {@link #limits()} bound (counted in /metrics). */
+    default void record(TransportEvent event) {
+    }
 }

@@ -50,6 +50,11 @@ public class ForwardingStore implements ThreadStore, DeliveryStore {
     }
 
     @Override
+    public void checkHealth() {
+        threads.checkHealth();
+    }
+
+    @Override
     public boolean isBlocking() {
         return threads.isBlocking();
     }

@@ -9,6 +9,8 @@ import com.google.gson.internal.LazilyParsedNumber;
 import io.liminal.ltp.core.ErrorCode;
 import io.liminal.ltp.core.LtpProtocolException;
 import io.liminal.ltp.core.codec.Limits;
+import io.liminal.ltp.core.internal.text.LogSafe;
+import io.liminal.ltp.core.internal.text.LogSafe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -193,7 +195,7 @@ public final class TreeParser {
             throw malformed("Message must be a JSON object but was empty", null);
         }
         if (text.charAt(pos) != '{') {
-            throw malformed("Message must be a JSON object but was " + describe(text.charAt(pos)), null);
+            throw malformed("Message must be a JSON object but was " + describeAt(pos), null);
         }
         readDocument();
         skipWhitespace();
@@ -619,7 +621,7 @@ public final class TreeParser {
 
     private JsonElement literal(String word, JsonElement value) {
         if (!text.startsWith(word, pos)) {
-            throw syntax("Unexpected character " + describe(text.charAt(pos)));
+            throw syntax("Invalid literal " + describeAt(pos) + " (expected " + word + ")");
         }
         pos += word.length();
         return value;
@@ -732,8 +734,8 @@ public final class TreeParser {
     /** The {@code MESSAGE_TOO_LARGE} error for one oversized string, in the spec's §10 shape. */
     public static LtpProtocolException stringTooLong(String field, long bytes, int maxBytes) {
         return new LtpProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
-                "String at " + field + " is " + bytes + " bytes, over the limit of " + maxBytes,
-                LtpProtocolException.newDetails().put("limit", "string_length").put("field", field)
+                "String at " + LogSafe.text(field) + " is " + bytes + " bytes, over the limit of " + maxBytes,
+                LtpProtocolException.newDetails().put("limit", "string_length").put("field", LogSafe.text(field))
                         .put("size_bytes", bytes).put("max_bytes", maxBytes).build());
     }
 
@@ -749,6 +751,28 @@ public final class TreeParser {
             details.put("error", parserText);
         }
         return new LtpProtocolException(ErrorCode.MALFORMED_MESSAGE, message, details.build());
+    }
+
+    /**
+     * What the text at {@code at} is, for an error message: a literal only when it is one ({@code "tru"} is not a
+     * boolean, {@code "nonsense"} is not null), quoted and cut short otherwise.
+     */
+    private String describeAt(int at) {
+        char c = text.charAt(at);
+        if (c == 't' || c == 'f' || c == 'n') {
+            for (String word : new String[] {"true", "false", "null"}) {
+                if (text.startsWith(word, at)
+                        && (at + word.length() == length || !Character.isLetterOrDigit(text.charAt(at + word.length())))) {
+                    return word.equals("null") ? "null" : "a boolean";
+                }
+            }
+            int end = at;
+            while (end < length && end - at < 20 && Character.isLetterOrDigit(text.charAt(end))) {
+                end++;
+            }
+            return "'" + LogSafe.text(text.substring(at, end), 16) + "'";
+        }
+        return describe(c);
     }
 
     private static String describe(char c) {

@@ -1,7 +1,7 @@
 package io.liminal.ltp.server.internal.engine;
 
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
-import io.liminal.ltp.core.internal.log.LogSafe;
+import io.liminal.ltp.core.internal.text.LogSafe;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.server.DeliveryInfo;
 import io.liminal.ltp.server.store.DeliveryRetention;
@@ -162,6 +162,7 @@ final class DeliveryLog {
                 position.doubt = true;
                 process.commitFailed();
                 engine.metrics().storeFailure("commit");
+                engine.storeHealth().failed(e);
                 LOG.error("Could not commit message {} of client instance {} on thread {}; closing its connection "
                         + "so that it is resent", seq, LogSafe.id(instance), thread.threadId(), e);
                 from.closeForStoreFailure();

@@ -10,7 +10,8 @@ import io.liminal.ltp.core.LtpVersions;
 import io.liminal.ltp.core.codec.Toon;
 import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
-import io.liminal.ltp.core.internal.log.LogSafe;
+import io.liminal.ltp.core.internal.limit.TokenBucket;
+import io.liminal.ltp.core.internal.text.LogSafe;
 import io.liminal.ltp.core.message.ContentEncoding;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.ErrorPayload;
@@ -56,8 +57,12 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     private final ServerConnectionMachine machine;
     private final TokenBucket ownBucket;
 
-    /** The client's shared rate-limit bucket once bound; written on the lane, read by the machine's gate there. */
+    /** The identity's shared rate-limit bucket once bound; written on the lane, read by the machine's gate there. */
     private TokenBucket clientBucket;
+    /** Who the bound session's limits are charged to (see PeerGuard); {@code null} until bound. */
+    private String identity;
+    /** The address handshakes are charged to, resolved at the first handshake. */
+    private String clientAddress;
     private LiveThread thread;
     private Session session;
     private long lastInboundMillis;
@@ -76,10 +81,10 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     EngineConnection(LtpEngine engine, TransportConnection transport) {
         this.engine = engine;
         this.transport = transport;
-        RateLimiters limiters = engine.rateLimiters();
-        this.ownBucket = limiters.enabled() ? limiters.newBucket() : null;
+        PeerGuard guard = engine.guard();
+        this.ownBucket = guard.newConnectionBucket();
         this.machine = new ServerConnectionMachine(engine.sessionConfig(),
-                limiters.gate(() -> clientBucket != null ? clientBucket : ownBucket));
+                guard.gate(() -> clientBucket != null ? clientBucket : ownBucket));
     }
 
     void start() {
@@ -225,36 +230,81 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
 
     @Override
     public void openThread(HandshakeInit init) {
-        resolve(init.clientId(), init.metadata(), null, DeliveryProtocol.Hello.from(init.extraFields()));
+        if (admitHandshake()) {
+            resolve(init.clientId(), init.metadata(), null, DeliveryProtocol.Hello.from(init.extraFields()));
+        }
     }
 
     @Override
     public void resumeThread(HandshakeResume resume) {
-        // Resumes count against the client's shared bucket, so reconnecting does not refill it.
-        RateLimiters limiters = engine.rateLimiters();
-        if (limiters.enabled() && !limiters.forClient(resume.clientId()).tryAcquire(engine.clock().millis())) {
-            engine.metrics().handshake("refused_rate_limit");
-            machine.onHandshakeResolved(new HandshakeOutcome.Refused(new LtpProtocolException(
-                    ErrorCode.RATE_LIMIT_EXCEEDED, "Too many messages", limiters.details()), CloseCodes.NONE, null), this);
-            return;
+        if (admitHandshake()) {
+            resolve(resume.clientId(), resume.metadata(), resume.threadId(),
+                    DeliveryProtocol.Hello.from(resume.extraFields()));
         }
-        resolve(resume.clientId(), resume.metadata(), resume.threadId(), DeliveryProtocol.Hello.from(resume.extraFields()));
+    }
+
+    /**
+     * Charges a handshake to the connection's address (never to the client id it names: that is not proven yet);
+     * refuses it when the address has used its allowance.
+     */
+    private boolean admitHandshake() {
+        PeerGuard guard = engine.guard();
+        if (clientAddress == null) {
+            clientAddress = guard.clientAddress(transport);
+        }
+        if (guard.admitHandshake(clientAddress)) {
+            return true;
+        }
+        refuse("refused_rate_limit", new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED,
+                "Too many handshakes from this address", guard.handshakeDetails()), CloseCodes.POLICY_VIOLATION,
+                "Too many handshakes");
+        return false;
+    }
+
+    private void refuse(String metric, LtpProtocolException error, int closeCode, String closeReason) {
+        engine.metrics().handshake(metric);
+        machine.onHandshakeResolved(new HandshakeOutcome.Refused(error, closeCode, closeReason), this);
     }
 
     // ---- Handshake resolution -----------------------------------------------------------------------------------
 
     private void resolve(String clientId, JsonObject metadata, String resumeThreadId, DeliveryProtocol.Hello hello) {
+        String problem = engine.guard().clientIdProblem(clientId);
+        if (problem != null) {
+            refuse("refused_client_id", new LtpProtocolException(ErrorCode.INVALID_CLIENT_ID, problem,
+                    LtpProtocolException.newDetails().put("field", "client_id").build()), CloseCodes.POLICY_VIOLATION,
+                    "Invalid client_id");
+            return;
+        }
         // Gathered for the authenticator only: without one, a handshake reads no token, header or address.
         AuthRequest request = engine.settings().authenticator() == null ? null
                 : authRequest(clientId, metadata, resumeThreadId != null);
         DeliveryProtocol.Hello offered = engine.deliveryLog() == null ? null : hello;
-        if (engine.handshakeMayBlock()) {
+        if (!engine.handshakeMayBlock()) {
+            complete(negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered));
+            return;
+        }
+        PeerGuard guard = engine.guard();
+        if (!guard.enterBlockingHandshake()) {
+            refuse("refused_busy", new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED,
+                    "Too many handshakes are waiting; try again later", LtpProtocolException.newDetails()
+                            .put("limit", "pending_handshakes").put("max", guard.maxPendingHandshakes()).build()),
+                    CloseCodes.POLICY_VIOLATION, CloseCodes.REASON_SERVER_AT_CAPACITY);
+            return;
+        }
+        try {
             engine.blockingExecutor().execute(() -> {
-                Resolution resolution = negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered);
+                Resolution resolution;
+                try {
+                    resolution = negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered);
+                } finally {
+                    guard.exitBlockingHandshake();
+                }
                 post(() -> complete(resolution));
             });
-        } else {
-            complete(negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered));
+        } catch (RejectedExecutionException e) {
+            guard.exitBlockingHandshake();
+            machine.onHandshakeResolved(new HandshakeOutcome.Unavailable("Server stopping"), this);
         }
     }
 
@@ -291,6 +341,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             return new Resolution(resolution.metric(), withDelivery, resolution.record(), resolution.principal(),
                     hello);
         } catch (RuntimeException e) {
+            engine.storeHealth().failed(e);
             LOG.warn("Could not negotiate delivery for thread {}; serving plain v0.3", accepted.threadId(), e);
             return resolution;
         }
@@ -302,23 +353,44 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
      * @param request what the authenticator reads, {@code null} without one
      */
     private Resolution resolveBlocking(String clientId, AuthRequest request, String resumeThreadId) {
-        try {
-            String principal = null;
-            if (request != null) {
-                AuthResult result = engine.settings().authenticator().authenticate(request);
-                if (result instanceof AuthResult.Denied denied) {
-                    LOG.info("Handshake of client {} from {} refused: {}", clientId, request.remoteAddress(),
-                            denied.reason());
-                    return Resolution.refused("refused_unauthorized", HandshakeOutcome.Refused.of(
-                            new LtpProtocolException(ErrorCode.INVALID_CLIENT_ID, "Authentication failed"),
-                            CloseCodes.REASON_UNAUTHORIZED));
+        String principal = null;
+        if (request != null) {
+            AuthResult result;
+            try {
+                result = engine.settings().authenticator().authenticate(request);
+            } catch (RuntimeException e) {
+                String suppressed = engine.guard().resolveFailures.admit();
+                if (suppressed != null) {
+                    LOG.error("The authenticator failed on the handshake of client {}{}", LogSafe.id(clientId),
+                            suppressed, e);
                 }
-                principal = ((AuthResult.Allowed) result).principal();
+                return new Resolution("unavailable", new HandshakeOutcome.Unavailable("Internal error"), null, null);
             }
+            String denial = result instanceof AuthResult.Denied denied ? denied.reason()
+                    : ((AuthResult.Allowed) result).allows(clientId) ? null
+                    : "the token does not allow this client_id";
+            if (denial != null) {
+                String suppressed = engine.guard().authDenials.admit();
+                if (suppressed != null) {
+                    LOG.info("Handshake of client {} from {} refused: {}{}", LogSafe.id(clientId),
+                            request.remoteAddress(), LogSafe.text(denial), suppressed);
+                }
+                return Resolution.refused("refused_unauthorized", HandshakeOutcome.Refused.of(
+                        new LtpProtocolException(ErrorCode.INVALID_CLIENT_ID, "Authentication failed"),
+                        CloseCodes.REASON_UNAUTHORIZED));
+            }
+            principal = ((AuthResult.Allowed) result).principal();
+        }
+        try {
             return resumeThreadId == null ? createThread(clientId, principal)
                     : findThread(clientId, principal, resumeThreadId);
         } catch (RuntimeException e) {
-            LOG.error("Could not resolve the handshake of client {}", clientId, e);
+            engine.storeHealth().failed(e);
+            String suppressed = engine.guard().resolveFailures.admit();
+            if (suppressed != null) {
+                LOG.error("The thread store failed on the handshake of client {}{}", LogSafe.id(clientId),
+                        suppressed, e);
+            }
             return new Resolution("unavailable", new HandshakeOutcome.Unavailable("Internal error"), null, null);
         }
     }
@@ -340,6 +412,9 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     }
 
     private Resolution findThread(String clientId, String principal, String threadId) {
+        if (!PeerGuard.lookupable(threadId)) {
+            return Resolution.rejected("rejected_not_found", HandshakeReject.THREAD_NOT_FOUND);
+        }
         LiveThread live = engine.registry().get(threadId);
         ThreadRecord record;
         if (live != null && live.base != null) {
@@ -376,16 +451,16 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         HandshakeOutcome outcome = resolution.outcome();
         String outcomeName = resolution.metric();
         if (outcome instanceof HandshakeOutcome.Accepted accepted) {
-            String clientId = resolution.record().clientId();
-            if (!engine.tryCountClient(clientId, session == null ? null : session.clientId())) {
+            String newIdentity = PeerGuard.identity(resolution.principal(), accepted.threadId());
+            if (!engine.guard().tryCountIdentity(newIdentity, identity)) {
                 outcome = new HandshakeOutcome.Refused(new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED,
-                        "Too many connections for this client_id", LtpProtocolException.newDetails()
+                        "Too many connections for this client", LtpProtocolException.newDetails()
                                 .put("limit", "max_connections_per_client")
                                 .put("max", engine.settings().maxConnectionsPerClient()).build()),
                         CloseCodes.POLICY_VIOLATION, "Too many connections");
                 outcomeName = "refused_client_limit";
             } else {
-                bind(accepted, resolution);
+                bind(accepted, resolution, newIdentity);
             }
         }
         engine.metrics().handshake(outcomeName);
@@ -399,9 +474,9 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         }
     }
 
-    private void bind(HandshakeOutcome.Accepted accepted, Resolution resolution) {
+    private void bind(HandshakeOutcome.Accepted accepted, Resolution resolution, String newIdentity) {
         if (thread != null) {
-            unbind(CloseCodes.NORMAL, "rebound");
+            unbind(CloseCodes.NORMAL, "rebound", false);
         }
         ThreadRecord record = resolution.record();
         DeliveryProtocol.Hello hello = resolution.delivery();
@@ -412,7 +487,8 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         thread.recordActivity(engine.clock().millis(), null);
         session = new Session(accepted.threadId(), accepted.sessionId(), record.clientId(), resolution.principal(),
                 machine.pendingVersion());
-        clientBucket = engine.rateLimiters().enabled() ? engine.rateLimiters().forClient(record.clientId()) : null;
+        identity = newIdentity;
+        clientBucket = engine.guard().identityBucket(newIdentity);
         pongPrefix = null;
         LiveThread target = thread;
         if (hello != null) {
@@ -434,13 +510,18 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         if (LOG.isDebugEnabled()) {
             try (MDC.MDCCloseable t = MDC.putCloseable("ltp.thread_id", session.threadId());
                  MDC.MDCCloseable s = MDC.putCloseable("ltp.session_id", session.sessionId())) {
-                LOG.debug("Session opened for client {} ({})", session.clientId(),
+                LOG.debug("Session opened for client {} ({})", LogSafe.id(session.clientId()),
                         accepted.resumed() ? "resumed" : "new thread");
             }
         }
     }
 
     private void unbind(int code, String reason) {
+        unbind(code, reason, true);
+    }
+
+    /** @param uncount whether the identity's session count goes down (not when a rebind already moved it) */
+    private void unbind(int code, String reason, boolean uncount) {
         LiveThread previous = thread;
         Session previousSession = session;
         if (previous == null) {
@@ -454,7 +535,10 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             deliveryPeer = null;
             previous.lane.execute(() -> engine.deliveryLog().detach(previous, this));
         }
-        engine.uncountClient(previousSession.clientId());
+        if (uncount) {
+            engine.guard().uncountIdentity(identity);
+        }
+        identity = null;
         boolean last = engine.registry().detach(previous, this);
         if (engine.dispatchesClosed()) {
             ServerSessionContext context = new ServerSessionContext(engine, this, previousSession, null,

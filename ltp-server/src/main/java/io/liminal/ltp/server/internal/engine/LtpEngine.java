@@ -21,8 +21,11 @@ import io.liminal.ltp.server.transport.ConnectionListener;
 import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportConnection;
 import io.liminal.ltp.server.transport.TransportContext;
+import io.liminal.ltp.server.transport.TransportEvent;
+import io.liminal.ltp.server.transport.TransportLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -73,17 +76,20 @@ public final class LtpEngine implements TransportContext {
         }
     };
 
+    /** How often the store is asked whether it works. */
+    static final Duration STORE_PROBE_INTERVAL = Duration.ofSeconds(5);
+
     private final ServerSettings settings;
     private final ServerSessionConfig sessionConfig;
     private final LtpCodec codec;
     private final Clock clock;
     private final ThreadStore store;
     private final ThreadRegistry registry = new ThreadRegistry();
-    private final RateLimiters rateLimiters;
+    private final PeerGuard guard;
+    private final StoreHealth storeHealth;
     private final ServerMetrics metrics;
     private final Set<EngineConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger activeConnections = new AtomicInteger();
-    private final ConcurrentMap<String, AtomicInteger> connectionsPerClient = new ConcurrentHashMap<>();
     private final AtomicLong storedThreads = new AtomicLong();
     private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -135,6 +141,9 @@ public final class LtpEngine implements TransportContext {
                 .rateLimitExempt(type -> DeliveryProtocol.ACK_TYPE.equals(type))
                 .verifier(settings.security().verifier())
                 .outboundSigners(settings.security().outboundSigners())
+                .pings(settings.peerLimits().pings())
+                .errors(settings.peerLimits().errors())
+                .maxHeldBytes(settings.peerLimits().maxHeldBytes())
                 .build();
         this.deliveryLog = settings.deliveryOffered()
                 ? new DeliveryLog(this, (DeliveryStore) settings.threadStore(), settings.deliveryRetention(), process)
@@ -143,8 +152,10 @@ public final class LtpEngine implements TransportContext {
         this.dispatchesOpened = overrides(settings.handler(), "onSessionOpened", SessionContext.class);
         this.dispatchesClosed = overrides(settings.handler(), "onSessionClosed", SessionContext.class, int.class,
                 String.class);
-        this.rateLimiters = new RateLimiters(settings.rateLimitMessages(), settings.rateLimitWindow().toMillis(), clock);
-        this.metrics = new ServerMetrics(settings.meterRegistry(), activeConnections::get, registry::size,
+        this.guard = new PeerGuard(settings);
+        this.storeHealth = new StoreHealth(store, clock);
+        this.metrics = new ServerMetrics(settings.meterRegistry(), activeConnections::get,
+                settings.transport()::pendingConnections, registry::size,
                 storedThreads::get);
 
         if (settings.applicationExecutor() != null) {
@@ -186,6 +197,7 @@ public final class LtpEngine implements TransportContext {
         boundAddress = settings.transport().start(this);
         ready = true;
         scheduleSweep();
+        scheduleStoreProbe();
         LOG.info("LTP server {} listening on {}{}", LtpServer.VERSION, boundAddress,
                 settings.transport().httpAddress() == null ? "" : " (HTTP endpoints on "
                         + settings.transport().httpAddress() + ")");
@@ -203,7 +215,7 @@ public final class LtpEngine implements TransportContext {
     }
 
     public boolean isReady() {
-        return ready && !draining;
+        return ready && !draining && storeHealth.healthy();
     }
 
     public void drain() {
@@ -297,9 +309,10 @@ public final class LtpEngine implements TransportContext {
         return connection;
     }
 
+    /** Upgrades are refused only while starting or draining; a failing store shows in /ready, not here. */
     @Override
     public boolean acceptingConnections() {
-        return isReady();
+        return ready && !draining;
     }
 
     @Override
@@ -335,14 +348,30 @@ public final class LtpEngine implements TransportContext {
         return settings.hardFrameLimitBytes();
     }
 
+    @Override
+    public TransportLimits limits() {
+        return settings.transportLimits();
+    }
+
+    @Override
+    public boolean isTrustedProxy(SocketAddress peer) {
+        return settings.trustedProxies().contains(peer);
+    }
+
+    @Override
+    public void record(TransportEvent event) {
+        metrics.transportEvent(event.tag());
+    }
+
     private HttpReply health() {
         JsonObject body = new JsonObject();
-        body.addProperty("status", draining ? "draining" : "ok");
+        body.addProperty("status", draining ? "draining" : storeHealth.healthy() ? "ok" : "degraded");
         body.addProperty("connections", activeConnections.get());
         JsonObject threads = new JsonObject();
         threads.addProperty("live", registry.size());
         threads.addProperty("stored", storedThreads.get());
         body.add("threads", threads);
+        body.add("store", storeHealth.toJson());
         body.addProperty("uptime_seconds", (clock.millis() - startedMillis) / 1000);
         body.addProperty("version", LtpServer.VERSION);
         return json(200, body.toString());
@@ -352,7 +381,7 @@ public final class LtpEngine implements TransportContext {
         JsonObject body = new JsonObject();
         body.addProperty("ready", isReady());
         if (!isReady()) {
-            body.addProperty("reason", draining ? "draining" : "starting");
+            body.addProperty("reason", draining ? "draining" : !ready ? "starting" : "thread store failing");
         }
         return json(isReady() ? 200 : 503, body.toString());
     }
@@ -364,13 +393,24 @@ public final class LtpEngine implements TransportContext {
         if (!"POST".equals(method)) {
             return methodNotAllowed();
         }
-        String expected = "Bearer " + settings.adminToken();
-        if (authorization == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
-                authorization.getBytes(StandardCharsets.UTF_8))) {
+        if (!bearerMatches(authorization, settings.adminToken())) {
             return json(401, "{\"error\":\"unauthorized\"}");
         }
         drain();
         return json(202, "{\"draining\":true}");
+    }
+
+    /**
+     * Whether {@code authorization} is {@code Bearer <token>} with the scheme in any case (RFC 9110 §11.1), compared
+     * in constant time.
+     */
+    static boolean bearerMatches(String authorization, String token) {
+        if (authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
+                authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8));
     }
 
     private static HttpReply methodNotAllowed() {
@@ -437,6 +477,8 @@ public final class LtpEngine implements TransportContext {
                 publisher.publish(thread, List.of(send), null);
             } catch (RuntimeException e) {
                 metrics.storeFailure("append");
+            storeHealth.failed(e);
+                storeHealth.failed(e);
                 LOG.warn("Could not log a {} for thread {}: {}", send.envelope().type(), threadId, e.toString());
             } finally {
                 if (thread.connections.isEmpty()) {
@@ -534,8 +576,12 @@ public final class LtpEngine implements TransportContext {
         return registry;
     }
 
-    RateLimiters rateLimiters() {
-        return rateLimiters;
+    PeerGuard guard() {
+        return guard;
+    }
+
+    StoreHealth storeHealth() {
+        return storeHealth;
     }
 
     Executor blockingExecutor() {
@@ -556,28 +602,6 @@ public final class LtpEngine implements TransportContext {
 
     SerialExecutor newThreadLane() {
         return new SerialExecutor(applicationExecutor, laneErrors);
-    }
-
-    /** Counts a session of {@code clientId}; false when that passes the per-client limit. No-op without a limit. */
-    boolean tryCountClient(String clientId, String replacedClientId) {
-        int max = settings.maxConnectionsPerClient();
-        if (max == 0) {
-            return true; // unlimited: nothing to count (two map updates per session saved)
-        }
-        AtomicInteger count = connectionsPerClient.computeIfAbsent(clientId, id -> new AtomicInteger());
-        int now = count.incrementAndGet();
-        if (max > 0 && now > max && !clientId.equals(replacedClientId)) {
-            uncountClient(clientId);
-            return false;
-        }
-        return true;
-    }
-
-    void uncountClient(String clientId) {
-        if (settings.maxConnectionsPerClient() == 0) {
-            return;
-        }
-        connectionsPerClient.computeIfPresent(clientId, (id, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
 
     void connectionClosed(EngineConnection connection) {
@@ -634,6 +658,7 @@ public final class LtpEngine implements TransportContext {
             publisher.publish(thread, outbox.sends(), null);
         } catch (RuntimeException e) {
             metrics.storeFailure("append");
+            storeHealth.failed(e);
             LOG.error("Could not log what the handler sent on {} of thread {}", what, thread.threadId(), e);
         }
     }
@@ -714,11 +739,34 @@ public final class LtpEngine implements TransportContext {
         try {
             store.update(thread.snapshot());
         } catch (RuntimeException e) {
+            storeHealth.failed(e);
             LOG.warn("Could not write thread {} back to the store", thread.threadId(), e);
         }
     }
 
     // ---- Sweeper --------------------------------------------------------------------------------------------------
+
+    /** Every few seconds, off the I/O threads: does the store still work? */
+    private void scheduleStoreProbe() {
+        maintenance.schedule(() -> {
+            if (stopped.get()) {
+                return;
+            }
+            Runnable probe = () -> {
+                storeHealth.probe();
+                scheduleStoreProbe();
+            };
+            if (store.isBlocking()) {
+                try {
+                    blockingExecutor.execute(probe);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    LOG.debug("Store probe not run: the server is stopping");
+                }
+            } else {
+                probe.run();
+            }
+        }, STORE_PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
 
     private void scheduleSweep() {
         sweep = maintenance.schedule(this::runSweep, settings.sweepInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -731,6 +779,7 @@ public final class LtpEngine implements TransportContext {
         try {
             sweepOnce();
         } catch (RuntimeException e) {
+            storeHealth.failed(e);
             LOG.warn("Thread sweep failed", e);
         } finally {
             if (!stopped.get()) {
@@ -755,7 +804,7 @@ public final class LtpEngine implements TransportContext {
             LOG.debug("Evicted {} idle threads", evicted);
         }
         storedThreads.set(store.count());
-        rateLimiters.sweep();
+        guard.sweep();
     }
 
     // ---- Helpers --------------------------------------------------------------------------------------------------

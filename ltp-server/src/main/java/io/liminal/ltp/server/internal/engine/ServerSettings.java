@@ -5,11 +5,14 @@ import io.liminal.ltp.core.codec.Limits;
 import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.MessageSecurity;
+import io.liminal.ltp.server.PeerLimits;
 import io.liminal.ltp.server.TlsConfig;
 import io.liminal.ltp.server.auth.Authenticator;
+import io.liminal.ltp.server.internal.limits.TrustedProxies;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.transport.LtpTransport;
+import io.liminal.ltp.server.transport.TransportLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,7 +55,10 @@ public record ServerSettings(
         MeterRegistry meterRegistry,
         LtpTransport transport,
         int maxHandlerBacklog,
-        DeliveryRetention deliveryRetention) {
+        DeliveryRetention deliveryRetention,
+        PeerLimits peerLimits,
+        TransportLimits transportLimits,
+        TrustedProxies trustedProxies) {
 
     /** Whether the delivery extension is offered (it also needs a store that implements DeliveryStore). */
     public boolean deliveryOffered() {

@@ -54,15 +54,17 @@ public final class ServerMetrics {
     private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> storeFailures = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> internalErrors = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> transportEvents = new ConcurrentHashMap<>();
 
     /**
      * @param applicationRegistry the application's registry to publish to as well, or {@code null}
      * @param activeConnections current connection count
+     * @param pendingConnections connections accepted and not upgraded yet
      * @param liveThreads threads with at least one live connection
      * @param storedThreads threads in the store (last known count)
      */
     public ServerMetrics(MeterRegistry applicationRegistry, Supplier<Number> activeConnections,
-            Supplier<Number> liveThreads, Supplier<Number> storedThreads) {
+            Supplier<Number> pendingConnections, Supplier<Number> liveThreads, Supplier<Number> storedThreads) {
         this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(prometheus);
         gcMetrics.bindTo(prometheus);
@@ -84,6 +86,8 @@ public final class ServerMetrics {
                 registry);
         Gauge.builder("ltp_connections_active", activeConnections).description("Open WebSocket connections")
                 .register(registry);
+        Gauge.builder("ltp_connections_pending", pendingConnections)
+                .description("Connections accepted that have not completed a WebSocket upgrade").register(registry);
         Gauge.builder("ltp_threads_live", liveThreads).description("Threads with at least one live connection")
                 .register(registry);
         Gauge.builder("ltp_threads_stored", storedThreads).description("Threads in the thread store")
@@ -203,6 +207,13 @@ public final class ServerMetrics {
     public void internalError(String where) {
         counter(internalErrors, where, w -> Counter.builder("ltp_internal_errors_total").tag("where", w)
                 .description("Failures of the server's own code, by where they happened").register(registry))
+                .increment();
+    }
+
+    /** The transport refused or cut something short ({@code event}: a TransportEvent tag, a fixed set). */
+    public void transportEvent(String event) {
+        counter(transportEvents, event, e -> Counter.builder("ltp_transport_events_total").tag("event", e)
+                .description("What the transport refused or cut short to keep a bound, by event").register(registry))
                 .increment();
     }
 

@@ -3,8 +3,10 @@ package io.liminal.ltp.server.internal.netty;
 import io.liminal.ltp.core.LtpVersions;
 import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportContext;
+import io.liminal.ltp.server.transport.TransportEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -17,12 +19,16 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,18 +44,28 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final boolean tls;
     private final boolean endpointsOnly;
     private final WebSocketDecoderConfig decoderConfig;
+    private final AtomicLong inboundBudget;
 
-    HttpRouter(TransportContext context, boolean tls, boolean endpointsOnly, WebSocketDecoderConfig decoderConfig) {
+    /**
+     * @param endpointsOnly whether this is the separate HTTP endpoints port (no upgrades)
+     * @param inboundBudget bytes of unfinished inbound messages reserved by the transport's connections
+     */
+    HttpRouter(TransportContext context, boolean tls, boolean endpointsOnly, WebSocketDecoderConfig decoderConfig,
+            AtomicLong inboundBudget) {
         this.context = context;
         this.tls = tls;
         this.endpointsOnly = endpointsOnly;
         this.decoderConfig = decoderConfig;
+        this.inboundBudget = inboundBudget;
     }
 
-    /** The WebSocket decoder's settings for every connection of a transport (immutable, shared). */
+    /**
+     * The WebSocket decoder's settings for every connection of a transport (immutable, shared). The frame gate in
+     * front of it never passes a frame over the message limit, so the decoder never buffers more than that.
+     */
     static WebSocketDecoderConfig decoderConfig(TransportContext context) {
         return WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, context.hardFrameLimitBytes()))
+                .maxFramePayloadLength(context.maxMessageBytes())
                 .allowExtensions(false)
                 .withUTF8Validator(false)
                 .closeOnProtocolViolation(true)
@@ -59,7 +75,11 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
-            respond(ctx, request, new HttpReply(400, "application/json", "{\"error\":\"bad request\"}"));
+            Throwable cause = request.decoderResult().cause();
+            int status = cause instanceof TooLongHttpHeaderException ? 431
+                    : cause instanceof TooLongHttpLineException ? 414 : 400;
+            refuse(ctx, request, status, status == 431 ? "request headers too large"
+                    : status == 414 ? "request line too long" : "bad request");
             return;
         }
         if (!endpointsOnly && isWebSocketUpgrade(request)) {
@@ -67,9 +87,20 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
+        if (!endpointsOnly && context.httpBindAddress() != null && context.limits().separateEndpoints()
+                && (path.equals("/metrics") || path.startsWith("/admin"))) {
+            respond(ctx, request, NOT_FOUND); // served on the HTTP endpoints port only
+            return;
+        }
         HttpReply reply = context.http(request.method().name(), path,
                 request.headers().get(HttpHeaderNames.AUTHORIZATION));
         respond(ctx, request, reply);
+    }
+
+    /** Refuses a request that breaks HTTP or the upgrade rules: the error, then close. */
+    private void refuse(ChannelHandlerContext ctx, FullHttpRequest request, int status, String error) {
+        context.record(TransportEvent.HTTP_REFUSED);
+        respond(ctx, request, new HttpReply(status, "application/json", "{\"error\":\"" + error + "\"}"), false);
     }
 
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request) {
@@ -77,19 +108,42 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, request, new HttpReply(503, "application/json", "{\"error\":\"draining\"}"));
             return;
         }
+        String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (key == null || key.isBlank()) {
+            refuse(ctx, request, 400, "missing Sec-WebSocket-Key");
+            return;
+        }
+        if (!context.limits().allowsOrigin(request.headers().get(HttpHeaderNames.ORIGIN))) {
+            context.record(TransportEvent.ORIGIN_REFUSED);
+            respond(ctx, request, new HttpReply(403, "application/json", "{\"error\":\"origin not allowed\"}"),
+                    false);
+            return;
+        }
         String selected = LtpVersions.selectSubprotocol(offeredSubprotocols(request)).orElse(null);
         String url = (tls ? "wss://" : "ws://") + request.headers().get(HttpHeaderNames.HOST) + request.uri();
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url, selected, decoderConfig)
                 .newHandshaker(request);
         if (handshaker == null) {
-            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            context.record(TransportEvent.HTTP_REFUSED);
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel())
+                    .addListener(ChannelFutureListener.CLOSE);
             return;
         }
         WebSocketConnection connection = new WebSocketConnection(context, handshaker, selected,
                 RequestHeaders.of(request.headers()), ctx.channel());
+        Admission admission = ctx.pipeline().get(Admission.class);
+        if (admission != null) {
+            admission.upgraded(ctx);
+        }
         // UTF-8 is validated by the connection while it decodes each text message (Utf8Text), not per frame.
         ctx.pipeline().replace(this, "ltp-ws", connection);
-        handshaker.handshake(ctx.channel(), request).addListener(future -> {
+        ChannelFuture upgraded = handshaker.handshake(ctx.channel(), request);
+        // The handshaker has put its frame decoder in place; the gate goes in front of it, before any frame.
+        ChannelHandlerContext decoder = ctx.pipeline().context(WebSocketFrameDecoder.class);
+        if (decoder != null) {
+            ctx.pipeline().addBefore(decoder.name(), "ltp-frame-gate", new FrameGate(context, inboundBudget));
+        }
+        upgraded.addListener(future -> {
             if (future.isSuccess()) {
                 connection.upgraded();
             } else {
@@ -118,17 +172,28 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE));
     }
 
+    private static final HttpReply NOT_FOUND = new HttpReply(404, "application/json", "{\"error\":\"not found\"}");
+
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpReply reply) {
+        respond(ctx, request, reply, true);
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpReply reply,
+            boolean mayKeepAlive) {
         ByteBuf body = Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(),
                 HttpResponseStatus.valueOf(reply.status()), body);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && reply.status() < 500;
+        boolean keepAlive = mayKeepAlive && HttpUtil.isKeepAlive(request) && reply.status() < 500;
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(response);
+            Admission admission = ctx.pipeline().get(Admission.class);
+            if (admission != null) {
+                admission.requestServed(ctx);
+            }
         } else {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

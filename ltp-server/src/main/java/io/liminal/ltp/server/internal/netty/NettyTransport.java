@@ -34,6 +34,7 @@ import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,10 @@ public final class NettyTransport implements LtpTransport {
      */
     private ChannelGroup channels;
     private volatile InetSocketAddress httpAddress;
+    /** Connections not upgraded yet, over both ports. */
+    private final Admission.Counters admissions = new Admission.Counters();
+    /** Bytes of unfinished inbound messages reserved by every connection (see FrameGate). */
+    private final AtomicLong inboundBudget = new AtomicLong();
 
     /** A transport with {@code 2 × cores} I/O threads. */
     public NettyTransport(TlsConfig tls) {
@@ -106,6 +111,7 @@ public final class NettyTransport implements LtpTransport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast("admission", new Admission(context, admissions));
                         if (sslContext != null) {
                             channel.pipeline().addLast("tls", sslContext.newHandler(channel.alloc()));
                         }
@@ -113,7 +119,7 @@ public final class NettyTransport implements LtpTransport {
                                 .addLast("http-codec", new HttpServerCodec(4096, 16 * 1024, 64 * 1024))
                                 .addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES))
                                 .addLast("router", new HttpRouter(context, sslContext != null, endpointsOnly,
-                                        decoderConfig));
+                                        decoderConfig, inboundBudget));
                     }
                 });
         try {
@@ -131,6 +137,16 @@ public final class NettyTransport implements LtpTransport {
     @Override
     public InetSocketAddress httpAddress() {
         return httpAddress;
+    }
+
+    @Override
+    public int pendingConnections() {
+        return admissions.pending.get();
+    }
+
+    /** For tests: bytes of unfinished inbound messages reserved now. */
+    long inboundBufferedBytes() {
+        return inboundBudget.get();
     }
 
     @Override

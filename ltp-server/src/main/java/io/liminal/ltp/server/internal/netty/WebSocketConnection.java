@@ -2,9 +2,12 @@ package io.liminal.ltp.server.internal.netty;
 
 import io.liminal.ltp.core.CloseCodes;
 import io.liminal.ltp.core.concurrent.Scheduler;
+import io.liminal.ltp.core.internal.limit.TokenBucket;
+import io.liminal.ltp.core.session.Allowance;
 import io.liminal.ltp.server.transport.ConnectionListener;
 import io.liminal.ltp.server.transport.TransportConnection;
 import io.liminal.ltp.server.transport.TransportContext;
+import io.liminal.ltp.server.transport.TransportEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -26,6 +29,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One upgraded WebSocket connection: reassembles messages, answers WebSocket pings, runs the close handshake, and
@@ -36,9 +40,6 @@ import java.util.concurrent.Executor;
  * connection closes with 1009. Writes made while a read is in progress are flushed once at the end of the read.
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter implements TransportConnection {
-    /** A client that reads nothing while this many bytes wait to be written is closed. */
-    private static final long MAX_PENDING_WRITE_BYTES = 16L * 1024 * 1024;
-
     private final TransportContext context;
     private final WebSocketServerHandshaker handshaker;
     private final String subprotocol;
@@ -55,6 +56,12 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
     private boolean closeNotified;
     private int closeCode = CloseCodes.ABNORMAL;
     private String closeReason = "";
+    private ScheduledFuture<?> forcedClose;
+    /** WebSocket pings allowed (made at the first ping); pings past it are not answered. */
+    private TokenBucket controlFrames;
+    private int ignoredPings;
+    /** A discarded message's first frames passed: the gate ends it with an empty final continuation. */
+    private boolean expectEmptyFinal;
 
     // Reassembly of a fragmented message.
     private boolean assembling;
@@ -99,12 +106,51 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
             } else if (frame instanceof ContinuationWebSocketFrame) {
                 onContinuation(frame);
             } else if (frame instanceof PingWebSocketFrame) {
-                write(new PongWebSocketFrame(frame.content().retain()));
+                onPing(frame);
             } else if (frame instanceof CloseWebSocketFrame close) {
                 onCloseFrame(close);
             }
         } finally {
             frame.release();
+        }
+    }
+
+    /** Answers a WebSocket ping within the connection's allowance; a peer that keeps flooding is closed 1008. */
+    private void onPing(WebSocketFrame ping) {
+        Allowance allowance = context.limits().controlFrames();
+        if (allowance.limited()) {
+            long now = System.currentTimeMillis();
+            if (controlFrames == null) {
+                controlFrames = new TokenBucket(allowance.count(), allowance.window().toMillis(), now);
+            }
+            if (!controlFrames.tryAcquire(now)) {
+                context.record(TransportEvent.CONTROL_FRAME_IGNORED);
+                if (++ignoredPings > allowance.count()) {
+                    context.record(TransportEvent.CONTROL_FRAME_FLOOD);
+                    close(CloseCodes.POLICY_VIOLATION, "Too many pings");
+                }
+                return;
+            }
+            ignoredPings = 0;
+        }
+        write(new PongWebSocketFrame(ping.content().retain()));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof FrameGate.CloseRequest request) {
+            resetAssembly();
+            close(request.code(), request.reason());
+        } else if (event instanceof FrameGate.Oversized oversized) {
+            if (oversized.partlyPassed()) {
+                resetAssembly();
+                expectEmptyFinal = true;
+            }
+            if (listener != null && !closeSent) {
+                listener.onOversizedMessage(oversized.sizeBytes());
+            }
+        } else {
+            ctx.fireUserEventTriggered(event);
         }
     }
 
@@ -130,6 +176,10 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
     }
 
     private void onContinuation(WebSocketFrame frame) {
+        if (expectEmptyFinal && frame.isFinalFragment() && !frame.content().isReadable()) {
+            expectEmptyFinal = false; // the end of a message the gate discarded, already reported
+            return;
+        }
         if (listener == null || closeSent) {
             return;
         }
@@ -201,6 +251,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
             closeCode = code;
             closeReason = reason == null ? "" : reason;
             handshaker.close(channel, close.retain());
+            armForcedClose();
         }
         notifyClosed();
     }
@@ -278,7 +329,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-        if (pending != null && pending.totalPendingWriteBytes() > MAX_PENDING_WRITE_BYTES) {
+        if (pending != null && pending.totalPendingWriteBytes() > context.limits().maxOutboundBytesPerConnection()) {
+            context.record(TransportEvent.SLOW_CONSUMER);
             close(CloseCodes.POLICY_VIOLATION, "Slow consumer");
             return;
         }
@@ -314,6 +366,23 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
         }
         if (channel.isActive()) {
             handshaker.close(channel, new CloseWebSocketFrame(code, closeReason));
+            armForcedClose();
+        }
+    }
+
+    /**
+     * The close frame goes out, then TCP closes. A peer that reads nothing never lets the frame out, so after the
+     * close timeout the connection is dropped without it.
+     */
+    private void armForcedClose() {
+        if (forcedClose == null) {
+            forcedClose = channel.eventLoop().schedule(() -> {
+                if (channel.isOpen()) {
+                    context.record(TransportEvent.FORCED_CLOSE);
+                    channel.close();
+                }
+            }, context.limits().closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            channel.closeFuture().addListener(done -> forcedClose.cancel(false));
         }
     }
 

@@ -258,14 +258,18 @@ class EngineTest {
         assertThat(handler.events).hasSize(3);
         assertThat(peer.isClosed()).isFalse();
 
+        // Reconnecting does not refill the bucket: it belongs to the thread (auth is off), not to the connection.
         peer.clientClose(1000, "");
         Peer again = transport.connect();
         JsonObject ack2 = handshake(again, resume("c", ack.get("thread_id").getAsString()));
-        assertThat(type(ack2.toString())).as("resume counts but had no token left? it is refused")
-                .isEqualTo("error");
+        assertThat(type(ack2.toString())).as("handshakes are charged to the address, not to this bucket")
+                .isEqualTo("handshake_ack");
+        again.sendText(event(ack2, "e", "4"));
+        assertThat(errorCode(again.poll())).isEqualTo("RATE_LIMIT_EXCEEDED");
         clock.advance(Duration.ofSeconds(20));
-        JsonObject ack3 = handshake(again, resume("c", ack.get("thread_id").getAsString()));
-        assertThat(type(ack3.toString())).isEqualTo("handshake_ack");
+        again.sendText(event(ack2, "e", "5"));
+        assertThat(again.poll()).isNull();
+        assertThat(handler.events).hasSize(4).endsWith("5");
     }
 
     @Test

@@ -16,7 +16,7 @@ class ServerMetricsTest {
     @DisplayName("message counts from many threads add up exactly, in /metrics and in the application's registry")
     void countsFromManyThreads() throws Exception {
         SimpleMeterRegistry application = new SimpleMeterRegistry();
-        ServerMetrics metrics = new ServerMetrics(application, () -> 0, () -> 0, () -> 0);
+        ServerMetrics metrics = new ServerMetrics(application, () -> 0, () -> 0, () -> 0, () -> 0);
         int threads = 8;
         int perThread = 25_000;
         CountDownLatch start = new CountDownLatch(1);
@@ -46,7 +46,7 @@ class ServerMetricsTest {
     @Test
     @DisplayName("types are bounded as tags, and a type appears once it was counted")
     void boundedTypes() {
-        ServerMetrics metrics = new ServerMetrics(null, () -> 0, () -> 0, () -> 0);
+        ServerMetrics metrics = new ServerMetrics(null, () -> 0, () -> 0, () -> 0, () -> 0);
         assertThat(metrics.scrape()).doesNotContain("ltp_messages_received_total");
         metrics.received("app:thing");
         metrics.received("other:thing");
@@ -62,7 +62,7 @@ class ServerMetricsTest {
     @Test
     @DisplayName("past the row limit, further threads share adders and nothing is lost")
     void manyThreads() throws Exception {
-        ServerMetrics metrics = new ServerMetrics(null, () -> 0, () -> 0, () -> 0);
+        ServerMetrics metrics = new ServerMetrics(null, () -> 0, () -> 0, () -> 0, () -> 0);
         int threads = ThreadRowCounters.MAX_ROWS + 44;
         for (int t = 0; t < threads; t++) {
             Thread worker = new Thread(() -> {
@@ -79,7 +79,7 @@ class ServerMetricsTest {
     @DisplayName("/metrics carries the JVM's memory, GC, thread and process meters; the application's registry does not")
     void jvmMeters() {
         SimpleMeterRegistry application = new SimpleMeterRegistry();
-        ServerMetrics metrics = new ServerMetrics(application, () -> 0, () -> 0, () -> 0);
+        ServerMetrics metrics = new ServerMetrics(application, () -> 0, () -> 0, () -> 0, () -> 0);
         try {
             assertThat(metrics.scrape()).contains("jvm_memory_used_bytes{area=\"heap\"", "jvm_gc_live_data_size_bytes",
                     "jvm_threads_live_threads", "process_uptime_seconds", "jvm_classes_loaded_classes");

@@ -1,4 +1,4 @@
-package io.liminal.ltp.core.internal.log;
+package io.liminal.ltp.core.internal.text;
 
 /**
  * Makes a peer-supplied string safe to put in a log line or an error message: control characters, quotes,
