@@ -236,9 +236,11 @@ class ClientServerIT {
     void drainMovesClient() throws Exception {
         int port = freePort();
         LtpServer first = startServer(port, b -> { });
-        // Enough attempts that a slow shutdown on a loaded machine cannot use them up before the next server starts.
+        // Enough attempts that a slow shutdown on a loaded machine cannot use them up before the next server starts,
+        // and a short connect timeout: an attempt that lands in the first server's shutdown is retried in time.
         LtpClient client = track(client(URI.create("ws://127.0.0.1:" + port + "/"))
-                .retry(LtpClient.retryConfig(200, Duration.ofMillis(50), Duration.ofMillis(500), 0.1)).build());
+                .retry(LtpClient.retryConfig(200, Duration.ofMillis(50), Duration.ofMillis(500), 0.1))
+                .connectTimeout(Duration.ofSeconds(2)).build());
         client.connect().get(15, TimeUnit.SECONDS);
         first.shutdown(Duration.ofSeconds(5));
         assertThat(listener.await("disconnected")).isEqualTo("disconnected 1001");

@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A durable {@link ThreadStore} and {@link DeliveryStore} over JDBC: threads, their outbound delivery logs and the
@@ -43,6 +46,7 @@ import javax.sql.DataSource;
  * last commits before a power loss may be lost (see docs/durability.md).
  */
 public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcThreadStore.class);
     private final DataSource dataSource;
     private final HikariDataSource ownedPool;
     private final Dialect dialect;
@@ -62,15 +66,28 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
         }
     }
 
-    /** A store in one SQLite file (created with its directory when missing), in WAL mode. */
+    /**
+     * A store in one SQLite file (created with its directory when missing), in WAL mode.
+     *
+     * @throws IllegalStateException when the file exists but is empty: that is a truncated or failed copy far more
+     *     often than a store, and starting on it would silently begin with no threads. Delete it to start empty.
+     */
     public static JdbcThreadStore sqlite(Path file) {
         Path absolute = file.toAbsolutePath();
+        boolean exists = Files.exists(absolute);
         try {
+            if (exists && Files.size(absolute) == 0) {
+                throw new IllegalStateException("The SQLite store " + absolute + " exists but is empty (a truncated "
+                        + "copy?); refusing to start on it. Delete it to start with an empty store");
+            }
             if (absolute.getParent() != null) {
                 Files.createDirectories(absolute.getParent());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not create the directory of " + absolute, e);
+        }
+        if (!exists) {
+            LOG.info("Creating a new SQLite thread store at {}", absolute);
         }
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl("jdbc:sqlite:" + absolute);
@@ -470,8 +487,19 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
         }
     }
 
+    /**
+     * Closes the pool. With SQLite, first moves every commit from the write-ahead log into the main file, so that
+     * a stopped server's {@code threads.db} alone holds everything (see docs/durability.md, "Backups").
+     */
     @Override
     public void close() {
+        if (dialect == Dialect.SQLITE) {
+            try (Connection c = dataSource.getConnection(); Statement statement = c.createStatement()) {
+                statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            } catch (SQLException e) {
+                LOG.warn("Could not checkpoint the SQLite write-ahead log at close: {}", e.getMessage());
+            }
+        }
         if (ownedPool != null) {
             ownedPool.close();
         }

@@ -10,7 +10,9 @@ import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
 import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import io.liminal.ltp.server.store.ThreadRecord;
 import io.liminal.ltp.server.store.ThreadStore;
+import io.liminal.ltp.server.store.ThreadStoreContract;
 import io.liminal.ltp.server.store.ThreadStoreProvider;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -51,6 +53,50 @@ class JdbcThreadStoreTest {
             assertThat(reopened.inboundCursor("t-1", "instance-a")).isEqualTo(new InboundCursor(42, "run-1"));
             assertThat(reopened.stoppedCleanly("run-1")).isTrue();
             assertThat(reopened.schemaVersion()).isEqualTo(Schema.latestVersion());
+        }
+    }
+
+    @Test
+    @DisplayName("odd Unicode ids survive a restart exactly, so no thread changes owner")
+    void oddIdsSurviveRestart() throws Exception {
+        Path file = TestDatabases.sqliteFile();
+        try (JdbcThreadStore store = JdbcThreadStore.sqlite(file)) {
+            for (String id : ThreadStoreContract.ODD_IDS) {
+                store.create(ThreadRecord.create(ThreadStoreContract.threadIdFor(id), "c-" + id, null, T0));
+            }
+        }
+        try (JdbcThreadStore reopened = JdbcThreadStore.sqlite(file)) {
+            for (String id : ThreadStoreContract.ODD_IDS) {
+                assertThat(reopened.find(ThreadStoreContract.threadIdFor(id))).as(id).hasValueSatisfying(
+                        thread -> assertThat(thread.clientId()).isEqualTo("c-" + id));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("an existing but empty database file is refused, not silently started as a new store")
+    void emptyFileIsRefused() throws Exception {
+        Path file = TestDatabases.sqliteFile();
+        Files.createDirectories(file.getParent());
+        Files.createFile(file);
+        assertThatThrownBy(() -> JdbcThreadStore.sqlite(file)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("empty");
+    }
+
+    @Test
+    @DisplayName("a clean close leaves every commit in the main file: a copy of threads.db alone is complete")
+    void closeCheckpointsTheLog() throws Exception {
+        Path file = TestDatabases.sqliteFile();
+        try (JdbcThreadStore store = JdbcThreadStore.sqlite(file)) {
+            store.create(ThreadRecord.create("t-1", "client-1", null, T0));
+            store.appendOutbound("t-1", "{\"n\":1}", null, T0, DeliveryRetention.DEFAULT);
+        }
+        Path copy = file.resolveSibling("copy.db");
+        Files.copy(file, copy);
+        assertThat(copy.resolveSibling("copy.db-wal")).doesNotExist();
+        try (JdbcThreadStore fromCopy = JdbcThreadStore.sqlite(copy)) {
+            assertThat(fromCopy.find("t-1")).isPresent();
+            assertThat(fromCopy.outboundBounds("t-1").last()).isEqualTo(1);
         }
     }
 

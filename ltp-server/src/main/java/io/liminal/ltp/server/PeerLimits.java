@@ -26,9 +26,12 @@ import java.util.Objects;
 public record PeerLimits(Allowance handshakesPerAddress, Allowance pings, Allowance errors, long maxHeldBytes,
         int maxClientIdBytes, int maxPendingHandshakes) {
 
-    /** The defaults: 60 handshakes per 10 s per address, 20 pings per 10 s, 50 errors per 10 s, 1 MiB held, 256 B
-     * client ids, 1,000 pending handshakes. */
-    public static final PeerLimits DEFAULTS = new PeerLimits(Allowance.of(60, Duration.ofSeconds(10)),
+    /**
+     * The defaults: 300 handshakes per minute per address (a burst of 300 serves an office behind one NAT
+     * reconnecting at once, or a conformance run; 5 per second after that), 20 pings per 10 s, 50 errors per 10 s,
+     * 1 MiB held, 256-byte client ids, 1,000 pending handshakes.
+     */
+    public static final PeerLimits DEFAULTS = new PeerLimits(Allowance.of(300, Duration.ofMinutes(1)),
             ServerSessionConfig.DEFAULT_PING_ALLOWANCE, ServerSessionConfig.DEFAULT_ERROR_ALLOWANCE,
             ServerSessionConfig.DEFAULT_MAX_HELD_BYTES, 256, 1_000);
 

@@ -44,10 +44,14 @@ public interface EnvelopeVerifier {
         };
     }
 
-    /** Requires fresh timestamps and unique nonces. */
+    /**
+     * Requires fresh timestamps and unique nonces. Nonces are remembered per session client and thread (the
+     * envelope's thread is the connection's by the time verifiers run), so a peer can only fill a window it could
+     * already send in.
+     */
     static EnvelopeVerifier replayProtection(ReplayGuard guard) {
         Objects.requireNonNull(guard, "guard");
-        return (envelope, clientId) -> guard.check(envelope);
+        return (envelope, clientId) -> guard.check(envelope, clientId + '\n' + envelope.threadId());
     }
 
     /** This check, then {@code next}. */

@@ -6,6 +6,7 @@ import io.liminal.ltp.core.internal.text.LogSafe;
 import io.liminal.ltp.core.message.Envelope;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,31 +24,42 @@ import java.util.Objects;
  *       {@code meta.client_id}, or a legacy random part under 8 hex digits: {@code INVALID_NONCE}.</li>
  * </ul>
  *
- * <p>Memory is bounded by {@link Builder#maxEntries(int) maxEntries}: when full, the oldest nonce is forgotten.
- * That stays safe as long as the forgotten nonce is older than the drift window, because a replay of it is then
- * refused by its timestamp; {@link #prematureEvictions()} counts the evictions for which that did not hold, a
- * sign that {@code maxEntries} is too small for the traffic. Thread-safe.
+ * <p><b>Memory, and why the window cannot be flushed.</b> Nonces are remembered per client, so one client's
+ * traffic never pushes out another's. A nonce may be forgotten early only once it is older than the drift window
+ * ({@code maxAge + maxAhead}): a replay of it is then refused by its timestamp. When a client's window holds
+ * {@link Builder#maxPerClient(int) maxPerClient} nonces (10,000) that are all still inside the drift window, or all
+ * clients together hold {@link Builder#maxEntries(int) maxEntries} (200,000), further messages are refused with
+ * {@code RATE_LIMIT_EXCEEDED} ({@code details.limit: "replay_window"}) until old nonces age out: protection holds
+ * for the whole window, whatever anyone sends. Thread-safe.
  *
  * <p>Check signatures first: a forged message must not fill the cache.
  */
 public final class ReplayGuard {
     private static final long MILLISECONDS_THRESHOLD = 1_000_000_000_000L;
+    /** Every this many checks, windows of clients that went quiet are swept. */
+    private static final int SWEEP_EVERY = 4_096;
 
     private final Clock clock;
     private final long maxAgeMs;
     private final long maxAheadMs;
     private final long nonceTtlMs;
+    private final long driftWindowMs;
+    private final int maxPerClient;
     private final int maxEntries;
 
-    /** Nonce → expiry in epoch ms, in insertion order (which is expiry order, as the TTL is fixed). */
-    private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
-    private long prematureEvictions;
+    /** Per client: nonce → time remembered (epoch ms), in insertion order (which is time order). */
+    private final HashMap<String, LinkedHashMap<String, Long>> windows = new HashMap<>();
+    private int entries;
+    private int checksSinceSweep;
+    private long refusals;
 
     private ReplayGuard(Builder builder) {
         this.clock = builder.clock;
         this.maxAgeMs = builder.maxAge.toMillis();
         this.maxAheadMs = builder.maxAhead.toMillis();
         this.nonceTtlMs = builder.nonceTtl.toMillis();
+        this.driftWindowMs = maxAgeMs + maxAheadMs;
+        this.maxPerClient = builder.maxPerClient;
         this.maxEntries = builder.maxEntries;
     }
 
@@ -57,11 +69,26 @@ public final class ReplayGuard {
     }
 
     /**
-     * Checks time then nonce, and remembers the nonce when both pass.
+     * Checks time then nonce, and remembers the nonce when both pass, in the window of {@code meta.client_id} (or
+     * of nobody in particular when there is none). Prefer {@link #check(Envelope, String)} with the connection's
+     * client.
      *
-     * @throws LtpProtocolException with one of the §11.5 codes
+     * @throws LtpProtocolException with one of the §11.5 codes, or {@code RATE_LIMIT_EXCEEDED}
      */
     public void check(Envelope envelope) {
+        String metaClient = envelope.meta() == null ? null : envelope.meta().clientId();
+        check(envelope, metaClient == null ? "" : metaClient);
+    }
+
+    /**
+     * Checks time then nonce, and remembers the nonce in {@code clientId}'s window when both pass.
+     *
+     * @param clientId the window the nonce belongs to: the sender as the server knows it (a session's client and
+     *     thread), never a value the message itself names
+     * @throws LtpProtocolException with one of the §11.5 codes, or {@code RATE_LIMIT_EXCEEDED} when the window is
+     *     full of nonces that are still needed
+     */
+    public void check(Envelope envelope, String clientId) {
         long now = clock.millis();
         checkTimestamp(envelope.timestamp(), now);
         String nonce = envelope.nonce();
@@ -83,17 +110,17 @@ public final class ReplayGuard {
         if (format.epochMs() >= 0 && Math.abs(now - format.epochMs()) > maxAgeMs) {
             throw invalidNonce("Nonce time is outside the allowed window of " + maxAgeMs + " ms");
         }
-        remember(nonce, now);
+        remember(clientId == null ? "" : clientId, nonce, now);
     }
 
-    /** How many nonces were forgotten while still inside the drift window (see the class documentation). */
-    public synchronized long prematureEvictions() {
-        return prematureEvictions;
+    /** How many messages were refused because a window was full of nonces still needed. */
+    public synchronized long refusals() {
+        return refusals;
     }
 
-    /** How many nonces are remembered now. */
+    /** How many nonces are remembered now, over all clients. */
     public synchronized int size() {
-        return seen.size();
+        return entries;
     }
 
     private void checkTimestamp(long timestamp, long now) {
@@ -112,27 +139,74 @@ public final class ReplayGuard {
         }
     }
 
-    private synchronized void remember(String nonce, long now) {
-        purgeExpired(now);
-        if (seen.containsKey(nonce)) {
-            throw invalidNonce("Nonce was already used");
+    private synchronized void remember(String clientId, String nonce, long now) {
+        if (++checksSinceSweep >= SWEEP_EVERY) {
+            checksSinceSweep = 0;
+            sweep(now);
         }
-        if (seen.size() >= maxEntries) {
-            Iterator<Map.Entry<String, Long>> oldest = seen.entrySet().iterator();
-            long insertedAt = oldest.next().getValue() - nonceTtlMs;
-            if (now - insertedAt <= maxAgeMs + maxAheadMs) {
-                prematureEvictions++;
+        LinkedHashMap<String, Long> window = windows.get(clientId);
+        if (window != null) {
+            purge(window, now, nonceTtlMs);
+            if (window.containsKey(nonce)) {
+                throw invalidNonce("Nonce was already used");
             }
-            oldest.remove();
+            if (window.size() >= maxPerClient && !forgetOneSafely(window, now)) {
+                throw windowFull(maxPerClient);
+            }
         }
-        seen.put(nonce, now + nonceTtlMs);
+        if (entries >= maxEntries && (window == null || !forgetOneSafely(window, now))) {
+            sweep(now);
+            if (entries >= maxEntries) {
+                throw windowFull(maxEntries);
+            }
+        }
+        if (window == null) {
+            window = new LinkedHashMap<>();
+            windows.put(clientId, window);
+        }
+        window.put(nonce, now);
+        entries++;
     }
 
-    private void purgeExpired(long now) {
-        Iterator<Map.Entry<String, Long>> entries = seen.entrySet().iterator();
-        while (entries.hasNext() && entries.next().getValue() <= now) {
-            entries.remove();
+    /** Drops nonces remembered longer than {@code keepMs}. */
+    private void purge(LinkedHashMap<String, Long> window, long now, long keepMs) {
+        Iterator<Map.Entry<String, Long>> oldest = window.entrySet().iterator();
+        while (oldest.hasNext() && now - oldest.next().getValue() > keepMs) {
+            oldest.remove();
+            entries--;
         }
+    }
+
+    /** Forgets the window's oldest nonce if a replay of it would fail its timestamp anyway. */
+    private boolean forgetOneSafely(LinkedHashMap<String, Long> window, long now) {
+        Iterator<Map.Entry<String, Long>> oldest = window.entrySet().iterator();
+        if (oldest.hasNext() && now - oldest.next().getValue() > driftWindowMs) {
+            oldest.remove();
+            entries--;
+            return true;
+        }
+        return false;
+    }
+
+    /** Drops every nonce past the TTL, and past the drift window when memory is short, and empty windows. */
+    private void sweep(long now) {
+        long keep = entries >= maxEntries ? driftWindowMs : nonceTtlMs;
+        Iterator<LinkedHashMap<String, Long>> all = windows.values().iterator();
+        while (all.hasNext()) {
+            LinkedHashMap<String, Long> window = all.next();
+            purge(window, now, keep);
+            if (window.isEmpty()) {
+                all.remove();
+            }
+        }
+    }
+
+    private LtpProtocolException windowFull(int max) {
+        refusals++;
+        return new LtpProtocolException(ErrorCode.RATE_LIMIT_EXCEEDED,
+                "Too many messages within the replay window; slow down",
+                LtpProtocolException.newDetails().put("limit", "replay_window").put("max", max)
+                        .put("window_ms", driftWindowMs).build());
     }
 
     private static LtpProtocolException invalidNonce(String message) {
@@ -147,6 +221,7 @@ public final class ReplayGuard {
         private Duration maxAhead = Duration.ofSeconds(5);
         private Duration nonceTtl = Duration.ofMinutes(5);
         private int maxEntries = 200_000;
+        private int maxPerClient = 10_000;
 
         private Builder() {
         }
@@ -175,7 +250,16 @@ public final class ReplayGuard {
             return this;
         }
 
-        /** The most nonces remembered at once (default 200,000). */
+        /** The most nonces remembered for one client (default 10,000). */
+        public Builder maxPerClient(int maxPerClient) {
+            if (maxPerClient <= 0) {
+                throw new IllegalArgumentException("maxPerClient must be positive but was " + maxPerClient);
+            }
+            this.maxPerClient = maxPerClient;
+            return this;
+        }
+
+        /** The most nonces remembered at once, over all clients (default 200,000). */
         public Builder maxEntries(int maxEntries) {
             if (maxEntries <= 0) {
                 throw new IllegalArgumentException("maxEntries must be positive but was " + maxEntries);

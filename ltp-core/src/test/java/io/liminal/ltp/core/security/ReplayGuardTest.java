@@ -90,24 +90,63 @@ class ReplayGuardTest {
         guard.check(envelope(NOW_MS / 1000, "n"));
     }
 
+    /** A clock the test moves by hand. */
     @Test
-    @DisplayName("memory is bounded: the oldest nonce is evicted and premature evictions are counted")
-    void boundedMemory() {
-        ReplayGuard small = ReplayGuard.builder().clock(clock).maxEntries(100).build();
-        for (int i = 0; i < 250; i++) {
-            small.check(envelope(clock.millis() / 1000, "n" + i));
+    @DisplayName("LTP-SEC-005: 200,001 nonces of another client cannot flush the window; a 16 s old replay is refused")
+    void windowCannotBeFlushedByOthers() {
+        Envelope victims = envelope(NOW_MS / 1000, "victim-nonce-0001");
+        guard.check(victims, "victim");
+        clock.advance(Duration.ofSeconds(16));
+        int refused = 0;
+        for (int i = 0; i <= 200_000; i++) {
+            try {
+                guard.check(envelope(clock.millis() / 1000, "flood-" + i), "attacker");
+            } catch (LtpProtocolException e) {
+                assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED);
+                refused++;
+            }
         }
-        assertThat(small.size()).isEqualTo(100);
-        assertThat(small.prematureEvictions()).isEqualTo(150);
-        // Entries older than the drift window are evicted without concern.
-        ReplayGuard later = ReplayGuard.builder().clock(clock).maxEntries(1).build();
-        later.check(envelope(clock.millis() / 1000, "x"));
-        clock.advance(Duration.ofSeconds(120));
-        later.check(envelope(clock.millis() / 1000, "y"));
-        assertThat(later.prematureEvictions()).isZero();
+        assertThat(refused).as("past its own window of 10,000").isEqualTo(200_001 - 10_000);
+        assertRejected(() -> guard.check(victims, "victim"), ErrorCode.INVALID_NONCE);
+        assertThat(guard.size()).isEqualTo(10_001);
     }
 
-    /** A clock the test moves by hand. */
+    @Test
+    @DisplayName("a full window refuses with RATE_LIMIT_EXCEEDED until its nonces leave the drift window; then old "
+            + "nonces are forgotten and their replays fail on time")
+    void fullWindow() {
+        ReplayGuard small = ReplayGuard.builder().clock(clock).maxPerClient(3).build();
+        Envelope first = envelope(NOW_MS / 1000, "n-1");
+        small.check(first, "c");
+        small.check(envelope(NOW_MS / 1000, "n-2"), "c");
+        small.check(envelope(NOW_MS / 1000, "n-3"), "c");
+        LtpProtocolException full = org.junit.jupiter.api.Assertions.assertThrows(LtpProtocolException.class,
+                () -> small.check(envelope(NOW_MS / 1000, "n-4"), "c"));
+        assertThat(full.code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED);
+        assertThat(full.detail("limit").getAsString()).isEqualTo("replay_window");
+        assertThat(small.refusals()).isEqualTo(1);
+        small.check(envelope(NOW_MS / 1000, "other-client"), "d");
+
+        clock.advance(Duration.ofMillis(65_001));
+        small.check(envelope(clock.millis() / 1000, "n-5"), "c");
+        assertThat(small.size()).as("n-1 forgotten, the others kept").isEqualTo(4);
+        assertRejected(() -> small.check(first, "c"), ErrorCode.MESSAGE_TOO_OLD);
+    }
+
+    @Test
+    @DisplayName("all clients together are bounded too: a full guard refuses, it never forgets what is still needed")
+    void totalBound() {
+        ReplayGuard small = ReplayGuard.builder().clock(clock).maxEntries(5).build();
+        for (int i = 0; i < 5; i++) {
+            small.check(envelope(NOW_MS / 1000, "n-" + i), "client-" + i);
+        }
+        assertRejected(() -> small.check(envelope(NOW_MS / 1000, "n-5"), "client-5"), ErrorCode.RATE_LIMIT_EXCEEDED);
+        assertRejected(() -> small.check(envelope(NOW_MS / 1000, "n-0"), "client-0"), ErrorCode.INVALID_NONCE);
+        clock.advance(Duration.ofMillis(65_001));
+        small.check(envelope(clock.millis() / 1000, "n-6"), "client-6");
+        assertThat(small.size()).isEqualTo(1);
+    }
+
     static final class MutableClock extends Clock {
         private long millis;
 

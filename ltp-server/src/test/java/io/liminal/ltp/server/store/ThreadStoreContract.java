@@ -63,6 +63,28 @@ public abstract class ThreadStoreContract {
         assertThat(store.count()).isEqualTo(1);
     }
 
+    /** Ids a server accepts (storable: no lone surrogate, no control character) that stress a store's encoding. */
+    public static final String[] ODD_IDS = {"é-combining-e\u0301", "😀-emoji-🧵", "中文-한국어-日本語",
+            "עברית-rtl-\u202bmark", "quote\"back\\slash'", "zero\u200bwidth", "\ufeffbom", "ß-Ω-∑", "x".repeat(256)};
+
+    /** A thread id made from an odd id: thread ids are at most 64 characters (servers mint 36). */
+    public static String threadIdFor(String id) {
+        String thread = "t-" + id;
+        return thread.length() <= 64 ? thread : thread.substring(0, 64);
+    }
+
+    @Test
+    @DisplayName("odd Unicode in thread ids, client ids and principals is kept exactly; similar ids stay apart")
+    void oddUnicodeIds() {
+        for (String id : ODD_IDS) {
+            ThreadRecord record = new ThreadRecord(threadIdFor(id), "c-" + id, "p-" + id, T0, T0, "tag-" + id, null);
+            store.create(record);
+            assertThat(store.find(threadIdFor(id))).as(id).contains(record);
+        }
+        assertThat(store.find("t-é-combining-é")).as("precomposed é is another id").isEmpty();
+        assertThat(store.count()).isEqualTo(ODD_IDS.length);
+    }
+
     @Test
     @DisplayName("creating a thread id twice fails")
     void duplicateCreate() {

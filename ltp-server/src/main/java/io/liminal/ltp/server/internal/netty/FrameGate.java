@@ -72,6 +72,8 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
     private long messageBytes;
     private int messageFrames;
     private long reserved;
+    /** A refusal decided at a header, fired once the bytes that passed before that header are forwarded. */
+    private CloseRequest pendingClose;
 
     /** @param budgetUsed bytes reserved by every connection of the transport */
     FrameGate(TransportContext context, AtomicLong budgetUsed) {
@@ -117,9 +119,10 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
                     forward(ctx, in, runStart, headerStart, runPasses); // the header's bytes wait for the rest
                     return;
                 }
-                boolean pass = onHeader(ctx);
+                boolean pass = onHeader();
                 if (mode == Mode.CLOSED) {
                     forward(ctx, in, runStart, headerStart, runPasses);
+                    ctx.fireUserEventTriggered(pendingClose);
                     return;
                 }
                 if (held > 0 && pass) {
@@ -169,7 +172,7 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
     }
 
     /** Decides a complete header; returns whether its frame passes to the decoder. */
-    private boolean onHeader(ChannelHandlerContext ctx) {
+    private boolean onHeader() {
         boolean fin = (header[0] & 0x80) != 0;
         int opcode = header[0] & 0x0f;
         int length7 = header[1] & 0x7f;
@@ -185,7 +188,7 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
         payloadLeft = length;
         frameIsFinalData = false;
         if (length < 0) {
-            return refuse(ctx, TransportEvent.FRAME_TOO_BIG, CloseCodes.MESSAGE_TOO_BIG, "Message too big");
+            return refuse(TransportEvent.FRAME_TOO_BIG, CloseCodes.MESSAGE_TOO_BIG, "Message too big");
         }
         boolean control = opcode >= 8;
         boolean starts = opcode == 1 || opcode == 2;
@@ -201,10 +204,10 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
         frameIsFinalData = fin;
         messageFrames++;
         if (messageFrames > context.limits().maxFragmentsPerMessage()) {
-            return refuse(ctx, TransportEvent.TOO_MANY_FRAGMENTS, CloseCodes.POLICY_VIOLATION, "Too many fragments");
+            return refuse(TransportEvent.TOO_MANY_FRAGMENTS, CloseCodes.POLICY_VIOLATION, "Too many fragments");
         }
         if (length > context.hardFrameLimitBytes() - messageBytes) { // written so that it cannot overflow
-            return refuse(ctx, TransportEvent.FRAME_TOO_BIG, CloseCodes.MESSAGE_TOO_BIG, "Message too big");
+            return refuse(TransportEvent.FRAME_TOO_BIG, CloseCodes.MESSAGE_TOO_BIG, "Message too big");
         }
         messageBytes += length;
         if (mode == Mode.PASS && messageBytes > context.maxMessageBytes()) {
@@ -217,7 +220,7 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
             long max = context.limits().maxBufferedInboundBytes();
             if (budgetUsed.addAndGet(length) > max) {
                 budgetUsed.addAndGet(-length);
-                return refuse(ctx, TransportEvent.INBOUND_BUFFER_FULL, 1013, "Try again later");
+                return refuse(TransportEvent.INBOUND_BUFFER_FULL, 1013, "Try again later");
             }
             reserved += length;
         }
@@ -238,11 +241,11 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private boolean refuse(ChannelHandlerContext ctx, TransportEvent event, int code, String reason) {
+    private boolean refuse(TransportEvent event, int code, String reason) {
         mode = Mode.CLOSED;
         release();
         context.record(event);
-        ctx.fireUserEventTriggered(new CloseRequest(code, reason));
+        pendingClose = new CloseRequest(code, reason);
         return false;
     }
 

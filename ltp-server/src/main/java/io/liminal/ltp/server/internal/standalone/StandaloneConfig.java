@@ -1,12 +1,17 @@
 package io.liminal.ltp.server.internal.standalone;
 
 import io.liminal.ltp.server.LtpHandler;
+import io.liminal.ltp.core.codec.Limits;
+import io.liminal.ltp.core.internal.text.Redaction;
+import io.liminal.ltp.core.session.Allowance;
 import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.PeerLimits;
 import io.liminal.ltp.server.TlsConfig;
 import io.liminal.ltp.server.auth.JwtAuthenticator;
 import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.store.ThreadStoreProvider;
+import io.liminal.ltp.server.transport.TransportLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +46,43 @@ public final class StandaloneConfig {
         MAX_CONNECTIONS("--max-connections", "LTP_MAX_CONNECTIONS", "open connections limit (default 10000)"),
         MAX_CONNECTIONS_PER_CLIENT("--max-connections-per-client", "LTP_MAX_CONNECTIONS_PER_CLIENT",
                 "sessions per client id, 0 = unlimited (default 0)"),
-        RATE_LIMIT("--rate-limit", "LTP_RATE_LIMIT", "messages per client per minute, 0 = off (default 100)"),
+        RATE_LIMIT("--rate-limit", "LTP_RATE_LIMIT", "messages per identity per minute, 0 = off (default 100)"),
+        MAX_THREADS("--max-threads", "LTP_MAX_THREADS", "threads stored, 0 = unlimited (default 1000000)"),
+        MAX_CONNECTIONS_PER_THREAD("--max-connections-per-thread", "LTP_MAX_CONNECTIONS_PER_THREAD",
+                "connections per thread; the oldest is superseded past it, 0 = unlimited (default 0)"),
+        MAX_MESSAGE_BYTES("--max-message-bytes", "LTP_MAX_MESSAGE_BYTES",
+                "largest message, answered MESSAGE_TOO_LARGE past it (default 1048576)"),
+        HARD_FRAME_LIMIT_BYTES("--hard-frame-limit-bytes", "LTP_HARD_FRAME_LIMIT_BYTES",
+                "largest declared message before close 1009 (default 16777216)"),
+        HANDSHAKES_PER_ADDRESS("--handshakes-per-address", "LTP_HANDSHAKES_PER_ADDRESS",
+                "handshakes per remote address, COUNT/WINDOW or 0 = off (default 300/1m)"),
+        PING_LIMIT("--ping-limit", "LTP_PING_LIMIT", "pings per connection, COUNT/WINDOW or 0 (default 20/10s)"),
+        ERROR_LIMIT("--error-limit", "LTP_ERROR_LIMIT",
+                "errors per connection before close 1008, COUNT/WINDOW or 0 (default 50/10s)"),
+        MAX_HELD_BYTES("--max-held-bytes", "LTP_MAX_HELD_BYTES",
+                "bytes held while a handshake is resolved (default 1048576)"),
+        MAX_CLIENT_ID_BYTES("--max-client-id-bytes", "LTP_MAX_CLIENT_ID_BYTES", "longest client_id (default 256)"),
+        MAX_PENDING_HANDSHAKES("--max-pending-handshakes", "LTP_MAX_PENDING_HANDSHAKES",
+                "handshakes waiting for the store or authenticator (default 1000)"),
+        MAX_PENDING_CONNECTIONS("--max-pending-connections", "LTP_MAX_PENDING_CONNECTIONS",
+                "connections not upgraded yet (default 1000)"),
+        MAX_PENDING_PER_ADDRESS("--max-pending-per-address", "LTP_MAX_PENDING_PER_ADDRESS",
+                "connections not upgraded yet per address, 0 = off (default 64)"),
+        REQUEST_TIMEOUT_MS("--request-timeout-ms", "LTP_REQUEST_TIMEOUT_MS",
+                "time to send a complete HTTP request or upgrade, ms (default 10000)"),
+        CLOSE_TIMEOUT_MS("--close-timeout-ms", "LTP_CLOSE_TIMEOUT_MS",
+                "time a close may take before the connection is dropped, ms (default 5000)"),
+        MAX_FRAGMENTS("--max-fragments", "LTP_MAX_FRAGMENTS", "frames per message (default 1024)"),
+        MAX_BUFFERED_INBOUND_BYTES("--max-buffered-inbound-bytes", "LTP_MAX_BUFFERED_INBOUND_BYTES",
+                "bytes of unfinished messages over all connections (default 268435456)"),
+        WS_PING_LIMIT("--ws-ping-limit", "LTP_WS_PING_LIMIT",
+                "WebSocket pings per connection, COUNT/WINDOW or 0 (default 20/10s)"),
+        MAX_OUTBOUND_BYTES("--max-outbound-bytes", "LTP_MAX_OUTBOUND_BYTES",
+                "unread bytes per connection before close 1008 Slow consumer (default 4194304)"),
+        ALLOWED_ORIGINS("--allowed-origins", "LTP_ALLOWED_ORIGINS",
+                "browser origins allowed to connect, comma-separated (default: any)"),
+        TRUSTED_PROXIES("--trusted-proxies", "LTP_TRUSTED_PROXIES",
+                "proxies whose X-Forwarded-For is believed, CIDRs comma-separated (default: none)"),
         STORE("--store", "LTP_STORE", "thread store: memory | sqlite:PATH | jdbc:URL | redis://HOST:PORT (default memory)"),
         TLS_CERT("--tls-cert", "LTP_TLS_CERT", "PEM certificate chain (with --tls-key)"),
         TLS_KEY("--tls-key", "LTP_TLS_KEY", "PEM PKCS#8 private key"),
@@ -148,6 +189,49 @@ public final class StandaloneConfig {
         } else {
             builder.rateLimit(rate, Duration.ofMinutes(1));
         }
+        builder.maxThreads(longValue(Setting.MAX_THREADS, 0, Long.MAX_VALUE, LtpServer.DEFAULT_MAX_THREADS));
+        builder.maxConnectionsPerThread(integer(Setting.MAX_CONNECTIONS_PER_THREAD, 0, Integer.MAX_VALUE, 0));
+        int maxMessage = integer(Setting.MAX_MESSAGE_BYTES, 1_024, Integer.MAX_VALUE, Limits.DEFAULT_MAX_MESSAGE_BYTES);
+        builder.limits(Limits.defaults().toBuilder().maxMessageBytes(maxMessage).build());
+        builder.hardFrameLimitBytes(longValue(Setting.HARD_FRAME_LIMIT_BYTES, maxMessage, Long.MAX_VALUE,
+                Math.max(maxMessage, 16L << 20)));
+        PeerLimits peer = PeerLimits.DEFAULTS;
+        builder.peerLimits(peer.toBuilder()
+                .handshakesPerAddress(allowance(Setting.HANDSHAKES_PER_ADDRESS, peer.handshakesPerAddress()))
+                .pings(allowance(Setting.PING_LIMIT, peer.pings()))
+                .errors(allowance(Setting.ERROR_LIMIT, peer.errors()))
+                .maxHeldBytes(longValue(Setting.MAX_HELD_BYTES, 1, Long.MAX_VALUE, peer.maxHeldBytes()))
+                .maxClientIdBytes(integer(Setting.MAX_CLIENT_ID_BYTES, 1, Integer.MAX_VALUE, peer.maxClientIdBytes()))
+                .maxPendingHandshakes(integer(Setting.MAX_PENDING_HANDSHAKES, 1, Integer.MAX_VALUE,
+                        peer.maxPendingHandshakes()))
+                .build());
+        TransportLimits transport = TransportLimits.DEFAULTS;
+        builder.transportLimits(transport.toBuilder()
+                .maxPendingConnections(integer(Setting.MAX_PENDING_CONNECTIONS, 1, Integer.MAX_VALUE,
+                        transport.maxPendingConnections()))
+                .maxPendingPerAddress(integer(Setting.MAX_PENDING_PER_ADDRESS, 0, Integer.MAX_VALUE,
+                        transport.maxPendingPerAddress()))
+                .requestTimeout(Duration.ofMillis(longValue(Setting.REQUEST_TIMEOUT_MS, 1, Integer.MAX_VALUE,
+                        transport.requestTimeout().toMillis())))
+                .closeTimeout(Duration.ofMillis(longValue(Setting.CLOSE_TIMEOUT_MS, 1, Integer.MAX_VALUE,
+                        transport.closeTimeout().toMillis())))
+                .maxFragmentsPerMessage(integer(Setting.MAX_FRAGMENTS, 1, Integer.MAX_VALUE,
+                        transport.maxFragmentsPerMessage()))
+                .maxBufferedInboundBytes(longValue(Setting.MAX_BUFFERED_INBOUND_BYTES, 1, Long.MAX_VALUE,
+                        transport.maxBufferedInboundBytes()))
+                .controlFrames(allowance(Setting.WS_PING_LIMIT, transport.controlFrames()))
+                .maxOutboundBytesPerConnection(longValue(Setting.MAX_OUTBOUND_BYTES, 1, Long.MAX_VALUE,
+                        transport.maxOutboundBytesPerConnection()))
+                .allowedOrigins(list(Setting.ALLOWED_ORIGINS))
+                .build());
+        List<String> proxies = list(Setting.TRUSTED_PROXIES);
+        if (!proxies.isEmpty()) {
+            try {
+                builder.trustedProxies(proxies.toArray(String[]::new));
+            } catch (IllegalArgumentException e) {
+                throw invalid(Setting.TRUSTED_PROXIES, values.get(Setting.TRUSTED_PROXIES), e.getMessage());
+            }
+        }
         builder.threadStore(store());
         TlsConfig tls = tls();
         if (tls != null) {
@@ -178,9 +262,9 @@ public final class StandaloneConfig {
         return Duration.ofMillis(integer(Setting.SHUTDOWN_GRACE_MS, 0, Integer.MAX_VALUE, 10_000));
     }
 
-    /** The store setting, for the start-up log. */
+    /** The store setting, for the start-up log, without its secrets. */
     public String storeDescription() {
-        return values.getOrDefault(Setting.STORE, "memory").replaceAll("//[^@/]*@", "//***@");
+        return Redaction.redact(values.getOrDefault(Setting.STORE, "memory"));
     }
 
     private LtpHandler handler() {
@@ -313,8 +397,50 @@ public final class StandaloneConfig {
         }
     }
 
+    /** The error for an invalid value; never with a secret in it, whatever the value or the problem quote. */
     private static IllegalArgumentException invalid(Setting setting, String value, String problem) {
-        return new IllegalArgumentException("Invalid " + setting.names() + " '" + value + "': " + problem);
+        return new IllegalArgumentException(Redaction.redact("Invalid " + setting.names() + " '" + value + "': "
+                + problem));
+    }
+
+    /** {@code COUNT/WINDOW} ({@code 60/10s}, {@code 20/500ms}, {@code 100/1m}), or 0 for no bound. */
+    private Allowance allowance(Setting setting, Allowance fallback) {
+        String value = values.get(setting);
+        if (value == null) {
+            return fallback;
+        }
+        if (value.equals("0")) {
+            return Allowance.UNLIMITED;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)/(\\d+)(ms|s|m)").matcher(value);
+        if (!m.matches()) {
+            throw invalid(setting, value, "expected COUNT/WINDOW such as 60/10s, or 0");
+        }
+        try {
+            long amount = Long.parseLong(m.group(2));
+            Duration window = switch (m.group(3)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                default -> Duration.ofMinutes(amount);
+            };
+            return Allowance.of(Integer.parseInt(m.group(1)), window);
+        } catch (IllegalArgumentException e) {
+            throw invalid(setting, value, e.getMessage());
+        }
+    }
+
+    private List<String> list(Setting setting) {
+        String value = values.get(setting);
+        if (value == null) {
+            return List.of();
+        }
+        List<String> items = new ArrayList<>();
+        for (String item : value.split(",")) {
+            if (!item.isBlank()) {
+                items.add(item.trim());
+            }
+        }
+        return items;
     }
 
     private static Setting bySetting(String flag) {

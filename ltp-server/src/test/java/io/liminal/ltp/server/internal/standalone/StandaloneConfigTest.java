@@ -47,6 +47,42 @@ class StandaloneConfigTest {
     }
 
     @Test
+    @DisplayName("every bound has a flag and a variable; allowances read COUNT/WINDOW or 0")
+    void bounds() {
+        Map<String, String> env = Map.ofEntries(Map.entry("PORT", "0"),
+                Map.entry("LTP_HANDSHAKES_PER_ADDRESS", "10/5s"), Map.entry("LTP_PING_LIMIT", "0"),
+                Map.entry("LTP_ERROR_LIMIT", "5/500ms"), Map.entry("LTP_MAX_PENDING_CONNECTIONS", "7"),
+                Map.entry("LTP_MAX_PENDING_PER_ADDRESS", "0"), Map.entry("LTP_REQUEST_TIMEOUT_MS", "1500"),
+                Map.entry("LTP_CLOSE_TIMEOUT_MS", "800"), Map.entry("LTP_MAX_FRAGMENTS", "9"),
+                Map.entry("LTP_MAX_BUFFERED_INBOUND_BYTES", "1000000"), Map.entry("LTP_WS_PING_LIMIT", "3/1m"),
+                Map.entry("LTP_MAX_OUTBOUND_BYTES", "65536"), Map.entry("LTP_ALLOWED_ORIGINS", "https://a, https://b"),
+                Map.entry("LTP_TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1"), Map.entry("LTP_MAX_THREADS", "5"),
+                Map.entry("LTP_MAX_CLIENT_ID_BYTES", "32"), Map.entry("LTP_MAX_HELD_BYTES", "4096"),
+                Map.entry("LTP_MAX_PENDING_HANDSHAKES", "3"), Map.entry("LTP_MAX_MESSAGE_BYTES", "2048"),
+                Map.entry("LTP_HARD_FRAME_LIMIT_BYTES", "4096"));
+        assertThat(build(new String[0], env)).isNotNull();
+        for (String name : new String[] {"LTP_HANDSHAKES_PER_ADDRESS", "LTP_PING_LIMIT", "LTP_WS_PING_LIMIT"}) {
+            assertThatThrownBy(() -> build(new String[0], Map.of(name, "ten"))).hasMessageContaining(name)
+                    .hasMessageContaining("COUNT/WINDOW");
+        }
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_TRUSTED_PROXIES", "proxy.internal")))
+                .hasMessageContaining("LTP_TRUSTED_PROXIES");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_MAX_MESSAGE_BYTES", "4096",
+                "LTP_HARD_FRAME_LIMIT_BYTES", "100"))).hasMessageContaining("LTP_HARD_FRAME_LIMIT_BYTES");
+        assertThat(StandaloneConfig.usage()).contains("LTP_MAX_PENDING_CONNECTIONS", "LTP_TRUSTED_PROXIES",
+                "LTP_ALLOWED_ORIGINS", "LTP_ERROR_LIMIT");
+    }
+
+    @Test
+    @DisplayName("a store URL's secret never appears in its description or in an error")
+    void storeSecretsRedacted() {
+        StandaloneConfig config = StandaloneConfig.parse(new String[0],
+                Map.of("LTP_STORE", "cassandra://admin:s3cret@db:9042?password=s3cret"));
+        assertThat(config.storeDescription()).doesNotContain("s3cret");
+        assertThatThrownBy(config::toBuilder).hasMessageContaining("LTP_STORE").hasMessageNotContaining("s3cret");
+    }
+
+    @Test
     @DisplayName("a JWT secret and an admin token configure authentication and drain")
     void authAndAdmin() {
         LtpServer server = build(new String[0], Map.of("LTP_AUTH_JWT_SECRET", "0123456789abcdef0123456789abcdef",
