@@ -59,8 +59,21 @@ public final class RawWebSocket implements AutoCloseable {
      * @param subprotocols offered protocols, or an empty list for none
      */
     public static RawWebSocket connect(int port, String path, List<String> subprotocols, Map<String, String> headers) {
+        return connect(port, path, subprotocols, headers, 0);
+    }
+
+    /**
+     * Like {@link #connect(int, String, List, Map)}, with a receive buffer of {@code receiveBufferBytes} (0 for the
+     * system's): a small one lets a test play a peer that reads nothing without gigabytes piling up.
+     */
+    public static RawWebSocket connect(int port, String path, List<String> subprotocols, Map<String, String> headers,
+            int receiveBufferBytes) {
         try {
-            Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            Socket socket = new Socket();
+            if (receiveBufferBytes > 0) {
+                socket.setReceiveBufferSize(receiveBufferBytes);
+            }
+            socket.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
             socket.setSoTimeout(10_000);
             socket.setTcpNoDelay(true);
             byte[] nonce = new byte[16];
@@ -152,6 +165,43 @@ public final class RawWebSocket implements AutoCloseable {
             RANDOM.nextBytes(mask);
             header.write(mask);
             out.write(header.toByteArray());
+            out.flush();
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Sends the header of a masked frame that declares {@code declaredLength} payload bytes, and the first of them:
+     * a frame that never ends.
+     */
+    public RawWebSocket sendPartialFrame(int opcode, boolean fin, long declaredLength, byte[] payloadPrefix) {
+        try {
+            ByteArrayOutputStream frame = new ByteArrayOutputStream(payloadPrefix.length + 14);
+            frame.write((fin ? 0x80 : 0) | opcode);
+            frame.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                frame.write((int) (declaredLength >>> shift));
+            }
+            byte[] mask = new byte[4];
+            RANDOM.nextBytes(mask);
+            frame.write(mask);
+            for (int i = 0; i < payloadPrefix.length; i++) {
+                frame.write(payloadPrefix[i] ^ mask[i & 3]);
+            }
+            out.write(frame.toByteArray());
+            out.flush();
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends bytes as they are. */
+    public RawWebSocket sendRaw(byte[] bytes) {
+        try {
+            out.write(bytes);
             out.flush();
             return this;
         } catch (IOException e) {

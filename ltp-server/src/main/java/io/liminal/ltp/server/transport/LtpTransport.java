@@ -21,6 +21,11 @@ public interface LtpTransport {
         return 0;
     }
 
+    /** Bytes of unfinished inbound messages the transport holds over all connections (see TransportLimits). */
+    default long bufferedInboundBytes() {
+        return 0;
+    }
+
     /** Closes the listeners and every connection still open, and releases the stack's threads. */
     void close();
 }

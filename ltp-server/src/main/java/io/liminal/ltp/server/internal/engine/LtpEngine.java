@@ -157,6 +157,7 @@ public final class LtpEngine implements TransportContext {
         this.metrics = new ServerMetrics(settings.meterRegistry(), activeConnections::get,
                 settings.transport()::pendingConnections, registry::size,
                 storedThreads::get);
+        metrics.inboundBufferedBytes(settings.transport()::bufferedInboundBytes);
 
         if (settings.applicationExecutor() != null) {
             ownedApplicationExecutor = null;

@@ -119,6 +119,12 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
+    /** Registers a gauge of the transport's buffered inbound bytes (only large frames are counted, see FrameGate). */
+    public void inboundBufferedBytes(Supplier<Number> bytes) {
+        Gauge.builder("ltp_inbound_buffered_bytes", bytes)
+                .description("Bytes of unfinished inbound messages held over all connections").register(registry);
+    }
+
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return prometheus.scrape();

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -25,9 +26,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,6 +175,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE));
     }
 
+    /** How long a closing connection may still send what it was sending (see lingeringClose). */
+    private static final long LINGER_MILLIS = 1_000;
     private static final HttpReply NOT_FOUND = new HttpReply(404, "application/json", "{\"error\":\"not found\"}");
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpReply reply) {
@@ -196,8 +201,27 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         } else {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(response).addListener(future -> lingeringClose(ctx));
         }
+    }
+
+    /**
+     * Closes after a final response without losing it: a close while the client's request is still arriving (a
+     * refused oversized one) would reset the connection, and a reset can discard the response before the client
+     * reads it. So the server stops writing, reads and drops what still comes for at most a second, then closes.
+     */
+    private static void lingeringClose(ChannelHandlerContext ctx) {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
+            ctx.close();
+            return;
+        }
+        duplex.shutdownOutput().addListener(done -> {
+            ctx.channel().config().setAutoRead(true);
+            ScheduledFuture<?> linger = ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.channel().closeFuture().addListener(closed -> linger.cancel(false));
+        });
     }
 
     @Override

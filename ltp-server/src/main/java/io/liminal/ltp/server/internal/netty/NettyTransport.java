@@ -144,8 +144,8 @@ public final class NettyTransport implements LtpTransport {
         return admissions.pending.get();
     }
 
-    /** For tests: bytes of unfinished inbound messages reserved now. */
-    long inboundBufferedBytes() {
+    @Override
+    public long bufferedInboundBytes() {
         return inboundBudget.get();
     }
 

@@ -117,6 +117,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
 
     /** Answers a WebSocket ping within the connection's allowance; a peer that keeps flooding is closed 1008. */
     private void onPing(WebSocketFrame ping) {
+        if (closeSent) {
+            return; // closing: nothing more is answered or counted
+        }
         Allowance allowance = context.limits().controlFrames();
         if (allowance.limited()) {
             long now = System.currentTimeMillis();
