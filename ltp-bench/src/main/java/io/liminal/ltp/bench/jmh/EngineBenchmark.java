@@ -4,8 +4,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.message.EventPayload;
+import io.liminal.ltp.core.session.Allowance;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.PeerLimits;
 import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.transport.ConnectionListener;
@@ -16,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +65,11 @@ public class EngineBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         transport = new BenchTransport();
+        // Allowances no benchmark reaches: their checks stay on the measured path, their refusals do not.
+        Allowance unreached = Allowance.of(Integer.MAX_VALUE, Duration.ofMillis(1));
         server = LtpServer.builder().transport(transport).threadStore(store).noRateLimit()
+                .peerLimits(PeerLimits.builder().pings(unreached).handshakesPerAddress(unreached).build())
+                .maxThreads(0)
                 .applicationExecutor(Runnable::run)
                 .handler(new LtpHandler() {
                     @Override

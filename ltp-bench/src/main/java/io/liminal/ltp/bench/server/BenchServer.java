@@ -1,13 +1,19 @@
 package io.liminal.ltp.bench.server;
 
+import io.liminal.ltp.core.session.Allowance;
 import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.PeerLimits;
 import io.liminal.ltp.server.internal.standalone.ReferenceHandler;
+import io.liminal.ltp.server.transport.TransportLimits;
 import java.time.Duration;
 
 /**
  * ltp-server as benchmarked: in-memory store, no rate limit (a load test is one "client" per session sending far
  * more than 100 messages a minute), the standalone server's reference handler (it answers every event with an
- * event, through the application executor), everything else default.
+ * event, through the application executor), everything else default, except the bounds against hostile peers that
+ * a load generator on one address would hit: pings and handshakes keep their allowance checks on the measured path,
+ * with allowances no load reaches; no bound on pending connections per address or on threads stored (the handshake
+ * scenario leaves about a million).
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>
  */
@@ -15,13 +21,23 @@ public final class BenchServer {
     private BenchServer() {
     }
 
+    /** The server as benchmarked, on 127.0.0.1:{@code port} (0 picks one); tests of the load tools use it too. */
+    public static LtpServer.Builder builder(int port) {
+        Allowance unreached = Allowance.of(Integer.MAX_VALUE, Duration.ofMillis(1));
+        return LtpServer.builder().host("127.0.0.1").port(port).noRateLimit()
+                .peerLimits(PeerLimits.builder().pings(unreached).handshakesPerAddress(unreached).build())
+                .transportLimits(TransportLimits.builder().maxPendingPerAddress(0).maxPendingConnections(100_000)
+                        .build())
+                .maxThreads(0)
+                .handler(new ReferenceHandler())
+                .maxConnections(50_000);
+    }
+
     /** Entry point; prints the port, runs until killed. */
     public static void main(String[] args) throws InterruptedException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
         long heartbeatMs = args.length > 1 ? Long.parseLong(args[1]) : 15_000;
-        LtpServer server = LtpServer.builder().host("127.0.0.1").port(port).noRateLimit()
-                .handler(new ReferenceHandler())
-                .maxConnections(50_000).heartbeatInterval(Duration.ofMillis(heartbeatMs)).build().start();
+        LtpServer server = builder(port).heartbeatInterval(Duration.ofMillis(heartbeatMs)).build().start();
         System.out.println("ltp server listening on ws://127.0.0.1:" + server.port() + "/");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(Duration.ofSeconds(2))));
         Thread.currentThread().join();

@@ -2,8 +2,8 @@ package io.liminal.ltp.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.liminal.ltp.bench.server.BenchServer;
 import io.liminal.ltp.server.LtpServer;
-import io.liminal.ltp.server.internal.standalone.ReferenceHandler;
 import io.liminal.ltp.testing.TcpProxy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class LoadGeneratorIT {
 
     private static LtpServer server() {
-        return LtpServer.builder().host("127.0.0.1").port(0).noRateLimit().handler(new ReferenceHandler()).build()
+        return BenchServer.builder(0).build()
                 .start();
     }
 

@@ -2,6 +2,7 @@ package io.liminal.ltp.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.liminal.ltp.bench.server.BenchServer;
 import io.liminal.ltp.server.LtpServer;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
@@ -18,7 +19,7 @@ class SoakIT {
     @Test
     @DisplayName("closed-loop sessions for 10 s: zero replies later than 1 s, zero unanswered, no drops or errors")
     void noStalls() throws Exception {
-        try (LtpServer server = LtpServer.builder().host("127.0.0.1").port(0).noRateLimit().build().start()) {
+        try (LtpServer server = BenchServer.builder(0).build().start()) {
             LoadOptions options = LoadOptions.parse(new String[] {"--url", "ws://127.0.0.1:" + server.port() + "/",
                     "--mode", "closed", "--sessions", "50", "--duration", "10s", "--warmup", "2s", "--label", "ci-soak"});
             LoadReport report = new LoadGenerator(options).run();

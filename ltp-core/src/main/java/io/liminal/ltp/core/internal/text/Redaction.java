@@ -36,6 +36,41 @@ public final class Redaction {
     }
 
     /**
+     * The same failure with every secret removed from its message and its causes' messages, for a logger that
+     * prints stack traces: drivers put connection URLs in their messages. Stack traces are kept as they were; a
+     * throwable without a secret is returned as it is.
+     */
+    public static Throwable redact(Throwable error) {
+        if (error == null) {
+            return null;
+        }
+        Throwable cause = redact(error.getCause() == error ? null : error.getCause());
+        String message = error.getMessage();
+        String redacted = redact(message);
+        if (cause == error.getCause() && java.util.Objects.equals(message, redacted)) {
+            return error;
+        }
+        RedactedException copy = new RedactedException(error.getClass().getName()
+                + (redacted == null ? "" : ": " + redacted), cause);
+        copy.setStackTrace(error.getStackTrace());
+        return copy;
+    }
+
+    /** A failure whose message had a secret: its text names the original class, then the redacted message. */
+    static final class RedactedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RedactedException(String text, Throwable cause) {
+            super(text, cause);
+        }
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
+    }
+
+    /**
      * {@code text} redacted, and also without any occurrence of the given secret values (for messages that quote a
      * secret outside any URL form).
      */

@@ -43,6 +43,20 @@ class RedactionTest {
     void knownValues() {
         assertThat(Redaction.redact("auth failed for s3cret-pw at host", List.of("s3cret-pw")))
                 .isEqualTo("auth failed for *** at host");
-        assertThat(Redaction.redact(null)).isNull();
+        assertThat(Redaction.redact((String) null)).isNull();
+    }
+
+    @Test
+    @DisplayName("a failure about to be logged loses the secret in its message and its causes', keeps its stack trace")
+    void throwables() {
+        IllegalStateException cause = new IllegalStateException("FATAL: password=s3cret-pw rejected");
+        RuntimeException error = new RuntimeException("connect to redis://:s3cret-pw@h:1 failed", cause);
+        Throwable safe = Redaction.redact(error);
+        assertThat(safe.toString()).startsWith("java.lang.RuntimeException: connect to redis://:***@h:1")
+                .doesNotContain("s3cret-pw");
+        assertThat(safe.getCause().toString()).contains("password=***").doesNotContain("s3cret-pw");
+        assertThat(safe.getStackTrace()).isEqualTo(error.getStackTrace());
+        RuntimeException clean = new RuntimeException("disk full");
+        assertThat(Redaction.redact(clean)).isSameAs(clean);
     }
 }

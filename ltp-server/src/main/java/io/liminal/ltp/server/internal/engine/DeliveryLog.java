@@ -2,6 +2,7 @@ package io.liminal.ltp.server.internal.engine;
 
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
 import io.liminal.ltp.core.internal.text.LogSafe;
+import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.server.DeliveryInfo;
 import io.liminal.ltp.server.store.DeliveryRetention;
@@ -164,7 +165,7 @@ final class DeliveryLog {
                 engine.metrics().storeFailure("commit");
                 engine.storeHealth().failed(e);
                 LOG.error("Could not commit message {} of client instance {} on thread {}; closing its connection "
-                        + "so that it is resent", seq, LogSafe.id(instance), thread.threadId(), e);
+                        + "so that it is resent", seq, LogSafe.id(instance), thread.threadId(), Redaction.redact(e));
                 from.closeForStoreFailure();
                 return;
             }

@@ -12,6 +12,7 @@ import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
 import io.liminal.ltp.core.internal.limit.TokenBucket;
 import io.liminal.ltp.core.internal.text.LogSafe;
+import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.core.message.ContentEncoding;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.ErrorPayload;
@@ -342,7 +343,8 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
                     hello);
         } catch (RuntimeException e) {
             engine.storeHealth().failed(e);
-            LOG.warn("Could not negotiate delivery for thread {}; serving plain v0.3", accepted.threadId(), e);
+            LOG.warn("Could not negotiate delivery for thread {}; serving plain v0.3", accepted.threadId(),
+                    Redaction.redact(e));
             return resolution;
         }
     }
@@ -389,7 +391,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             String suppressed = engine.guard().resolveFailures.admit();
             if (suppressed != null) {
                 LOG.error("The thread store failed on the handshake of client {}{}", LogSafe.id(clientId),
-                        suppressed, e);
+                        suppressed, Redaction.redact(e));
             }
             return new Resolution("unavailable", new HandshakeOutcome.Unavailable("Internal error"), null, null);
         }

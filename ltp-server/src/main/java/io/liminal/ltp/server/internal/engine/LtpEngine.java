@@ -6,6 +6,7 @@ import io.liminal.ltp.core.codec.LtpCodec;
 import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.concurrent.SerialExecutor;
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
+import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.core.message.MessageTypes;
@@ -262,7 +263,7 @@ public final class LtpEngine implements TransportContext {
         try {
             store.close();
         } catch (RuntimeException e) {
-            LOG.warn("Closing the thread store failed", e);
+            LOG.warn("Closing the thread store failed", Redaction.redact(e));
         }
         metrics.close();
         LOG.info("LTP server stopped");
@@ -285,7 +286,7 @@ public final class LtpEngine implements TransportContext {
         try {
             deliveryLog.store().recordCleanStop(process.id(), clock.instant());
         } catch (RuntimeException e) {
-            LOG.warn("Could not record the clean stop in the thread store", e);
+            LOG.warn("Could not record the clean stop in the thread store", Redaction.redact(e));
         }
     }
 
@@ -480,7 +481,8 @@ public final class LtpEngine implements TransportContext {
                 metrics.storeFailure("append");
             storeHealth.failed(e);
                 storeHealth.failed(e);
-                LOG.warn("Could not log a {} for thread {}: {}", send.envelope().type(), threadId, e.toString());
+                LOG.warn("Could not log a {} for thread {}: {}", send.envelope().type(), threadId,
+                        Redaction.redact(e).toString());
             } finally {
                 if (thread.connections.isEmpty()) {
                     retire(thread);
@@ -660,7 +662,8 @@ public final class LtpEngine implements TransportContext {
         } catch (RuntimeException e) {
             metrics.storeFailure("append");
             storeHealth.failed(e);
-            LOG.error("Could not log what the handler sent on {} of thread {}", what, thread.threadId(), e);
+            LOG.error("Could not log what the handler sent on {} of thread {}", what, thread.threadId(),
+                    Redaction.redact(e));
         }
     }
 
@@ -741,7 +744,7 @@ public final class LtpEngine implements TransportContext {
             store.update(thread.snapshot());
         } catch (RuntimeException e) {
             storeHealth.failed(e);
-            LOG.warn("Could not write thread {} back to the store", thread.threadId(), e);
+            LOG.warn("Could not write thread {} back to the store", thread.threadId(), Redaction.redact(e));
         }
     }
 
@@ -781,7 +784,7 @@ public final class LtpEngine implements TransportContext {
             sweepOnce();
         } catch (RuntimeException e) {
             storeHealth.failed(e);
-            LOG.warn("Thread sweep failed", e);
+            LOG.warn("Thread sweep failed", Redaction.redact(e));
         } finally {
             if (!stopped.get()) {
                 scheduleSweep();

@@ -6,6 +6,10 @@ import static io.liminal.ltp.server.TestFrames.resume;
 import static io.liminal.ltp.server.TestFrames.type;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
 import com.google.gson.JsonObject;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.store.ForwardingStore;
@@ -21,6 +25,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** /ready and /health follow the thread store: failing operations and a failing probe both count (finding 10). */
 class StoreHealthTest {
@@ -60,6 +65,25 @@ class StoreHealthTest {
     @Test
     @DisplayName("a store failing on resumes makes /ready 503 and /health say why, without secrets; it recovers")
     void readinessFollowsTheStore() {
+        Logger logs = (Logger) LoggerFactory.getLogger("io.liminal.ltp.server");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logs.addAppender(lines);
+        try {
+            readiness();
+        } finally {
+            logs.detachAppender(lines);
+        }
+        assertThat(lines.list).as("store failures were logged").isNotEmpty();
+        for (ILoggingEvent line : lines.list) {
+            assertThat(line.getFormattedMessage()).doesNotContain("hunter2");
+            for (IThrowableProxy error = line.getThrowableProxy(); error != null; error = error.getCause()) {
+                assertThat(error.getMessage()).as("the logged stack trace").doesNotContain("hunter2");
+            }
+        }
+    }
+
+    private void readiness() {
         server = TestServers.inMemory(transport, clock, scheduler, store).build().start();
         Peer first = transport.connect();
         first.sendText(init("c"));
