@@ -57,6 +57,7 @@ class CpuIT extends HostileTest {
             int[] seen = countUntilClose(flooder, RawWebSocket.TEXT, "\"pong\"");
             assertThat(seen[0]).as("pongs").isBetween(20, 25);
             assertThat(seen[1]).isEqualTo(1008);
+            assertThat(counter("ltp_abuse_closes_total", "reason", "too_many_errors")).isEqualTo(1);
         }
     }
 

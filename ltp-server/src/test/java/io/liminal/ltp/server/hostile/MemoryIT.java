@@ -162,6 +162,7 @@ class MemoryIT extends HostileTest {
                 }
             });
             assertThat(attacker.readCloseCode(WAIT)).isEqualTo(1008);
+            assertThat(counter("ltp_abuse_closes_total", "reason", "too_many_held")).isEqualTo(1);
         } finally {
             storeResponds.countDown();
         }

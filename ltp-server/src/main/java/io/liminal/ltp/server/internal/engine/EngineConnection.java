@@ -158,6 +158,10 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     public void close(int code, String reason) {
         if (code == CloseCodes.NORMAL && CloseCodes.REASON_HEARTBEAT_TIMEOUT.equals(reason)) {
             engine.metrics().heartbeatTimeout();
+        } else if (ServerConnectionMachine.REASON_TOO_MANY_ERRORS.equals(reason)) {
+            engine.metrics().abuseClose("too_many_errors");
+        } else if (ServerConnectionMachine.REASON_TOO_MANY_HELD.equals(reason)) {
+            engine.metrics().abuseClose("too_many_held");
         }
         transport.close(code, reason);
     }
@@ -330,8 +334,11 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
                     ? new DeliveryProtocol.Gap(wanted, Math.min(bounds.firstKept() - 1, bounds.last())) : null;
             if (missed != null) {
                 engine.metrics().deliveryGap();
-                LOG.info("Client instance {} missed messages {}..{} of thread {}: trimmed from the log",
-                        LogSafe.id(hello.instance()), missed.from(), missed.to(), threadId);
+                String suppressed = engine.guard().gapReports.admit();
+                if (suppressed != null) {
+                    LOG.info("Client instance {} missed messages {}..{} of thread {}: trimmed from the log{}",
+                            LogSafe.id(hello.instance()), missed.from(), missed.to(), threadId, suppressed);
+                }
             }
             DeliveryProtocol.Welcome welcome = new DeliveryProtocol.Welcome(lastProcessed, bounds.firstKept(),
                     bounds.last(), missed);

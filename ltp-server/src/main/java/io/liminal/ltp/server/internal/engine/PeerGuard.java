@@ -37,6 +37,7 @@ final class PeerGuard {
     /** Bounds the log lines peers can cause, one limiter per statement. */
     final LogLimiter authDenials;
     final LogLimiter resolveFailures;
+    final LogLimiter gapReports;
 
     PeerGuard(ServerSettings settings) {
         this.limits = settings.peerLimits();
@@ -49,6 +50,7 @@ final class PeerGuard {
         this.handshakes = new KeyedAllowances(limits.handshakesPerAddress(), MAX_TRACKED, clock);
         this.authDenials = LogLimiter.standard(clock);
         this.resolveFailures = LogLimiter.standard(clock);
+        this.gapReports = LogLimiter.standard(clock);
     }
 
     /** The identity limits are charged to once a session is bound. */

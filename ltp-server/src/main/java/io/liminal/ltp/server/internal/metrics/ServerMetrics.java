@@ -55,6 +55,7 @@ public final class ServerMetrics {
     private final ConcurrentMap<String, Counter> storeFailures = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> internalErrors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> transportEvents = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> abuseCloses = new ConcurrentHashMap<>();
 
     /**
      * @param applicationRegistry the application's registry to publish to as well, or {@code null}
@@ -214,6 +215,12 @@ public final class ServerMetrics {
         counter(internalErrors, where, w -> Counter.builder("ltp_internal_errors_total").tag("where", w)
                 .description("Failures of the server's own code, by where they happened").register(registry))
                 .increment();
+    }
+
+    /** A connection was closed 1008 for abuse ({@code reason}: {@code too_many_errors}, {@code too_many_held}). */
+    public void abuseClose(String reason) {
+        counter(abuseCloses, reason, r -> Counter.builder("ltp_abuse_closes_total").tag("reason", r)
+                .description("Connections closed 1008 for abuse, by reason").register(registry)).increment();
     }
 
     /** The transport refused or cut something short ({@code event}: a TransportEvent tag, a fixed set). */
