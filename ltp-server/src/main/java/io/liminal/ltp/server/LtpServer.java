@@ -6,6 +6,8 @@ import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.session.ServerSessionConfig;
 import io.liminal.ltp.server.auth.Authenticator;
+import io.liminal.ltp.server.cluster.ClusterBus;
+import io.liminal.ltp.server.internal.engine.ClusterSettings;
 import io.liminal.ltp.server.internal.engine.LtpEngine;
 import io.liminal.ltp.server.internal.engine.ServerSettings;
 import io.liminal.ltp.server.internal.limits.TrustedProxies;
@@ -118,6 +120,12 @@ public final class LtpServer implements AutoCloseable {
      * Called inside a handler call for that same thread, it is published with the call's other sends when the call
      * returns (see {@link SessionContext}).
      *
+     * <p>In a cluster it reaches the thread's connections on every node: the count is cluster-wide, and the future
+     * completes once every node holding the thread answered. It fails with
+     * {@link io.liminal.ltp.server.cluster.ClusterException} when the bus refused the message or a node did not
+     * answer within {@link Builder#clusterReplyTimeout}; a logged message is in the log all the same, and clients
+     * that did not get it live get it when they resume.
+     *
      * @return completes with how many connections it was handed to (0 when the thread has none), only once it is
      *     in the thread's log when the thread uses the delivery extension; fails when logging failed
      */
@@ -126,11 +134,13 @@ public final class LtpServer implements AutoCloseable {
     }
 
     /**
-     * Sends an envelope to every live connection of every thread.
+     * Sends an envelope to every live connection of every thread, on every node of the cluster.
      *
-     * @return how many connections it was handed to
+     * @return completes with how many connections it was handed to (cluster-wide); fails with
+     *     {@link io.liminal.ltp.server.cluster.ClusterException} when other nodes could not be reached or did not
+     *     answer in time (the connections that were reached keep what they got)
      */
-    public int broadcast(Envelope envelope) {
+    public CompletableFuture<Integer> broadcast(Envelope envelope) {
         return engine.broadcast(Objects.requireNonNull(envelope, "envelope"));
     }
 
@@ -227,6 +237,9 @@ public final class LtpServer implements AutoCloseable {
         private PeerLimits peerLimits = PeerLimits.DEFAULTS;
         private TransportLimits transportLimits = TransportLimits.DEFAULTS;
         private List<String> trustedProxies = List.of();
+        private ClusterBus clusterBus;
+        private String nodeId;
+        private Duration clusterReplyTimeout = Duration.ofSeconds(2);
 
         private Builder() {
         }
@@ -512,6 +525,35 @@ public final class LtpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Joins a cluster: pushes, replies and broadcasts reach the connections of every node sharing {@code bus},
+         * and each node's presence is recorded in it (docs/cluster.md). Pair it with a thread store the nodes share
+         * (Redis or PostgreSQL), so a client can resume on any node. The server closes the bus on shutdown.
+         */
+        public Builder cluster(ClusterBus bus) {
+            this.clusterBus = Objects.requireNonNull(bus, "bus");
+            return this;
+        }
+
+        /** This node's id in the cluster, 1 to 128 characters (default: the host name and a random suffix). */
+        public Builder nodeId(String id) {
+            Objects.requireNonNull(id, "nodeId");
+            if (id.isEmpty() || id.length() > 128) {
+                throw new IllegalArgumentException("nodeId must have 1 to 128 characters but had " + id.length());
+            }
+            this.nodeId = id;
+            return this;
+        }
+
+        /**
+         * How long a push from outside a handler waits for the other nodes holding its thread to answer before its
+         * future fails with {@link io.liminal.ltp.server.cluster.ClusterException} (default 2 s).
+         */
+        public Builder clusterReplyTimeout(Duration timeout) {
+            this.clusterReplyTimeout = positive("clusterReplyTimeout", timeout);
+            return this;
+        }
+
         /** The server, not started yet. */
         public LtpServer build() {
             if (rateLimitMessages > 0 && rateLimitWindow.toMillis() < 1) {
@@ -536,8 +578,23 @@ public final class LtpServer implements AutoCloseable {
                     security, tls, adminToken, List.copyOf(effectiveCapabilities), metadata, clock,
                     maintenanceScheduler, applicationExecutor, blockingExecutor, meterRegistry,
                     transport == null ? new NettyTransport(tls) : transport, maxHandlerBacklog, deliveryRetention,
-                    peerLimits, transportLimits, TrustedProxies.of(trustedProxies));
+                    peerLimits, transportLimits, TrustedProxies.of(trustedProxies),
+                    clusterBus == null ? null : new ClusterSettings(clusterBus,
+                            nodeId == null ? defaultNodeId() : nodeId, clusterReplyTimeout));
             return new LtpServer(settings);
+        }
+
+        private static String defaultNodeId() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "node";
+            }
+            if (host.length() > 100) {
+                host = host.substring(0, 100);
+            }
+            return host + "-" + io.liminal.ltp.core.security.RandomIds.uuid().substring(0, 8);
         }
 
         private static int checkPort(String name, int port) {

@@ -340,7 +340,7 @@ class LtpServerIT {
             Envelope note = Envelope.builder("event").payload(new EventPayload("note", new JsonPrimitive(7)).toJson()).build();
             assertThat(server.pushTo(ackA.get("thread_id").getAsString(), note).join()).isEqualTo(1);
             assertThat(json(a.next()).get("thread_id")).isEqualTo(ackA.get("thread_id"));
-            assertThat(server.broadcast(note)).isEqualTo(2);
+            assertThat(server.broadcast(note).join()).isEqualTo(2);
             assertThat(type(a.next())).isEqualTo("event");
             assertThat(type(b.next())).isEqualTo("event");
         }

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket listener;
-    private final int targetPort;
+    private volatile int targetPort;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private final Object gate = new Object();
@@ -59,6 +59,11 @@ public final class TcpProxy implements AutoCloseable {
     /** The port clients connect to. */
     public int port() {
         return listener.getLocalPort();
+    }
+
+    /** Forwards connections accepted from now on to 127.0.0.1:{@code port} (open ones stay where they are). */
+    public void retarget(int port) {
+        this.targetPort = port;
     }
 
     /** How many connections the proxy accepted so far. */

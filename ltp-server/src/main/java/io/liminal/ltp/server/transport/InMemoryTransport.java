@@ -56,6 +56,12 @@ public final class InMemoryTransport implements LtpTransport {
         return requireStarted().http(method, path, authorization);
     }
 
+    /** Answers an HTTP request with a body as the server's endpoints would. */
+    public java.util.concurrent.CompletableFuture<HttpReply> http(String method, String path, String authorization,
+            String body) {
+        return requireStarted().http(method, path, authorization, body);
+    }
+
     /** A connection that offers {@code ltp.v0.3} and sends no headers. */
     public Peer connect() {
         return connect(LtpVersions.CLIENT_OFFER, Map.of());

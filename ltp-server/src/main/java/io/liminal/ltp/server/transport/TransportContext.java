@@ -2,6 +2,7 @@ package io.liminal.ltp.server.transport;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.concurrent.CompletableFuture;
 
 /** What the server gives a transport when it starts it. */
 public interface TransportContext {
@@ -24,6 +25,16 @@ public interface TransportContext {
      * @param authorization the {@code Authorization} header, or {@code null}
      */
     HttpReply http(String method, String path, String authorization);
+
+    /**
+     * Answers an HTTP request with its body; the answer may come later (an admin push waits for the cluster's
+     * nodes). By default {@link #http(String, String, String)}, ignoring the body.
+     *
+     * @param body the request body as UTF-8 text ({@code ""} when none)
+     */
+    default CompletableFuture<HttpReply> http(String method, String path, String authorization, String body) {
+        return CompletableFuture.completedFuture(http(method, path, authorization));
+    }
 
     /** The address to listen on for WebSocket (and HTTP) traffic. */
     InetSocketAddress bindAddress();

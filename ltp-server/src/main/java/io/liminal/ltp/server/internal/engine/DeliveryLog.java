@@ -70,14 +70,18 @@ final class DeliveryLog {
     /**
      * Replays what {@code connection}'s client has not processed, then makes the connection a live target: from
      * here on, new messages of the thread reach it directly.
+     *
+     * @param logLast the last sequence number of the thread's log when the client's delivery was opened
      */
-    void attach(LiveThread thread, EngineConnection connection, String instance, long lastReceived) {
+    void attach(LiveThread thread, EngineConnection connection, String instance, long lastReceived, long logLast) {
         thread.deliveryEnabled = true;
-        LiveThread.Position position = thread.delivery().positions.get(instance);
+        LiveThread.DeliveryState state = thread.delivery();
+        LiveThread.Position position = state.positions.get(instance);
         if (position != null && position.failed) {
             position.failed = false; // the client is back: what it resends is handled again, marked
         }
         long after = lastReceived;
+        long read = -1;
         while (true) {
             List<LoggedMessage> page = store.outboundAfter(thread.threadId(), after, REPLAY_PAGE);
             List<LoggedMessage> forClient = new ArrayList<>(page.size());
@@ -86,6 +90,7 @@ final class DeliveryLog {
                     forClient.add(message);
                 }
                 after = message.seq();
+                read = after;
             }
             if (!forClient.isEmpty()) {
                 connection.sendLogged(forClient);
@@ -94,7 +99,69 @@ final class DeliveryLog {
                 break;
             }
         }
-        thread.delivery().targets.put(connection, instance);
+        // What the log held when read; too low only costs duplicates the client drops, too high would lose.
+        long covered = read >= 0 ? read : Math.min(lastReceived, logLast);
+        if (covered > state.handedThrough && state.handedThrough >= 0 && !state.targets.isEmpty()) {
+            catchUp(thread, covered); // the connections already here must not miss what the new one just read
+        }
+        state.handedThrough = Math.max(state.handedThrough, covered);
+        state.targets.put(connection, instance);
+    }
+
+    /**
+     * Hands freshly logged messages (committed here, or announced by another node) to this node's connections of
+     * the thread, in sequence order: numbers below them that this node was not told about yet (another node's
+     * notice still on its way) are read from the store first, and numbers already handed are skipped. So however
+     * the cluster bus delays or drops notices, no connection sees a number twice or out of order. Lane only.
+     *
+     * @param envelopes the envelopes the messages were logged from, for plain v0.3 copies; {@code null} when only
+     *     their text is known
+     * @return per message, how many connections it was handed to
+     */
+    int[] handOut(LiveThread thread, List<LoggedMessage> fresh, List<Envelope> envelopes) {
+        LiveThread.DeliveryState state = thread.delivery();
+        int[] handed = new int[fresh.size()];
+        if (fresh.isEmpty()) {
+            return handed;
+        }
+        long first = fresh.get(0).seq();
+        if (state.handedThrough >= 0 && first > state.handedThrough + 1 && !state.targets.isEmpty()) {
+            catchUp(thread, first - 1);
+        }
+        for (int i = 0; i < fresh.size(); i++) {
+            LoggedMessage message = fresh.get(i);
+            if (message.seq() <= state.handedThrough) {
+                continue;
+            }
+            handed[i] = handToTargets(thread, message, envelopes == null ? null : envelopes.get(i));
+            state.handedThrough = message.seq();
+        }
+        return handed;
+    }
+
+    /** Reads the thread's log from the store after what was handed out, and hands it, up to the tail. Lane only. */
+    void catchUpToTail(LiveThread thread) {
+        LiveThread.DeliveryState state = thread.deliveryIfUsed();
+        if (state != null && state.handedThrough >= 0 && !state.targets.isEmpty()) {
+            catchUp(thread, Long.MAX_VALUE);
+        }
+    }
+
+    private void catchUp(LiveThread thread, long through) {
+        LiveThread.DeliveryState state = thread.delivery();
+        while (state.handedThrough < through) {
+            List<LoggedMessage> page = store.outboundAfter(thread.threadId(), state.handedThrough, REPLAY_PAGE);
+            for (LoggedMessage message : page) {
+                if (message.seq() > through) {
+                    return;
+                }
+                handToTargets(thread, message, null);
+                state.handedThrough = message.seq();
+            }
+            if (page.size() < REPLAY_PAGE) {
+                return;
+            }
+        }
     }
 
     void detach(LiveThread thread, EngineConnection connection) {
@@ -108,9 +175,10 @@ final class DeliveryLog {
      * Hands a logged message to the live connections it is for; a thread-wide one also goes, without its number,
      * to the thread's plain v0.3 connections.
      *
+     * @param envelope the envelope it was logged from, or {@code null} to decode it from the log's text
      * @return how many connections it was handed to
      */
-    int handToTargets(LiveThread thread, LoggedMessage logged, Envelope envelope) {
+    private int handToTargets(LiveThread thread, LoggedMessage logged, Envelope envelope) {
         int handed = 0;
         List<LoggedMessage> one = List.of(logged);
         for (Map.Entry<EngineConnection, String> target : thread.delivery().targets.entrySet()) {
@@ -120,9 +188,13 @@ final class DeliveryLog {
             }
         }
         if (logged.targetInstance() == null) {
+            Envelope plain = envelope;
             for (EngineConnection connection : thread.connections) {
                 if (!connection.negotiatedDelivery()) {
-                    connection.postPlain(envelope);
+                    if (plain == null) {
+                        plain = (Envelope) engine.codec().decode(logged.message());
+                    }
+                    connection.postPlain(plain);
                     handed++;
                 }
             }
@@ -157,7 +229,7 @@ final class DeliveryLog {
                     possibleRedelivery)), envelope, arrivedNanos);
             // Completed even when the handler threw: a message that always fails must not block the stream.
             try {
-                engine.publisher().publish(thread, outbox.sends(), new Processed(instance, seq, process.id()));
+                engine.publisher().publish(thread, outbox.sends(), new Processed(instance, seq, process.id()), false);
             } catch (RuntimeException e) {
                 position.failed = true;
                 position.doubt = true;

@@ -347,7 +347,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             HandshakeOutcome.Accepted withDelivery = new HandshakeOutcome.Accepted(threadId, accepted.sessionId(),
                     accepted.resumed(), capabilities, Map.of(DeliveryProtocol.HANDSHAKE_FIELD, welcome.toJson()));
             return new Resolution(resolution.metric(), withDelivery, resolution.record(), resolution.principal(),
-                    hello);
+                    hello, bounds.last());
         } catch (RuntimeException e) {
             engine.storeHealth().failed(e);
             LOG.warn("Could not negotiate delivery for thread {}; serving plain v0.3", accepted.threadId(),
@@ -494,6 +494,9 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         deliveryPeer = hello;
         thread = engine.registry().attach(record, this, engine::newThreadLane);
         thread.recordActivity(engine.clock().millis(), null);
+        if (engine.cluster() != null) {
+            engine.cluster().threadChanged(accepted.threadId());
+        }
         session = new Session(accepted.threadId(), accepted.sessionId(), record.clientId(), resolution.principal(),
                 machine.pendingVersion());
         identity = newIdentity;
@@ -501,8 +504,9 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         pongPrefix = null;
         LiveThread target = thread;
         if (hello != null) {
+            long logLast = resolution.logLast();
             target.lane.execute(() -> engine.deliveryLog().attach(target, this, hello.instance(),
-                    hello.lastReceived()));
+                    hello.lastReceived(), logLast));
         }
         if (engine.dispatchesOpened()) {
             ServerSessionContext context = new ServerSessionContext(engine, this, session, null,
@@ -738,10 +742,11 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
      * @param principal the authenticated principal when accepted
      * @param delivery the client's delivery hello when {@code delivery-v1} was negotiated, else {@code null}
      */
+    /** {@code logLast}: the thread's last logged sequence number when a delivery client's delivery was opened. */
     private record Resolution(String metric, HandshakeOutcome outcome, ThreadRecord record, String principal,
-            DeliveryProtocol.Hello delivery) {
+            DeliveryProtocol.Hello delivery, long logLast) {
         Resolution(String metric, HandshakeOutcome outcome, ThreadRecord record, String principal) {
-            this(metric, outcome, record, principal, null);
+            this(metric, outcome, record, principal, null, 0);
         }
 
         static Resolution refused(String metric, HandshakeOutcome.Refused refused) {

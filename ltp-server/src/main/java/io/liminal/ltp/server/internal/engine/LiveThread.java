@@ -50,6 +50,11 @@ final class LiveThread {
         final Map<EngineConnection, String> targets = new LinkedHashMap<>();
         /** Where each client instance that sent to the thread stands (read from the store on first use). */
         final Map<String, Position> positions = new HashMap<>();
+        /**
+         * The sequence number through which the log was handed to {@link #targets} (-1 until one attached or a
+         * message was handed): what came after it and was not announced yet is read from the store.
+         */
+        long handedThrough = -1;
     }
 
     /** A client instance's position in the thread, as this process knows it (lane-confined). */

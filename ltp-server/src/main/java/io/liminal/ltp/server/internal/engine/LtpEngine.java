@@ -111,6 +111,9 @@ public final class LtpEngine implements TransportContext {
     private final DeliveryLog deliveryLog;
     private final ServerProcess process = new ServerProcess();
     private final OutboxPublisher publisher;
+    /** The cluster this node belongs to, or {@code null} when it runs alone. */
+    private final ClusterRouter cluster;
+    private final AdminApi admin;
     /** The handler call running on this thread, whose sends to its own LTP thread are collected. */
     private final ThreadLocal<Outbox> currentOutbox = new ThreadLocal<>();
     private final boolean dispatchesClosed;
@@ -186,6 +189,13 @@ public final class LtpEngine implements TransportContext {
             ownedMaintenance = Executors.newSingleThreadScheduledExecutor(daemonThreads("ltp-maintenance"));
             maintenance = Scheduler.of(ownedMaintenance);
         }
+        ClusterSettings clustering = settings.cluster();
+        if (clustering != null) {
+            metrics.clustered();
+        }
+        this.cluster = clustering == null ? null : new ClusterRouter(this, clustering.bus(), clustering.nodeId(),
+                clustering.replyTimeout(), maintenance, applicationExecutor);
+        this.admin = new AdminApi(this);
     }
 
     // ---- Lifecycle ----------------------------------------------------------------------------------------------
@@ -197,6 +207,9 @@ public final class LtpEngine implements TransportContext {
         startedMillis = clock.millis();
         storedThreads.set(store.count());
         boundAddress = settings.transport().start(this);
+        if (cluster != null) {
+            cluster.start(boundAddress);
+        }
         ready = true;
         scheduleSweep();
         scheduleStoreProbe();
@@ -217,7 +230,7 @@ public final class LtpEngine implements TransportContext {
     }
 
     public boolean isReady() {
-        return ready && !draining && storeHealth.healthy();
+        return ready && !draining && storeHealth.healthy() && (cluster == null || cluster.connected());
     }
 
     public void drain() {
@@ -252,6 +265,9 @@ public final class LtpEngine implements TransportContext {
         settings.transport().close();
         for (LiveThread thread : registry.all()) {
             flush(thread);
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         ready = false;
         shutdownOwned(ownedApplicationExecutor, grace);
@@ -319,8 +335,25 @@ public final class LtpEngine implements TransportContext {
 
     @Override
     public HttpReply http(String method, String path, String authorization) {
+        return http(method, path, authorization, "").join();
+    }
+
+    @Override
+    public CompletableFuture<HttpReply> http(String method, String path, String authorization, String body) {
         return switch (path) {
-            case "/health" -> "GET".equals(method) ? health() : methodNotAllowed();
+            case "/health" -> "GET".equals(method) ? health() : done(methodNotAllowed());
+            case "/admin/push" -> admin.push(method, authorization, body);
+            case "/admin/broadcast" -> admin.broadcast(method, authorization, body);
+            default -> done(endpoint(method, path, authorization));
+        };
+    }
+
+    private static CompletableFuture<HttpReply> done(HttpReply reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    private HttpReply endpoint(String method, String path, String authorization) {
+        return switch (path) {
             case "/ready" -> "GET".equals(method) ? readiness() : methodNotAllowed();
             case "/metrics" -> "GET".equals(method)
                     ? new HttpReply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
@@ -365,7 +398,7 @@ public final class LtpEngine implements TransportContext {
         metrics.transportEvent(event.tag());
     }
 
-    private HttpReply health() {
+    private CompletableFuture<HttpReply> health() {
         JsonObject body = new JsonObject();
         body.addProperty("status", draining ? "draining" : storeHealth.healthy() ? "ok" : "degraded");
         body.addProperty("connections", activeConnections.get());
@@ -376,27 +409,29 @@ public final class LtpEngine implements TransportContext {
         body.add("store", storeHealth.toJson());
         body.addProperty("uptime_seconds", (clock.millis() - startedMillis) / 1000);
         body.addProperty("version", LtpServer.VERSION);
-        return json(200, body.toString());
+        if (cluster == null) {
+            return done(json(200, body.toString()));
+        }
+        return cluster.describe().thenApply(described -> {
+            body.add("cluster", described);
+            return json(200, body.toString());
+        });
     }
 
     private HttpReply readiness() {
         JsonObject body = new JsonObject();
         body.addProperty("ready", isReady());
         if (!isReady()) {
-            body.addProperty("reason", draining ? "draining" : !ready ? "starting" : "thread store failing");
+            body.addProperty("reason", draining ? "draining" : !ready ? "starting"
+                    : !storeHealth.healthy() ? "thread store failing" : "cluster bus disconnected");
         }
         return json(isReady() ? 200 : 503, body.toString());
     }
 
     private HttpReply adminDrain(String method, String authorization) {
-        if (settings.adminToken() == null) {
-            return json(404, "{\"error\":\"not found\"}");
-        }
-        if (!"POST".equals(method)) {
-            return methodNotAllowed();
-        }
-        if (!bearerMatches(authorization, settings.adminToken())) {
-            return json(401, "{\"error\":\"unauthorized\"}");
+        HttpReply refused = admin.refusal(method, authorization);
+        if (refused != null) {
+            return refused;
         }
         drain();
         return json(202, "{\"draining\":true}");
@@ -415,11 +450,11 @@ public final class LtpEngine implements TransportContext {
                 authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static HttpReply methodNotAllowed() {
+    static HttpReply methodNotAllowed() {
         return json(405, "{\"error\":\"method not allowed\"}");
     }
 
-    private static HttpReply json(int status, String body) {
+    static HttpReply json(int status, String body) {
         return new HttpReply(status, "application/json", body);
     }
 
@@ -440,10 +475,9 @@ public final class LtpEngine implements TransportContext {
             return result;
         }
         LiveThread thread = registry.get(threadId);
-        if (thread == null || thread.connections.isEmpty()) {
-            return CompletableFuture.completedFuture(0);
-        }
-        return pushPlain(List.copyOf(thread.connections), envelope);
+        CompletableFuture<Integer> here = thread == null || thread.connections.isEmpty()
+                ? CompletableFuture.completedFuture(0) : pushPlain(List.copyOf(thread.connections), envelope);
+        return cluster == null ? here : here.thenCombine(cluster.push(threadId, envelope, true), Integer::sum);
     }
 
     /**
@@ -476,10 +510,9 @@ public final class LtpEngine implements TransportContext {
     private void publishOnLane(String threadId, Outbox.Send send) {
         registry.onLane(threadId, this::newThreadLane, thread -> {
             try {
-                publisher.publish(thread, List.of(send), null);
+                publisher.publish(thread, List.of(send), null, true);
             } catch (RuntimeException e) {
                 metrics.storeFailure("append");
-            storeHealth.failed(e);
                 storeHealth.failed(e);
                 LOG.warn("Could not log a {} for thread {}: {}", send.envelope().type(), threadId,
                         Redaction.redact(e).toString());
@@ -519,7 +552,18 @@ public final class LtpEngine implements TransportContext {
         return result;
     }
 
-    public int broadcast(Envelope envelope) {
+    /**
+     * Sends to every connection of every node.
+     *
+     * @return completes with how many connections it was handed to, cluster-wide
+     */
+    public CompletableFuture<Integer> broadcast(Envelope envelope) {
+        CompletableFuture<Integer> here = broadcastHere(envelope);
+        return cluster == null ? here : here.thenCombine(cluster.broadcast(envelope), Integer::sum);
+    }
+
+    /** Sends to every connection of this node; completes with how many it was handed to. */
+    CompletableFuture<Integer> broadcastHere(Envelope envelope) {
         int posted = 0;
         for (EngineConnection connection : connections) {
             boolean handed = connection.post(() -> {
@@ -533,7 +577,7 @@ public final class LtpEngine implements TransportContext {
                 posted++;
             }
         }
-        return posted;
+        return CompletableFuture.completedFuture(posted);
     }
 
     public int activeConnections() {
@@ -573,6 +617,11 @@ public final class LtpEngine implements TransportContext {
     /** The delivery extension, or {@code null} when off. */
     DeliveryLog deliveryLog() {
         return deliveryLog;
+    }
+
+    /** The cluster this node belongs to, or {@code null} when it runs alone. */
+    ClusterRouter cluster() {
+        return cluster;
     }
 
     ThreadRegistry registry() {
@@ -658,7 +707,7 @@ public final class LtpEngine implements TransportContext {
     /** Publishes what a call without a numbered message sent; a failed commit fails those sends' futures. */
     private void publishAfterCall(LiveThread thread, Outbox outbox, String what) {
         try {
-            publisher.publish(thread, outbox.sends(), null);
+            publisher.publish(thread, outbox.sends(), null, false);
         } catch (RuntimeException e) {
             metrics.storeFailure("append");
             storeHealth.failed(e);
@@ -728,6 +777,9 @@ public final class LtpEngine implements TransportContext {
     /** On the thread's lane after its last connection closed: write it back and forget it unless reattached. */
     void retire(LiveThread thread) {
         if (registry.retireIfUnused(thread)) {
+            if (cluster != null) {
+                cluster.threadChanged(thread.threadId());
+            }
             if (store.isBlocking()) {
                 blockingExecutor.execute(() -> flush(thread));
             } else {

@@ -1,6 +1,7 @@
 package io.liminal.ltp.server.internal.engine;
 
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
+import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.server.store.DeliveryStore.LoggedMessage;
 import io.liminal.ltp.server.store.DeliveryStore.Outbound;
 import io.liminal.ltp.server.store.DeliveryStore.Processed;
@@ -29,9 +30,11 @@ final class OutboxPublisher {
      * Commits and sends. Lane only.
      *
      * @param processed the numbered message these sends complete, or {@code null}
+     * @param fromOutside whether the sends come from outside a handler call: their futures then count the
+     *     connections other nodes reached too (a handler's count only this node's, so it never waits on the bus)
      * @throws RuntimeException when the commit failed: nothing was sent, and every future has failed
      */
-    void publish(LiveThread thread, List<Outbox.Send> sends, Processed processed) {
+    void publish(LiveThread thread, List<Outbox.Send> sends, Processed processed, boolean fromOutside) {
         if (sends.isEmpty() && processed == null) {
             return;
         }
@@ -65,6 +68,27 @@ final class OutboxPublisher {
             }
         }
         boolean threadGone = !toLog.isEmpty() && first == 0;
+        int[] handed = new int[0];
+        List<LoggedMessage> logged = List.of();
+        if (!toLog.isEmpty() && !threadGone) {
+            logged = new ArrayList<>(toLog.size());
+            List<Envelope> envelopes = new ArrayList<>(toLog.size());
+            for (int i = 0; i < sends.size(); i++) {
+                if (slot[i] >= 0) {
+                    Outbound outbound = toLog.get(slot[i]);
+                    logged.add(new LoggedMessage(first + slot[i], outbound.message(), outbound.targetInstance(), now));
+                    envelopes.add(sends.get(i).envelope());
+                }
+            }
+            handed = log.handOut(thread, logged, envelopes);
+        }
+        ClusterRouter cluster = engine.cluster();
+        CompletableFuture<Integer> elsewhere = null;
+        if (cluster != null && !logged.isEmpty()) {
+            // Other nodes holding the thread hand it to their connections; a push from outside a handler waits
+            // for their counts, as its future promises the cluster-wide one.
+            elsewhere = cluster.logged(thread.threadId(), logged, fromOutside);
+        }
         for (int i = 0; i < sends.size(); i++) {
             Outbox.Send send = sends.get(i);
             if (slot[i] == -2) {
@@ -76,14 +100,21 @@ final class OutboxPublisher {
                             + " is no longer stored"));
                     continue;
                 }
-                Outbound logged = toLog.get(slot[i]);
-                int handed = log.handToTargets(thread, new LoggedMessage(first + slot[i], logged.message(),
-                        logged.targetInstance(), now), send.envelope());
-                complete(send, handed);
+                int here = handed[slot[i]];
+                if (fromOutside && elsewhere != null && !send.isReply()) {
+                    plusElsewhere(send, here, elsewhere);
+                } else {
+                    complete(send, here);
+                }
             } else if (send.isReply()) {
                 send.connection().sendDirect(send.session(), send.envelope(), cast(send.future()));
             } else {
-                engine.pushPlain(List.copyOf(thread.connections), send.envelope()).whenComplete((count, error) -> {
+                CompletableFuture<Integer> local = engine.pushPlain(List.copyOf(thread.connections), send.envelope());
+                CompletableFuture<Integer> elsewherePlain = cluster == null ? null
+                        : cluster.push(thread.threadId(), send.envelope(), fromOutside);
+                CompletableFuture<Integer> total = elsewherePlain == null ? local
+                        : local.thenCombine(elsewherePlain, Integer::sum);
+                total.whenComplete((count, error) -> {
                     if (error != null) {
                         send.future().completeExceptionally(error);
                     } else {
@@ -92,6 +123,16 @@ final class OutboxPublisher {
                 });
             }
         }
+    }
+
+    private static void plusElsewhere(Outbox.Send send, int here, CompletableFuture<Integer> elsewhere) {
+        elsewhere.whenComplete((count, error) -> {
+            if (error != null) {
+                send.future().completeExceptionally(error);
+            } else {
+                complete(send, here + count);
+            }
+        });
     }
 
     /**

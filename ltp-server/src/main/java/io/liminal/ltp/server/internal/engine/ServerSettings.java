@@ -58,7 +58,8 @@ public record ServerSettings(
         DeliveryRetention deliveryRetention,
         PeerLimits peerLimits,
         TransportLimits transportLimits,
-        TrustedProxies trustedProxies) {
+        TrustedProxies trustedProxies,
+        ClusterSettings cluster) {
 
     /** Whether the delivery extension is offered (it also needs a store that implements DeliveryStore). */
     public boolean deliveryOffered() {

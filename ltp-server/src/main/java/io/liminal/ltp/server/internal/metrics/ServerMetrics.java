@@ -56,6 +56,11 @@ public final class ServerMetrics {
     private final ConcurrentMap<String, Counter> internalErrors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> transportEvents = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> abuseCloses = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> clusterErrors = new ConcurrentHashMap<>();
+    private Counter clusterPublished;
+    private Counter clusterReceived;
+    private Counter clusterReconnects;
+    private Timer clusterRoundTrip;
 
     /**
      * @param applicationRegistry the application's registry to publish to as well, or {@code null}
@@ -118,6 +123,47 @@ public final class ServerMetrics {
                 .minimumExpectedValue(Duration.ofNanos(10_000))
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+    }
+
+    /** Registers the cluster's meters (only nodes in a cluster have them). */
+    public void clustered() {
+        clusterPublished = Counter.builder("ltp_cluster_messages_published_total")
+                .description("Messages this node published on the cluster bus").register(registry);
+        clusterReceived = Counter.builder("ltp_cluster_messages_received_total")
+                .description("Messages this node received from the cluster bus").register(registry);
+        clusterReconnects = Counter.builder("ltp_cluster_reconnects_total")
+                .description("Times the cluster bus connection came back").register(registry);
+        clusterRoundTrip = Timer.builder("ltp_cluster_push_seconds")
+                .description("Time from publishing a cross-node push until every node holding its thread answered")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    public void clusterPublished() {
+        clusterPublished.increment();
+    }
+
+    public void clusterReceived() {
+        clusterReceived.increment();
+    }
+
+    public void clusterReconnect() {
+        clusterReconnects.increment();
+    }
+
+    public void clusterRoundTrip(long nanos) {
+        clusterRoundTrip.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A cluster operation failed ({@code reason}: {@code publish}, {@code answer}, {@code timeout},
+     * {@code disconnected}, {@code decode}, {@code handle}, {@code hold}, {@code presence}, {@code start}).
+     */
+    public void clusterError(String reason) {
+        counter(clusterErrors, reason, r -> Counter.builder("ltp_cluster_errors_total").tag("reason", r)
+                .description("Cluster bus failures, by reason").register(registry)).increment();
     }
 
     /** Registers a gauge of the transport's buffered inbound bytes (only large frames are counted, see FrameGate). */

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -30,6 +31,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -95,9 +97,19 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, request, NOT_FOUND); // served on the HTTP endpoints port only
             return;
         }
-        HttpReply reply = context.http(request.method().name(), path,
-                request.headers().get(HttpHeaderNames.AUTHORIZATION));
-        respond(ctx, request, reply);
+        CompletableFuture<HttpReply> reply = context.http(request.method().name(), path,
+                request.headers().get(HttpHeaderNames.AUTHORIZATION), request.content().toString(StandardCharsets.UTF_8));
+        if (reply.isDone()) {
+            respond(ctx, request, reply.getNow(null));
+            return;
+        }
+        // Answered later (an admin push waits for the cluster): no further request is read meanwhile, so answers
+        // stay in request order; the connection closes after it.
+        ctx.channel().config().setAutoRead(false);
+        FullHttpRequest head = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                Unpooled.EMPTY_BUFFER, request.headers().copy(), request.trailingHeaders().copy());
+        reply.whenComplete((answer, error) -> ctx.executor().execute(() -> respond(ctx, head, error == null
+                ? answer : new HttpReply(500, "application/json", "{\"error\":\"internal error\"}"), false)));
     }
 
     /** Refuses a request that breaks HTTP or the upgrade rules: the error, then close. */

@@ -8,6 +8,8 @@ import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.PeerLimits;
 import io.liminal.ltp.server.TlsConfig;
 import io.liminal.ltp.server.auth.JwtAuthenticator;
+import io.liminal.ltp.server.cluster.ClusterBus;
+import io.liminal.ltp.server.cluster.ClusterBusProvider;
 import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.store.ThreadStoreProvider;
@@ -94,7 +96,10 @@ public final class StandaloneConfig {
         AUTH_JWT_PUBLIC_KEY("--auth-jwt-public-key", "LTP_AUTH_JWT_PUBLIC_KEY", "RS256 public key, PEM file"),
         AUTH_ISSUER("--auth-issuer", "LTP_AUTH_ISSUER", "required JWT iss"),
         AUTH_AUDIENCE("--auth-audience", "LTP_AUTH_AUDIENCE", "required JWT aud"),
-        ADMIN_TOKEN("--admin-token", "LTP_ADMIN_TOKEN", "enables POST /admin/drain with this bearer token"),
+        CLUSTER("--cluster", "LTP_CLUSTER", "join a cluster over this bus: redis://HOST:PORT (default: run alone)"),
+        NODE_ID("--node-id", "LTP_NODE_ID", "this node's id in the cluster (default: host name and a random suffix)"),
+        ADMIN_TOKEN("--admin-token", "LTP_ADMIN_TOKEN",
+                "enables POST /admin/drain, /admin/push and /admin/broadcast with this bearer token"),
         HANDLER("--handler", "LTP_HANDLER", "reference (answer like the reference server, default) | silent"),
         SHUTDOWN_GRACE_MS("--shutdown-grace-ms", "LTP_SHUTDOWN_GRACE_MS", "drain time on SIGTERM, ms (default 10000)");
 
@@ -233,6 +238,20 @@ public final class StandaloneConfig {
             }
         }
         builder.threadStore(store());
+        ClusterBus bus = cluster();
+        if (bus != null) {
+            builder.cluster(bus);
+        }
+        if (values.containsKey(Setting.NODE_ID)) {
+            if (bus == null) {
+                throw invalid(Setting.NODE_ID, values.get(Setting.NODE_ID), "needs LTP_CLUSTER");
+            }
+            try {
+                builder.nodeId(values.get(Setting.NODE_ID));
+            } catch (IllegalArgumentException e) {
+                throw invalid(Setting.NODE_ID, values.get(Setting.NODE_ID), e.getMessage());
+            }
+        }
         TlsConfig tls = tls();
         if (tls != null) {
             builder.tls(tls);
@@ -295,6 +314,26 @@ public final class StandaloneConfig {
         }
         throw invalid(Setting.STORE, spec, "no store on the class path understands it; known: memory"
                 + (known.isEmpty() ? "" : ", " + String.join(", ", known)));
+    }
+
+    private ClusterBus cluster() {
+        String spec = values.get(Setting.CLUSTER);
+        if (spec == null) {
+            return null;
+        }
+        List<String> known = new ArrayList<>();
+        for (ClusterBusProvider provider : ServiceLoader.load(ClusterBusProvider.class)) {
+            known.add(provider.description());
+            if (provider.supports(spec)) {
+                try {
+                    return provider.create(spec);
+                } catch (RuntimeException e) {
+                    throw invalid(Setting.CLUSTER, spec, e.getMessage());
+                }
+            }
+        }
+        throw invalid(Setting.CLUSTER, spec, "no cluster bus on the class path understands it"
+                + (known.isEmpty() ? " (add ltp-redis)" : "; known: " + String.join(", ", known)));
     }
 
     private TlsConfig tls() {

@@ -416,7 +416,7 @@ class EngineTest {
         handshake(b, init("b"));
         Envelope note = Envelope.builder("event").payload(new EventPayload("note", new JsonPrimitive("hi")).toJson()).build();
         assertThat(server.pushTo("offline-thread", note).join()).isZero();
-        assertThat(server.broadcast(note)).isEqualTo(2);
+        assertThat(server.broadcast(note).join()).isEqualTo(2);
         JsonObject toA = json(a.poll());
         assertThat(toA.get("thread_id").getAsString()).isEqualTo(ackA.get("thread_id").getAsString());
         assertThat(type(b.poll())).isEqualTo("event");
