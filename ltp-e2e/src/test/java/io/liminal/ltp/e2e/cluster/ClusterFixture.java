@@ -9,6 +9,8 @@ import io.liminal.ltp.redis.RedisBus;
 import io.liminal.ltp.redis.RedisThreadStore;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.Counter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,7 +82,25 @@ final class ClusterFixture implements AutoCloseable {
                 .build();
         clients.add(client);
         client.connect().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+        awaitListened(client.threadId());
         return client;
+    }
+
+    /**
+     * Waits until a node listens on the thread's channel: a node subscribes just after the handshake, and a push
+     * in between reaches the client from the log without being counted (docs/cluster.md).
+     */
+    void awaitListened(String threadId) {
+        try (RedisClient redis = RedisClient.create(busUri);
+             StatefulRedisConnection<String, String> connection = redis.connect()) {
+            String channel = prefix + "thread:" + threadId;
+            if (!eventually(() -> connection.sync().pubsubNumsub(channel).getOrDefault(channel, 0L) > 0)) {
+                throw new AssertionError("No node listens on " + channel);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Override

@@ -143,6 +143,39 @@ class ClusterIT {
         }
     }
 
+    /**
+     * A drained node sends 1001 and its client moves at once, through the balancer, to another node: what it
+     * sent before is applied once, and what was pushed while it moved reaches it once, in order.
+     */
+    @Test
+    void drainedNodesClientMovesWithNothingLost() throws Exception {
+        LtpServer a = cluster.node("a", builder -> builder.handler(ClusterFixture.echo()));
+        LtpServer b = cluster.node("b", builder -> builder.handler(ClusterFixture.echo()));
+        try (TcpProxy balancer = TcpProxy.start(a.port())) {
+            Inbox inbox = new Inbox();
+            LtpClient client = client(balancer.port(), inbox);
+            String thread = client.threadId();
+            for (int i = 0; i < 10; i++) {
+                client.sendEvent("note", new com.google.gson.JsonPrimitive("c-" + i));
+            }
+            assertThat(inbox.await(10)).hasSize(10);
+
+            balancer.retarget(b.port());
+            a.drain();
+            for (int i = 0; i < 10; i++) {
+                b.pushTo(thread, event("p-" + i)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                client.sendEvent("note", new com.google.gson.JsonPrimitive("c-" + (10 + i)));
+            }
+
+            List<String> got = inbox.await(30);
+            assertThat(got).hasSize(30).doesNotHaveDuplicates();
+            assertThat(got.stream().filter(e -> e.startsWith("echo-")).toList()).isEqualTo(sequence("echo-c-", 20));
+            assertThat(got.stream().filter(e -> e.startsWith("p-")).toList()).isEqualTo(sequence("p-", 10));
+            assertThat(b.connectionCount()).isEqualTo(1);
+            assertThat(a.connectionCount()).isZero();
+        }
+    }
+
     @Test
     void adminApiPushesAndBroadcastsCountingTheCluster() throws Exception {
         LtpServer a = node("a");
