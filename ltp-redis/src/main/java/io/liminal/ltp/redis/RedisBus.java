@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * (the nodes holding thread T, scored the same way). A node refreshes its entries every third of
  * {@link Builder#presenceTtl}; a node that dies stops refreshing and its entries expire by themselves.
  *
- * <p>While Redis is unreachable, publishing fails at once (the server counts it and fails the push's future):
- * nothing is queued to be sent late. Lettuce reconnects by itself; on reconnection the bus listens again on every
+ * <p>While the connection to Redis is down, publishing fails at once (the server counts it and fails the push's
+ * future): nothing is queued to be sent later. A message already written to a Redis that stalls is passed on if it
+ * wakes up. Lettuce reconnects by itself; on reconnection the bus listens again on every
  * thread the node holds and restores its presence.
  */
 public final class RedisBus implements ClusterBus {
