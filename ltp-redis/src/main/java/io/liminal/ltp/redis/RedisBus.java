@@ -283,15 +283,6 @@ public final class RedisBus implements ClusterBus {
                 });
     }
 
-    @Override
-    public CompletableFuture<List<String>> nodesHolding(String threadId) {
-        if (commands == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("Redis bus not connected yet"));
-        }
-        return commands.async().zrangebyscore(threadNodesKey(threadId),
-                Range.create((double) clock.millis(), Double.MAX_VALUE)).toCompletableFuture();
-    }
-
     /**
      * Whether the bus can reach Redis now: both connections are up and Redis answered a ping lately. A paused or
      * unreachable Redis keeps TCP connections open; only the missing answers tell.

@@ -206,6 +206,22 @@ class ClusterIT {
     }
 
     @Test
+    void nodeHoldingAThreadIsRecordedUntilTheThreadLeavesIt() throws Exception {
+        LtpServer a = node("a");
+        LtpClient client = client(a.port(), new Inbox());
+        String key = cluster.prefix + "{" + client.threadId() + "}:nodes";
+        try (RedisClient redis = RedisClient.create(ClusterFixture.REDIS);
+             StatefulRedisConnection<String, String> connection = redis.connect()) {
+            assertThat(connection.sync().zrange(key, 0, -1)).containsExactly("a");
+            assertThat(connection.sync().zscore(key, "a")).as("expires by itself")
+                    .isGreaterThan((double) System.currentTimeMillis());
+            assertThat(connection.sync().pttl(key)).isPositive();
+            client.close();
+            assertThat(eventually(() -> connection.sync().zrange(key, 0, -1).isEmpty())).isTrue();
+        }
+    }
+
+    @Test
     void healthListsTheNodesWhosePresenceHasNotExpired() throws Exception {
         LtpServer a = node("a");
         node("b");

@@ -51,9 +51,6 @@ public interface ClusterBus extends AutoCloseable {
     /** The nodes whose presence has not expired, this one included. */
     CompletableFuture<List<ClusterNode>> nodes();
 
-    /** The nodes that hold a thread (presence not expired). */
-    CompletableFuture<List<String>> nodesHolding(String threadId);
-
     /** Whether the bus is connected now. */
     boolean connected();
 

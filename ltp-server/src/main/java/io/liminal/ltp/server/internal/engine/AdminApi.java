@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.liminal.ltp.core.LtpProtocolException;
 import io.liminal.ltp.core.internal.text.LogSafe;
+import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.MessageTypes;
 import io.liminal.ltp.server.cluster.ClusterException;
@@ -23,29 +24,16 @@ final class AdminApi {
     private static final Set<String> PUSHABLE = Set.of(MessageTypes.EVENT, MessageTypes.STATE_UPDATE);
 
     private final LtpEngine engine;
+    private final HttpEndpoints endpoints;
 
-    AdminApi(LtpEngine engine) {
+    AdminApi(LtpEngine engine, HttpEndpoints endpoints) {
         this.engine = engine;
-    }
-
-    /** The answer refusing an admin request, or {@code null} when it may go on. */
-    HttpReply refusal(String method, String authorization) {
-        String token = engine.settings().adminToken();
-        if (token == null) {
-            return LtpEngine.json(404, "{\"error\":\"not found\"}");
-        }
-        if (!"POST".equals(method)) {
-            return LtpEngine.methodNotAllowed();
-        }
-        if (!LtpEngine.bearerMatches(authorization, token)) {
-            return LtpEngine.json(401, "{\"error\":\"unauthorized\"}");
-        }
-        return null;
+        this.endpoints = endpoints;
     }
 
     /** {@code {"thread_id": "...", "envelope": {...}}}: answers {@code {"delivered": N}}, N cluster-wide. */
     CompletableFuture<HttpReply> push(String method, String authorization, String body) {
-        HttpReply refused = refusal(method, authorization);
+        HttpReply refused = endpoints.refusal(method, authorization);
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
         }
@@ -67,12 +55,12 @@ final class AdminApi {
         // The store may block: asked off the I/O thread that serves the request.
         return CompletableFuture.supplyAsync(() -> engine.store().find(threadId).isPresent(), engine.blockingExecutor())
                 .thenCompose(exists -> exists ? answer(engine.pushTo(threadId, envelope))
-                        : CompletableFuture.completedFuture(LtpEngine.json(404, "{\"error\":\"thread not found\"}")));
+                        : CompletableFuture.completedFuture(HttpEndpoints.json(404, "{\"error\":\"thread not found\"}")));
     }
 
     /** {@code {"envelope": {...}}}: answers {@code {"delivered": N}}, N cluster-wide. */
     CompletableFuture<HttpReply> broadcast(String method, String authorization, String body) {
-        HttpReply refused = refusal(method, authorization);
+        HttpReply refused = endpoints.refusal(method, authorization);
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
         }
@@ -88,19 +76,19 @@ final class AdminApi {
     private static CompletableFuture<HttpReply> answer(CompletableFuture<Integer> delivered) {
         return delivered.handle((count, error) -> {
             if (error == null) {
-                return LtpEngine.json(200, "{\"delivered\":" + count + "}");
+                return HttpEndpoints.json(200, "{\"delivered\":" + count + "}");
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
             JsonObject body = new JsonObject();
             if (cause instanceof ClusterException) {
                 body.addProperty("error", "cluster unavailable");
-                body.addProperty("detail", cause.getMessage());
+                body.addProperty("detail", Redaction.redact(cause.getMessage()));
             } else {
                 body.addProperty("error", "not delivered");
                 body.addProperty("detail", LogSafe.text(String.valueOf(cause.getMessage())));
             }
-            return LtpEngine.json(503, body.toString());
+            return HttpEndpoints.json(503, body.toString());
         });
     }
 
@@ -147,7 +135,7 @@ final class AdminApi {
     private static CompletableFuture<HttpReply> badRequest(String why) {
         JsonObject body = new JsonObject();
         body.addProperty("error", why);
-        return CompletableFuture.completedFuture(LtpEngine.json(400, body.toString()));
+        return CompletableFuture.completedFuture(HttpEndpoints.json(400, body.toString()));
     }
 
     /** A request the API refuses with 400, naming what is wrong. */

@@ -52,7 +52,7 @@ final class ClusterRouter implements ClusterBus.Receiver {
     private volatile ClusterNode node;
     private final Duration replyTimeout;
     private final Scheduler scheduler;
-    private final ConcurrentMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Long, ClusterRequest> pending = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
     /** Applies hold/release in the order threads changed, so the bus never ends up holding the wrong set. */
     private final SerialExecutor presence;
@@ -122,7 +122,7 @@ final class ClusterRouter implements ClusterBus.Receiver {
         } catch (RuntimeException e) {
             LOG.warn("Closing the cluster bus failed: {}", Redaction.redact(e).toString());
         }
-        for (Pending open : pending.values()) {
+        for (ClusterRequest open : pending.values()) {
             open.fail(new ClusterException("Server stopped before every node answered", null));
         }
     }
@@ -225,9 +225,9 @@ final class ClusterRouter implements ClusterBus.Receiver {
     private CompletableFuture<Integer> request(JsonObject message, Publish publish, String key) {
         long id = requests.incrementAndGet();
         message.addProperty("r", id);
-        Pending request = new Pending(id, System.nanoTime());
+        ClusterRequest request = new ClusterRequest(engine.metrics(), replyTimeout);
         pending.put(id, request);
-        Scheduler.Cancellable timeout = scheduler.schedule(() -> request.timedOut(), replyTimeout.toMillis(),
+        Scheduler.Cancellable timeout = scheduler.schedule(request::timedOut, replyTimeout.toMillis(),
                 TimeUnit.MILLISECONDS);
         request.result.whenComplete((count, error) -> {
             timeout.cancel();
@@ -278,14 +278,14 @@ final class ClusterRouter implements ClusterBus.Receiver {
         String origin = string(message, "o");
         long request = message.has("r") ? message.get("r").getAsLong() : 0;
         if (COUNT.equals(kind)) {
-            Pending open = pending.get(request);
+            ClusterRequest open = pending.get(request);
             if (open != null) {
                 open.answer(message.get("n").getAsInt());
             }
             return;
         }
         if (nodeId.equals(origin)) {
-            Pending open = pending.get(request);
+            ClusterRequest open = pending.get(request);
             if (open != null) {
                 open.answer(0); // delivered locally before it was published
             }
@@ -392,57 +392,5 @@ final class ClusterRouter implements ClusterBus.Receiver {
     private static String string(JsonObject message, String field) {
         JsonElement value = message.get(field);
         return value == null || value.isJsonNull() ? null : value.getAsString();
-    }
-
-    /** One request waiting for the answers of the nodes that received it. */
-    private final class Pending {
-        final CompletableFuture<Integer> result = new CompletableFuture<>();
-        private final long id;
-        private final long startNanos;
-        private long expected = -1;
-        private int answers;
-        private int sum;
-
-        Pending(long id, long startNanos) {
-            this.id = id;
-            this.startNanos = startNanos;
-        }
-
-        synchronized void expect(long receivers) {
-            expected = receivers;
-            completeIfDone();
-        }
-
-        synchronized void answer(int count) {
-            answers++;
-            sum += count;
-            completeIfDone();
-        }
-
-        private void completeIfDone() {
-            if (expected >= 0 && answers >= expected && !result.isDone()) {
-                engine.metrics().clusterRoundTrip(System.nanoTime() - startNanos);
-                result.complete(sum);
-            }
-        }
-
-        void timedOut() {
-            int missing;
-            synchronized (this) {
-                if (result.isDone()) {
-                    return;
-                }
-                missing = expected < 0 ? -1 : (int) (expected - answers);
-            }
-            engine.metrics().clusterError("timeout");
-            fail(new ClusterException(missing < 0
-                    ? "The cluster bus did not confirm the message within " + replyTimeout.toMillis() + " ms"
-                    : missing + " node(s) did not answer within " + replyTimeout.toMillis() + " ms", null));
-        }
-
-        void fail(ClusterException error) {
-            pending.remove(id);
-            result.completeExceptionally(error);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.liminal.ltp.server.internal.engine;
 
-import com.google.gson.JsonObject;
 import io.liminal.ltp.core.CloseCodes;
 import io.liminal.ltp.core.codec.LtpCodec;
 import io.liminal.ltp.core.concurrent.Scheduler;
@@ -28,8 +27,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -113,7 +110,7 @@ public final class LtpEngine implements TransportContext {
     private final OutboxPublisher publisher;
     /** The cluster this node belongs to, or {@code null} when it runs alone. */
     private final ClusterRouter cluster;
-    private final AdminApi admin;
+    private final HttpEndpoints endpoints;
     /** The handler call running on this thread, whose sends to its own LTP thread are collected. */
     private final ThreadLocal<Outbox> currentOutbox = new ThreadLocal<>();
     private final boolean dispatchesClosed;
@@ -195,7 +192,7 @@ public final class LtpEngine implements TransportContext {
         }
         this.cluster = clustering == null ? null : new ClusterRouter(this, clustering.bus(), clustering.nodeId(),
                 clustering.replyTimeout(), maintenance, applicationExecutor);
-        this.admin = new AdminApi(this);
+        this.endpoints = new HttpEndpoints(this);
     }
 
     // ---- Lifecycle ----------------------------------------------------------------------------------------------
@@ -340,27 +337,7 @@ public final class LtpEngine implements TransportContext {
 
     @Override
     public CompletableFuture<HttpReply> http(String method, String path, String authorization, String body) {
-        return switch (path) {
-            case "/health" -> "GET".equals(method) ? health() : done(methodNotAllowed());
-            case "/admin/push" -> admin.push(method, authorization, body);
-            case "/admin/broadcast" -> admin.broadcast(method, authorization, body);
-            default -> done(endpoint(method, path, authorization));
-        };
-    }
-
-    private static CompletableFuture<HttpReply> done(HttpReply reply) {
-        return CompletableFuture.completedFuture(reply);
-    }
-
-    private HttpReply endpoint(String method, String path, String authorization) {
-        return switch (path) {
-            case "/ready" -> "GET".equals(method) ? readiness() : methodNotAllowed();
-            case "/metrics" -> "GET".equals(method)
-                    ? new HttpReply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
-                    : methodNotAllowed();
-            case "/admin/drain" -> adminDrain(method, authorization);
-            default -> json(404, "{\"error\":\"not found\"}");
-        };
+        return endpoints.answer(method, path, authorization, body);
     }
 
     @Override
@@ -396,66 +373,6 @@ public final class LtpEngine implements TransportContext {
     @Override
     public void record(TransportEvent event) {
         metrics.transportEvent(event.tag());
-    }
-
-    private CompletableFuture<HttpReply> health() {
-        JsonObject body = new JsonObject();
-        body.addProperty("status", draining ? "draining" : storeHealth.healthy() ? "ok" : "degraded");
-        body.addProperty("connections", activeConnections.get());
-        JsonObject threads = new JsonObject();
-        threads.addProperty("live", registry.size());
-        threads.addProperty("stored", storedThreads.get());
-        body.add("threads", threads);
-        body.add("store", storeHealth.toJson());
-        body.addProperty("uptime_seconds", (clock.millis() - startedMillis) / 1000);
-        body.addProperty("version", LtpServer.VERSION);
-        if (cluster == null) {
-            return done(json(200, body.toString()));
-        }
-        return cluster.describe().thenApply(described -> {
-            body.add("cluster", described);
-            return json(200, body.toString());
-        });
-    }
-
-    private HttpReply readiness() {
-        JsonObject body = new JsonObject();
-        body.addProperty("ready", isReady());
-        if (!isReady()) {
-            body.addProperty("reason", draining ? "draining" : !ready ? "starting"
-                    : !storeHealth.healthy() ? "thread store failing" : "cluster bus disconnected");
-        }
-        return json(isReady() ? 200 : 503, body.toString());
-    }
-
-    private HttpReply adminDrain(String method, String authorization) {
-        HttpReply refused = admin.refusal(method, authorization);
-        if (refused != null) {
-            return refused;
-        }
-        drain();
-        return json(202, "{\"draining\":true}");
-    }
-
-    /**
-     * Whether {@code authorization} is {@code Bearer <token>} with the scheme in any case (RFC 9110 §11.1), compared
-     * in constant time.
-     */
-    static boolean bearerMatches(String authorization, String token) {
-        if (authorization == null || authorization.length() < 7
-                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-                authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8));
-    }
-
-    static HttpReply methodNotAllowed() {
-        return json(405, "{\"error\":\"method not allowed\"}");
-    }
-
-    static HttpReply json(int status, String body) {
-        return new HttpReply(status, "application/json", body);
     }
 
     // ---- Application-facing operations --------------------------------------------------------------------------
@@ -578,6 +495,19 @@ public final class LtpEngine implements TransportContext {
             }
         }
         return CompletableFuture.completedFuture(posted);
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    /** Whether start() finished (and shutdown did not begin). */
+    boolean started() {
+        return ready;
+    }
+
+    long startedMillis() {
+        return startedMillis;
     }
 
     public int activeConnections() {

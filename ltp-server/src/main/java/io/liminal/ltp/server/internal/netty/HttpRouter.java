@@ -98,7 +98,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         CompletableFuture<HttpReply> reply = context.http(request.method().name(), path,
-                request.headers().get(HttpHeaderNames.AUTHORIZATION), request.content().toString(StandardCharsets.UTF_8));
+                request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                request.content().isReadable() ? request.content().toString(StandardCharsets.UTF_8) : "");
         if (reply.isDone()) {
             respond(ctx, request, reply.getNow(null));
             return;
