@@ -10,7 +10,13 @@ import io.liminal.ltp.redis.RedisThreadStore;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.Counter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +32,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Nodes of a cluster in the test's JVM, sharing a thread store and a bus in Redis under a key prefix of their own,
- * and LtpClients (delivery-v1) connected to them. Closes everything it made.
+ * and LtpClients (delivery-v1) connected to them. The bus is one Redis server or a Redis Cluster; the fixture's
+ * own Redis connection reaches the bus's keys and channels either way. Closes everything it made.
  */
 final class ClusterFixture implements AutoCloseable {
     static final String REDIS = System.getenv().getOrDefault("LTP_TEST_REDIS_URL", "redis://127.0.0.1:6379");
@@ -35,8 +42,11 @@ final class ClusterFixture implements AutoCloseable {
 
     final String prefix = "ltp-cluster-it-" + UUID.randomUUID().toString().substring(0, 8) + ":";
     private final String busUri;
+    private final RedisClusterProcesses busCluster;
     private final List<LtpServer> nodes = new ArrayList<>();
     private final List<LtpClient> clients = new ArrayList<>();
+    private final List<AutoCloseable> redisConnections = new ArrayList<>();
+    private RedisClusterCommands<String, String> busRedis;
 
     /** Store and bus in the shared Redis. */
     ClusterFixture() {
@@ -46,6 +56,20 @@ final class ClusterFixture implements AutoCloseable {
     /** The store in the shared Redis, the bus in the Redis at {@code busUri}. */
     ClusterFixture(String busUri) {
         this.busUri = busUri;
+        this.busCluster = null;
+    }
+
+    /** The store in the shared Redis, the bus on a Redis Cluster (sharded channels). */
+    ClusterFixture(RedisClusterProcesses busCluster) {
+        this.busUri = busCluster.uri();
+        this.busCluster = busCluster;
+    }
+
+    private RedisBus bus() {
+        RedisBus.Builder builder = busCluster == null
+                ? RedisBus.builder(busUri)
+                : RedisBus.clusterBuilder(List.of(busCluster.seed()));
+        return builder.prefix(prefix).presenceTtl(Duration.ofSeconds(3)).build();
     }
 
     LtpServer node(String id) {
@@ -60,7 +84,7 @@ final class ClusterFixture implements AutoCloseable {
                 .noRateLimit()
                 .adminToken(TOKEN)
                 .threadStore(RedisThreadStore.builder(REDIS).keyPrefix(prefix).build())
-                .cluster(RedisBus.builder(busUri).prefix(prefix).presenceTtl(Duration.ofSeconds(3)).build())
+                .cluster(bus())
                 .nodeId(id);
         LtpServer server = more.apply(builder).build().start();
         nodes.add(server);
@@ -91,10 +115,9 @@ final class ClusterFixture implements AutoCloseable {
      * in between reaches the client from the log without being counted (docs/cluster.md).
      */
     void awaitListened(String threadId) {
-        try (RedisClient redis = RedisClient.create(busUri);
-             StatefulRedisConnection<String, String> connection = redis.connect()) {
-            String channel = prefix + "thread:" + threadId;
-            if (!eventually(() -> connection.sync().pubsubNumsub(channel).getOrDefault(channel, 0L) > 0)) {
+        String channel = threadChannel(threadId);
+        try {
+            if (!eventually(() -> listeners(channel) > 0)) {
                 throw new AssertionError("No node listens on " + channel);
             }
         } catch (InterruptedException e) {
@@ -103,10 +126,67 @@ final class ClusterFixture implements AutoCloseable {
         }
     }
 
+    String threadChannel(String threadId) {
+        return prefix + "thread:{" + threadId + "}";
+    }
+
+    /** Commands on the bus's Redis (routed by slot on a Redis Cluster). */
+    synchronized RedisClusterCommands<String, String> busRedis() {
+        if (busRedis == null) {
+            if (busCluster == null) {
+                RedisClient redis = RedisClient.create(busUri);
+                redisConnections.add(redis::shutdown);
+                busRedis = redis.connect().sync();
+            } else {
+                RedisClusterClient redis = RedisClusterClient.create(RedisURI.create(busCluster.seed()));
+                redisConnections.add(redis::shutdown);
+                busRedis = redis.connect().sync();
+            }
+        }
+        return busRedis;
+    }
+
+    /** How many connections listen on a bus channel (sharded channels counted on the shard that owns them). */
+    long listeners(String channel) {
+        RedisClusterCommands<String, String> redis = busRedis();
+        if (busCluster == null) {
+            return redis.pubsubNumsub(channel).getOrDefault(channel, 0L);
+        }
+        @SuppressWarnings("unchecked")
+        StatefulRedisClusterConnection<String, String> connection =
+                ((io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands<String, String>) redis)
+                        .getStatefulConnection();
+        RedisClusterNode owner = connection.getPartitions().getPartitionBySlot(SlotHash.getSlot(channel));
+        return connection.getConnection(owner.getNodeId()).sync().pubsubShardNumsub(channel)
+                .getOrDefault(channel, 0L);
+    }
+
+    /** Subscribes a connection that listens on a bus channel and never answers, until the fixture closes. */
+    void listenSilently(String channel) {
+        if (busCluster == null) {
+            RedisClient redis = RedisClient.create(busUri);
+            redisConnections.add(redis::shutdown);
+            StatefulRedisPubSubConnection<String, String> mute = redis.connectPubSub();
+            mute.sync().subscribe(channel);
+        } else {
+            RedisClusterClient redis = RedisClusterClient.create(RedisURI.create(busCluster.seed()));
+            redisConnections.add(redis::shutdown);
+            StatefulRedisPubSubConnection<String, String> mute = redis.connectPubSub();
+            mute.sync().ssubscribe(channel);
+        }
+    }
+
     @Override
     public void close() {
         clients.forEach(LtpClient::close);
         nodes.forEach(LtpServer::close);
+        for (AutoCloseable connection : redisConnections) {
+            try {
+                connection.close();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
     /** A handler that answers every client event with an event {@code echo-<data>}. */

@@ -12,9 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.e2e.cluster.ClusterFixture.Inbox;
 import io.liminal.ltp.server.LtpServer;
@@ -38,7 +36,12 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ClusterIT {
-    private final ClusterFixture cluster = new ClusterFixture();
+    final ClusterFixture cluster = fixture();
+
+    /** Where the nodes meet: the shared Redis here; a Redis Cluster in {@link RedisClusterBusIT}. */
+    ClusterFixture fixture() {
+        return new ClusterFixture();
+    }
 
     @AfterEach
     void stop() {
@@ -210,29 +213,23 @@ class ClusterIT {
         LtpServer a = node("a");
         LtpClient client = client(a.port(), new Inbox());
         String key = cluster.prefix + "{" + client.threadId() + "}:nodes";
-        try (RedisClient redis = RedisClient.create(ClusterFixture.REDIS);
-             StatefulRedisConnection<String, String> connection = redis.connect()) {
-            assertThat(connection.sync().zrange(key, 0, -1)).containsExactly("a");
-            assertThat(connection.sync().zscore(key, "a")).as("expires by itself")
-                    .isGreaterThan((double) System.currentTimeMillis());
-            assertThat(connection.sync().pttl(key)).isPositive();
-            client.close();
-            assertThat(eventually(() -> connection.sync().zrange(key, 0, -1).isEmpty())).isTrue();
-        }
+        RedisClusterCommands<String, String> redis = cluster.busRedis();
+        assertThat(redis.zrange(key, 0, -1)).containsExactly("a");
+        assertThat(redis.zscore(key, "a")).as("expires by itself").isGreaterThan((double) System.currentTimeMillis());
+        assertThat(redis.pttl(key)).isPositive();
+        client.close();
+        assertThat(eventually(() -> redis.zrange(key, 0, -1).isEmpty())).isTrue();
     }
 
     @Test
     void healthListsTheNodesWhosePresenceHasNotExpired() throws Exception {
         LtpServer a = node("a");
         node("b");
-        try (RedisClient redis = RedisClient.create(ClusterFixture.REDIS);
-             StatefulRedisConnection<String, String> connection = redis.connect()) {
-            // A node that died without leaving: its entry expires by itself.
-            connection.sync().zadd(cluster.prefix + "nodes", System.currentTimeMillis() + 500, "ghost");
-            assertThat(nodeIds(a)).containsExactlyInAnyOrder("a", "b", "ghost");
-            assertThat(eventually(() -> !nodeIds(a).contains("ghost"))).isTrue();
-            assertThat(nodeIds(a)).containsExactlyInAnyOrder("a", "b");
-        }
+        // A node that died without leaving: its entry expires by itself.
+        cluster.busRedis().zadd(cluster.prefix + "nodes", System.currentTimeMillis() + 500, "ghost");
+        assertThat(nodeIds(a)).containsExactlyInAnyOrder("a", "b", "ghost");
+        assertThat(eventually(() -> !nodeIds(a).contains("ghost"))).isTrue();
+        assertThat(nodeIds(a)).containsExactlyInAnyOrder("a", "b");
         assertThat(get(a, "/ready").statusCode()).isEqualTo(200);
     }
 
@@ -241,16 +238,13 @@ class ClusterIT {
     void pushFailsVisiblyWhenAHoldingNodeDoesNotAnswer() throws Exception {
         LtpServer a = node("a");
         LtpClient client = client(a.port(), new Inbox());
-        try (RedisClient redis = RedisClient.create(ClusterFixture.REDIS);
-             StatefulRedisPubSubConnection<String, String> mute = redis.connectPubSub()) {
-            // A silent listener on the thread's channel: a node that receives but never answers.
-            mute.sync().subscribe(cluster.prefix + "thread:" + client.threadId());
-            LtpServer b = cluster.node("b", builder -> builder.clusterReplyTimeout(Duration.ofMillis(300)));
-            assertThatThrownBy(() -> b.pushTo(client.threadId(), event("x")).get(WAIT.toSeconds(), TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ClusterException.class)
-                    .hasMessageContaining("did not answer");
-            assertThat(counter(b, "ltp_cluster_errors_total", "reason", "timeout")).isEqualTo(1);
-        }
+        // A silent listener on the thread's channel: a node that receives but never answers.
+        cluster.listenSilently(cluster.threadChannel(client.threadId()));
+        LtpServer b = cluster.node("b", builder -> builder.clusterReplyTimeout(Duration.ofMillis(300)));
+        assertThatThrownBy(() -> b.pushTo(client.threadId(), event("x")).get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ClusterException.class)
+                .hasMessageContaining("did not answer");
+        assertThat(counter(b, "ltp_cluster_errors_total", "reason", "timeout")).isEqualTo(1);
     }
 
     private static List<String> sequence(String prefix, int count) {

@@ -96,7 +96,8 @@ public final class StandaloneConfig {
         AUTH_JWT_PUBLIC_KEY("--auth-jwt-public-key", "LTP_AUTH_JWT_PUBLIC_KEY", "RS256 public key, PEM file"),
         AUTH_ISSUER("--auth-issuer", "LTP_AUTH_ISSUER", "required JWT iss"),
         AUTH_AUDIENCE("--auth-audience", "LTP_AUTH_AUDIENCE", "required JWT aud"),
-        CLUSTER("--cluster", "LTP_CLUSTER", "join a cluster over this bus: redis://HOST:PORT (default: run alone)"),
+        CLUSTER("--cluster", "LTP_CLUSTER", "join a cluster over this bus: redis://HOST:PORT, or"
+                + " redis-cluster://HOST:PORT,HOST:PORT,... for a Redis Cluster (default: run alone)"),
         NODE_ID("--node-id", "LTP_NODE_ID", "this node's id in the cluster (default: host name and a random suffix)"),
         ADMIN_TOKEN("--admin-token", "LTP_ADMIN_TOKEN",
                 "enables POST /admin/drain, /admin/push and /admin/broadcast with this bearer token"),
