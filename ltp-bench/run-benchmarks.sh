@@ -3,7 +3,7 @@
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 40 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
-#                               [--only echo,events,latency,handshake,scale,soak,durable,client,jmh]
+#                               [--only echo,events,latency,handshake,scale,soak,durable,cluster,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
@@ -174,6 +174,17 @@ if want durable; then
   fi
   if redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
     durable --store redis://127.0.0.1:6379 --label redis
+  else
+    echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
+  fi
+fi
+
+if want cluster; then
+  echo "== Cluster: pushes across nodes vs one node, latency at 2,000/s, failover of 1,000 sessions (Redis)" >&2
+  if redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
+    CLUSTER_ARGS=(); $QUICK && CLUSTER_ARGS=(--seconds 5 --rounds 1)
+    java -Xms2g -Xmx3g -cp "$JAR" io.liminal.ltp.bench.load.ClusterLoad --redis redis://127.0.0.1:6379/7 \
+        --json "$RESULTS" "${CLUSTER_ARGS[@]}" 2>"$WORK/cluster.log" | tail -n 1 >&2
   else
     echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
   fi

@@ -49,7 +49,7 @@ public final class TcpProxy implements AutoCloseable {
     /** A proxy on an ephemeral port of 127.0.0.1 forwarding to 127.0.0.1:{@code targetPort}. */
     public static TcpProxy start(int targetPort) {
         try {
-            ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            ServerSocket listener = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
             return new TcpProxy(listener, targetPort);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -35,6 +35,8 @@ public final class PerformanceReport {
     private final JsonObject client;
     /** DurableLoad results, one per store, in run order. */
     private final List<JsonObject> durable = new ArrayList<>();
+    /** ClusterLoad's result, or {@code null}. */
+    private final JsonObject cluster;
     private final JsonArray jmh;
     private final List<String[]> targets = new ArrayList<>();
     private final StringBuilder out = new StringBuilder();
@@ -43,12 +45,14 @@ public final class PerformanceReport {
         JsonObject machineLine = null;
         JsonObject clientLine = null;
         JsonObject durationLine = null;
+        JsonObject clusterLine = null;
         for (JsonObject result : results) {
             String label = result.get("label").getAsString();
             switch (label) {
                 case "machine" -> machineLine = result;
                 case "client-throughput" -> clientLine = result;
                 case "run" -> durationLine = result;
+                case "cluster" -> clusterLine = result;
                 default -> {
                     if (label.startsWith("durable-")) {
                         durable.add(result);
@@ -61,6 +65,7 @@ public final class PerformanceReport {
         this.machine = machineLine;
         this.runLine = durationLine;
         this.client = clientLine;
+        this.cluster = clusterLine;
         this.jmh = jmh;
     }
 
@@ -85,6 +90,7 @@ public final class PerformanceReport {
         scale();
         soak();
         durablePath();
+        clusterSection();
         clientThroughput();
         codecAndEngine();
         tools();
@@ -486,6 +492,56 @@ public final class PerformanceReport {
         line();
     }
 
+    private void clusterSection() {
+        if (cluster == null) {
+            return;
+        }
+        double single = num(cluster, "single_push_per_second");
+        double cross = num(cluster, "cross_push_per_second");
+        double rate = num(cluster, "rate");
+        double p99 = num(cluster, "cross_p99_ms");
+        long sessions = lng(cluster, "failover_sessions");
+        long resumed = lng(cluster, "failover_resumed");
+        double last = num(cluster, "failover_last_s");
+        long lost = lng(cluster, "failover_lost");
+        line("## Cluster: pushes across nodes, failover");
+        line();
+        line(String.format(Locale.ROOT, "`ClusterLoad`: nodes in one local Redis (thread store and bus), %d "
+                + "`LtpClient`s with delivery-v1 on node A, so every push is logged before it fans out. Throughput: "
+                + "%d pushes in flight per thread, a new one as each arrives, median of %d alternating rounds; "
+                + "*single node*: A pushes to its own connections (A alone, no bus); *cross-node*: node B pushes "
+                + "to A's connections through the bus. Latency: from `pushTo` to the client's listener at a fixed "
+                + "%,.0f pushes/s.", lng(cluster, "sessions"), lng(cluster, "window"), lng(cluster, "rounds"), rate));
+        line();
+        line("| | Single node | Cross-node | Ratio |");
+        line("|---|---|---|---|");
+        line(String.format(Locale.ROOT, "| Pushes/s | %,.0f | %,.0f | %.0f%% |", single, cross, 100 * cross / single));
+        line(String.format(Locale.ROOT, "| p50 at %,.0f/s | %.2f ms | %.2f ms | |", rate, num(cluster, "single_p50_ms"),
+                num(cluster, "cross_p50_ms")));
+        line(String.format(Locale.ROOT, "| p99 at %,.0f/s | %.2f ms | %.2f ms | |", rate, num(cluster, "single_p99_ms"),
+                p99));
+        line();
+        String balancer = cluster.has("failover_balancer") ? cluster.get("failover_balancer").getAsString() : "nginx";
+        line(String.format(Locale.ROOT, "Failover: %,d clients on node K, a standalone server process, through %s; "
+                + "S pushes 3 messages to every thread across the bus, K is killed with "
+                + "SIGKILL, S pushes 2 more to every thread while they are away. %,d of %,d sessions resumed their "
+                + "thread on S, half within %.2f s, the last %.2f s after the kill; %d missed a message or got one "
+                + "twice or out of order. Clients, S and the balancer share this host's 2 cores: the reconnect "
+                + "storm of 1,000 Java-WebSocket clients (two threads each) is most of that time.", sessions,
+                "nginx".equals(balancer) ? "nginx (deploy/nginx/ltp.conf with K as the server and the surviving "
+                        + "node S as its backup, so that every session starts on K)"
+                        : "a TCP proxy pointed at the surviving node S just before the kill (nginx was not installed)",
+                resumed, sessions, num(cluster, "failover_p50_s"), last, lost));
+        line();
+        target("Cluster: cross-node push throughput ≥ 50% of single node", String.format(Locale.ROOT, "%.0f%%",
+                100 * cross / single), cross >= 0.5 * single);
+        target(String.format(Locale.ROOT, "Cluster: cross-node push p99 < 10 ms at %,.0f/s", rate),
+                String.format(Locale.ROOT, "%.2f ms", p99), p99 < 10);
+        target(String.format(Locale.ROOT, "Cluster: %,d sessions of a killed node resumed within 5 s, none lost a "
+                + "message", sessions), String.format(Locale.ROOT, "%,d resumed, last after %.2f s, %d lost", resumed,
+                last, lost), resumed == sessions && last < 5 && lost == 0);
+    }
+
     private void clientThroughput() {
         if (client == null) {
             return;
@@ -518,8 +574,8 @@ public final class PerformanceReport {
                 + "holds everything below.");
         line();
         line("- All scenarios: `ltp-bench/run-benchmarks.sh` (writes this file), `--quick` for a smaller run, "
-                + "`--only echo,events,latency,handshake,scale,soak,durable,client,jmh` and `--rounds N` for some of them "
-                + "(the partial report goes to the work directory).");
+                + "`--only echo,events,latency,handshake,scale,soak,durable,cluster,client,jmh` and `--rounds N` for "
+                + "some of them (the partial report goes to the work directory).");
         line("- The servers as benchmarked: `java -cp ltp-bench/target/ltp-bench.jar "
                 + "io.liminal.ltp.bench.server.BenchServer 8080` (ltp-server) and `... "
                 + "io.liminal.ltp.bench.server.EchoServer 8090` (the baseline).");

@@ -47,6 +47,22 @@ class PerformanceReportTest {
     }
 
     @Test
+    void clusterTargetsAreRatiosAndTheFailoverOutcome() {
+        String report = new PerformanceReport(List.of(json("{\"label\":\"cluster\",\"sessions\":100,\"window\":4,"
+                + "\"rounds\":2,\"single_push_per_second\":4000,\"cross_push_per_second\":1900,\"rate\":2000,"
+                + "\"single_p50_ms\":0.4,\"single_p99_ms\":3,\"cross_p50_ms\":0.6,\"cross_p99_ms\":4.5,"
+                + "\"cross_max_ms\":9,\"failover_balancer\":\"nginx\",\"failover_sessions\":1000,"
+                + "\"failover_resumed\":1000,\"failover_p50_s\":2.1,\"failover_last_s\":3.2,\"failover_lost\":0}")),
+                null).render();
+        assertThat(report).contains("## Cluster: pushes across nodes, failover")
+                .contains("| Pushes/s | 4,000 | 1,900 | 48% |")
+                .contains("| Cluster: cross-node push throughput ≥ 50% of single node | 48% | **no** |")
+                .contains("| Cluster: cross-node push p99 < 10 ms at 2,000/s | 4.50 ms | yes |")
+                .contains("| Cluster: 1,000 sessions of a killed node resumed within 5 s, none lost a message "
+                        + "| 1,000 resumed, last after 3.20 s, 0 lost | yes |");
+    }
+
+    @Test
     void aMissedTargetIsMarked() {
         String report = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000), echo("ltp", 80_000, 12_000),
                 json("{\"label\":\"client-throughput\",\"messages\":1000,\"ltp_client_per_second\":40000,"
