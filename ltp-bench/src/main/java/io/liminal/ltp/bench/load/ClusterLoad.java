@@ -118,9 +118,14 @@ public final class ClusterLoad {
 
         double singleMedian = median(single);
         double crossMedian = median(cross);
+        double[] ratios = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            ratios[round] = cross[round] / single[round];
+        }
+        double ratio = median(ratios); // each round's pair ran back to back, under the same host noise
         System.out.println(String.format(Locale.ROOT, "cluster: pushes/s single node %,.0f, cross-node %,.0f (%.0f%%);"
                 + " at %d/s p99 single %.2f ms, cross-node %.2f ms; failover: %d/%d sessions resumed, last after %.2f s,"
-                + " %d lost or out of order (through %s)", singleMedian, crossMedian, 100 * crossMedian / singleMedian,
+                + " %d lost or out of order (through %s)", singleMedian, crossMedian, 100 * ratio,
                 rate, singleLatency.getValueAtPercentile(99) / 1e6, crossLatency.getValueAtPercentile(99) / 1e6,
                 outcome.resumed, failover, outcome.lastResumeNanos / 1e9, outcome.lost, outcome.balancer));
         if (json != null) {
@@ -131,6 +136,15 @@ public final class ClusterLoad {
             result.addProperty("rounds", rounds);
             result.addProperty("single_push_per_second", singleMedian);
             result.addProperty("cross_push_per_second", crossMedian);
+            result.addProperty("cross_to_single_ratio", ratio);
+            com.google.gson.JsonArray perRound = new com.google.gson.JsonArray();
+            for (int round = 0; round < rounds; round++) {
+                com.google.gson.JsonArray pair = new com.google.gson.JsonArray();
+                pair.add(single[round]);
+                pair.add(cross[round]);
+                perRound.add(pair);
+            }
+            result.add("rounds_single_cross", perRound);
             result.addProperty("rate", rate);
             result.addProperty("single_p50_ms", singleLatency.getValueAtPercentile(50) / 1e6);
             result.addProperty("single_p99_ms", singleLatency.getValueAtPercentile(99) / 1e6);
