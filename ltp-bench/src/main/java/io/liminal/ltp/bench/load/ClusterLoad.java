@@ -47,7 +47,8 @@ import org.HdrHistogram.Recorder;
  *   new one as each arrives. Single node: A pushes (A alone, no bus). Cross-node: node B pushes to A's
  *   connections through the bus. Alternating rounds.</li>
  *   <li><b>Push latency</b> at a fixed rate ({@code rate}/s, round robin over the threads): from {@code pushTo}
- *   to the client's listener, single node and cross-node.</li>
+ *   to the client's listener, single node and cross-node, alternating rounds; the round with the median p99
+ *   counts.</li>
  *   <li><b>Failover.</b> {@code failover} clients on node K, a process of its own, reached through a TCP proxy
  *   standing for the load balancer; node S runs here. S pushes 3 messages to every thread (cross-node), then K is
  *   killed with SIGKILL and the proxy sends new connections to S (a balancer that saw K fail), and S pushes 2 more
@@ -112,8 +113,16 @@ public final class ClusterLoad {
             System.err.printf(Locale.ROOT, "round %d: single node %,.0f pushes/s, cross-node %,.0f pushes/s%n",
                     round + 1, single[round], cross[round]);
         }
-        Histogram singleLatency = load.latency(false, rate);
-        Histogram crossLatency = load.latency(true, rate);
+        List<Histogram> singleLatencies = new ArrayList<>();
+        List<Histogram> crossLatencies = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            singleLatencies.add(load.latency(false, rate));
+            crossLatencies.add(load.latency(true, rate));
+            System.err.printf(Locale.ROOT, "latency round %d at %d/s: p99 single node %.2f ms, cross-node %.2f ms%n",
+                    round + 1, rate, p99Millis(singleLatencies.get(round)), p99Millis(crossLatencies.get(round)));
+        }
+        Histogram singleLatency = medianByP99(singleLatencies);
+        Histogram crossLatency = medianByP99(crossLatencies);
         Failover outcome = load.failover(failover);
 
         double singleMedian = median(single);
@@ -151,6 +160,14 @@ public final class ClusterLoad {
             result.addProperty("cross_p50_ms", crossLatency.getValueAtPercentile(50) / 1e6);
             result.addProperty("cross_p99_ms", crossLatency.getValueAtPercentile(99) / 1e6);
             result.addProperty("cross_max_ms", crossLatency.getMaxValue() / 1e6);
+            com.google.gson.JsonArray p99Rounds = new com.google.gson.JsonArray();
+            for (int round = 0; round < rounds; round++) {
+                com.google.gson.JsonArray pair = new com.google.gson.JsonArray();
+                pair.add(p99Millis(singleLatencies.get(round)));
+                pair.add(p99Millis(crossLatencies.get(round)));
+                p99Rounds.add(pair);
+            }
+            result.add("rounds_p99_single_cross_ms", p99Rounds);
             result.addProperty("failover_balancer", outcome.balancer);
             result.addProperty("failover_sessions", failover);
             result.addProperty("failover_resumed", outcome.resumed);
@@ -571,6 +588,17 @@ public final class ClusterLoad {
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(10);
         }
+    }
+
+    private static double p99Millis(Histogram histogram) {
+        return histogram.getValueAtPercentile(99) / 1e6;
+    }
+
+    /** The round whose p99 is the median: one host hiccup moves a single round's tail by milliseconds. */
+    private static Histogram medianByP99(List<Histogram> rounds) {
+        List<Histogram> sorted = new ArrayList<>(rounds);
+        sorted.sort(java.util.Comparator.comparingLong(histogram -> histogram.getValueAtPercentile(99)));
+        return sorted.get(sorted.size() / 2);
     }
 
     private static double median(double[] values) {

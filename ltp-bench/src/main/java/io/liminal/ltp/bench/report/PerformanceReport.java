@@ -513,7 +513,8 @@ public final class PerformanceReport {
                 + "ratio is the median of each round's ratio); "
                 + "*single node*: A pushes to its own connections (A alone, no bus); *cross-node*: node B pushes "
                 + "to A's connections through the bus. Latency: from `pushTo` to the client's listener at a fixed "
-                + "%,.0f pushes/s.", lng(cluster, "sessions"), lng(cluster, "window"), lng(cluster, "rounds"), rate));
+                + "%,.0f pushes/s, alternating rounds, the round with the median p99 shown.", lng(cluster, "sessions"),
+                lng(cluster, "window"), lng(cluster, "rounds"), rate));
         line();
         line("| | Single node | Cross-node | Ratio |");
         line("|---|---|---|---|");
@@ -531,6 +532,15 @@ public final class PerformanceReport {
                 num(cluster, "cross_p50_ms")));
         line(String.format(Locale.ROOT, "| p99 at %,.0f/s | %.2f ms | %.2f ms | |", rate, num(cluster, "single_p99_ms"),
                 p99));
+        if (cluster.has("rounds_p99_single_cross_ms")) {
+            List<String> rounds = new ArrayList<>();
+            for (JsonElement pair : cluster.getAsJsonArray("rounds_p99_single_cross_ms")) {
+                JsonArray values = pair.getAsJsonArray();
+                rounds.add(String.format(Locale.ROOT, "%.2f / %.2f", values.get(0).getAsDouble(),
+                        values.get(1).getAsDouble()));
+            }
+            line("| p99 rounds, ms (single / cross-node) | " + String.join("; ", rounds) + " | | |");
+        }
         line();
         String balancer = cluster.has("failover_balancer") ? cluster.get("failover_balancer").getAsString() : "nginx";
         line(String.format(Locale.ROOT, "Failover: %,d clients on node K, a standalone server process, through %s; "

@@ -52,12 +52,13 @@ class PerformanceReportTest {
                 + "\"rounds\":2,\"single_push_per_second\":4000,\"cross_push_per_second\":1900,\"cross_to_single_ratio\":0.48,"
                 + "\"rounds_single_cross\":[[4000,1900],[4100,1950]],\"rate\":2000,"
                 + "\"single_p50_ms\":0.4,\"single_p99_ms\":3,\"cross_p50_ms\":0.6,\"cross_p99_ms\":4.5,"
-                + "\"cross_max_ms\":9,\"failover_balancer\":\"nginx\",\"failover_sessions\":1000,"
+                + "\"cross_max_ms\":9,\"rounds_p99_single_cross_ms\":[[3,4.5],[2.5,5]],\"failover_balancer\":\"nginx\",\"failover_sessions\":1000,"
                 + "\"failover_resumed\":1000,\"failover_p50_s\":2.1,\"failover_last_s\":3.2,\"failover_lost\":0}")),
                 null).render();
         assertThat(report).contains("## Cluster: pushes across nodes, failover")
                 .contains("| Pushes/s | 4,000 | 1,900 | 48% |")
                 .contains("| Rounds (single / cross-node) | 4,000 / 1,900; 4,100 / 1,950 | | |")
+                .contains("| p99 rounds, ms (single / cross-node) | 3.00 / 4.50; 2.50 / 5.00 | | |")
                 .contains("| Cluster: cross-node push throughput ≥ 50% of single node | 48% | **no** |")
                 .contains("| Cluster: cross-node push p99 < 10 ms at 2,000/s | 4.50 ms | yes |")
                 .contains("| Cluster: 1,000 sessions of a killed node resumed within 5 s, none lost a message "
