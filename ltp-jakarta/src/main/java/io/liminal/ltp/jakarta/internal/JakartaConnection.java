@@ -1,0 +1,447 @@
+package io.liminal.ltp.jakarta.internal;
+
+import io.liminal.ltp.core.concurrent.Scheduler;
+import io.liminal.ltp.core.concurrent.SerialExecutor;
+import io.liminal.ltp.server.transport.ConnectionListener;
+import io.liminal.ltp.server.transport.TransportConnection;
+import io.liminal.ltp.server.transport.TransportContext;
+import io.liminal.ltp.server.transport.TransportEvent;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Jakarta WebSocket session as the engine's {@link TransportConnection}. The container calls in on its own
+ * threads; everything that reaches the engine goes through this connection's serial lane, in arrival order.
+ *
+ * <p>Outbound frames wait in a queue of their own and go out one at a time (a Jakarta session allows one
+ * asynchronous send in flight); past {@code maxOutboundBytesPerConnection} unsent bytes the peer is a slow consumer
+ * and is closed with 1008. Inbound messages are assembled from partial frames, so that an oversized one is counted
+ * and dropped as it streams in (the engine answers MESSAGE_TOO_LARGE) instead of being buffered whole.
+ */
+public final class JakartaConnection implements TransportConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(JakartaConnection.class);
+    private static final String REMOTE_ADDRESS = "jakarta.websocket.endpoint.remoteAddress";
+
+    private final Session session;
+    private final Map<String, String> headers;
+    private final TransportContext context;
+    private final SerialExecutor lane;
+    private final ScheduledExecutorService timers;
+    private final AtomicLong bufferedInbound;
+    private final Consumer<JakartaConnection> onGone;
+    private final SocketAddress remote;
+    private final Method suspend;
+    private final Method resume;
+    private ConnectionListener listener;
+
+    // Outbound, guarded by the lock of `outbound`.
+    private final ArrayDeque<String> outbound = new ArrayDeque<>();
+    private long outboundBytes;
+    private boolean sending;
+    private int closeCode;
+    private String closeReason;
+    private boolean closeRequested;
+    private boolean closed;
+
+    // Inbound, on the container's reading thread (one at a time per session).
+    private StringBuilder text;
+    private long textBytes;
+    private boolean discarding;
+    private ByteBuffer binary;
+
+    // Held while reading is paused and the container cannot suspend; lane only.
+    private final ArrayDeque<Runnable> held = new ArrayDeque<>();
+    private long heldBytes;
+    private boolean reading = true;
+
+    public JakartaConnection(Session session, Map<String, String> headers, TransportContext context, Executor pool,
+            ScheduledExecutorService timers, AtomicLong bufferedInbound, Consumer<JakartaConnection> onGone) {
+        this.session = session;
+        this.headers = headers;
+        this.context = context;
+        this.lane = new SerialExecutor(pool, (thread, error) -> LOG.warn("LTP connection task failed", error));
+        this.timers = timers;
+        this.bufferedInbound = bufferedInbound;
+        this.onGone = onGone;
+        Object address = session.getUserProperties().get(REMOTE_ADDRESS);
+        this.remote = address instanceof SocketAddress socketAddress ? socketAddress
+                : InetSocketAddress.createUnresolved("unknown", 0);
+        this.suspend = method(session, "suspend");
+        this.resume = method(session, "resume");
+    }
+
+    /** Closes a session the engine will never see. */
+    public static void refuse(Session session, int code, String reason) {
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+        } catch (IOException e) {
+            LOG.debug("Closing a refused session failed: {}", e.toString());
+        }
+    }
+
+    /** Registers the message handlers and hands the connection to the engine. Container thread, once. */
+    public void open() {
+        long max = context.maxMessageBytes();
+        session.setMaxTextMessageBufferSize((int) Math.min(Integer.MAX_VALUE, Math.max(8192, Math.min(max, 65536))));
+        session.setMaxBinaryMessageBufferSize((int) Math.min(Integer.MAX_VALUE, Math.max(8192, Math.min(max, 65536))));
+        session.setMaxIdleTimeout(0); // the LTP heartbeat decides when a peer is gone
+        session.addMessageHandler(String.class, (MessageHandler.Partial<String>) this::textPart);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) this::binaryPart);
+        lane.execute(() -> listener = context.accept(this));
+    }
+
+    // ---- Inbound --------------------------------------------------------------------------------------------
+
+    private void textPart(String part, boolean last) {
+        long partBytes = utf8Length(part);
+        textBytes += partBytes;
+        if (textBytes > context.hardFrameLimitBytes()) {
+            release();
+            context.record(TransportEvent.FRAME_TOO_BIG);
+            close(1009, "Message too big");
+            return;
+        }
+        if (!discarding && textBytes > context.maxMessageBytes()) {
+            release();
+            discarding = true;
+        }
+        if (!discarding) {
+            if (text == null) {
+                text = new StringBuilder(part.length());
+            }
+            if (bufferedInbound.addAndGet(partBytes) > context.limits().maxBufferedInboundBytes()) {
+                bufferedInbound.addAndGet(-partBytes);
+                release();
+                context.record(TransportEvent.INBOUND_BUFFER_FULL);
+                close(1013, "Try again later");
+                return;
+            }
+            text.append(part);
+        }
+        if (last) {
+            long size = textBytes;
+            if (discarding) {
+                deliver(() -> listener.onOversizedMessage(size), 0);
+            } else {
+                String message = text.toString();
+                deliver(() -> listener.onText(message, (int) size), size);
+            }
+            text = null;
+            textBytes = 0;
+            discarding = false;
+        }
+    }
+
+    private void binaryPart(ByteBuffer part, boolean last) {
+        long size = (binary == null ? 0 : binary.position()) + part.remaining();
+        if (size > context.maxMessageBytes()) {
+            binary = null;
+            if (last) {
+                deliver(() -> listener.onOversizedMessage(size), 0);
+            }
+            return;
+        }
+        if (binary == null || binary.remaining() < part.remaining()) {
+            ByteBuffer bigger = ByteBuffer.allocate((int) Math.max(size, binary == null ? 0 : binary.capacity() * 2L));
+            if (binary != null) {
+                binary.flip();
+                bigger.put(binary);
+            }
+            binary = bigger;
+        }
+        binary.put(part);
+        if (last) {
+            ByteBuffer message = binary.flip();
+            binary = null;
+            deliver(() -> listener.onBinary(message), 0);
+        }
+    }
+
+    /** The text being assembled no longer counts against the shared budget. */
+    private void release() {
+        if (text != null) {
+            bufferedInbound.addAndGet(-utf8Length(text));
+            text = null;
+        }
+    }
+
+    /** Hands a complete message to the engine on the lane; {@code bytes} of it stay budgeted until then. */
+    private void deliver(Runnable toEngine, long bytes) {
+        lane.execute(() -> {
+            if (listener == null || closedByEngine()) {
+                bufferedInbound.addAndGet(-bytes);
+                return;
+            }
+            if (!reading && suspend == null) {
+                held.add(() -> run(toEngine, bytes));
+                heldBytes += bytes;
+                return;
+            }
+            run(toEngine, bytes);
+        });
+    }
+
+    private void run(Runnable toEngine, long bytes) {
+        bufferedInbound.addAndGet(-bytes);
+        toEngine.run();
+    }
+
+    private boolean closedByEngine() {
+        synchronized (outbound) {
+            return closed;
+        }
+    }
+
+    @Override
+    public void setReading(boolean reading) {
+        lane.execute(() -> {
+            if (this.reading == reading) {
+                return;
+            }
+            this.reading = reading;
+            if (suspend != null) {
+                invoke(reading ? resume : suspend);
+                return;
+            }
+            while (this.reading && !held.isEmpty()) {
+                held.poll().run();
+            }
+            if (held.isEmpty()) {
+                heldBytes = 0;
+            }
+        });
+    }
+
+    // ---- Outbound -------------------------------------------------------------------------------------------
+
+    @Override
+    public void send(String text) {
+        long bytes = utf8Length(text);
+        boolean startSending;
+        synchronized (outbound) {
+            if (closed || closeRequested) {
+                return;
+            }
+            if (outboundBytes + bytes > context.limits().maxOutboundBytesPerConnection() && !outbound.isEmpty()) {
+                startSending = false;
+                context.record(TransportEvent.SLOW_CONSUMER);
+                closeRequested = true;
+                closeCode = 1008;
+                closeReason = "Slow consumer";
+                outbound.clear();
+                outboundBytes = 0;
+            } else {
+                outbound.add(text);
+                outboundBytes += bytes;
+                startSending = !sending;
+                sending |= startSending;
+            }
+        }
+        if (startSending) {
+            sendNext();
+        } else if (closeRequested) {
+            closeIfIdle();
+        }
+    }
+
+    private void sendNext() {
+        String next;
+        synchronized (outbound) {
+            next = outbound.poll();
+            if (next == null) {
+                sending = false;
+            }
+        }
+        if (next == null) {
+            closeIfIdle();
+            return;
+        }
+        long bytes = utf8Length(next);
+        try {
+            session.getAsyncRemote().sendText(next, result -> sent(result, bytes));
+        } catch (RuntimeException e) {
+            sent(new SendResult(e), bytes);
+        }
+    }
+
+    private void sent(SendResult result, long bytes) {
+        synchronized (outbound) {
+            outboundBytes -= bytes;
+        }
+        if (!result.isOK()) {
+            LOG.debug("Send failed: {}", String.valueOf(result.getException()));
+            synchronized (outbound) {
+                outbound.clear();
+                outboundBytes = 0;
+                sending = false;
+            }
+            abort();
+            return;
+        }
+        sendNext();
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        synchronized (outbound) {
+            if (closed || closeRequested) {
+                return;
+            }
+            closeRequested = true;
+            closeCode = code;
+            closeReason = reason;
+        }
+        closeIfIdle();
+        ScheduledFuture<?> ignored = timers.schedule(() -> {
+            if (session.isOpen()) {
+                context.record(TransportEvent.FORCED_CLOSE);
+                abort();
+            }
+        }, context.limits().closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Sends the close frame once every queued frame went out. */
+    private void closeIfIdle() {
+        int code;
+        String reason;
+        synchronized (outbound) {
+            if (!closeRequested || closed || sending) {
+                return;
+            }
+            closed = true;
+            code = closeCode;
+            reason = closeReason;
+        }
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason == null ? "" : reason));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Close failed: {}", e.toString());
+            abort();
+        }
+    }
+
+    /** Drops the connection without waiting for anything. */
+    private void abort() {
+        synchronized (outbound) {
+            closed = true;
+        }
+        try {
+            // Jakarta WebSocket has no way to drop the socket; the container closes it after this close frame.
+            session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "Connection dropped"));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Abort failed: {}", e.toString());
+        }
+    }
+
+    // ---- Closed, from the container --------------------------------------------------------------------------
+
+    /** The container reports the session closed (by either side). */
+    public void closed(int code, String reason) {
+        synchronized (outbound) {
+            closed = true;
+            outbound.clear();
+            outboundBytes = 0;
+        }
+        release();
+        onGone.accept(this);
+        lane.execute(() -> {
+            held.clear();
+            heldBytes = 0;
+            if (listener != null) {
+                listener.onClosed(code, reason == null ? "" : reason);
+            }
+        });
+    }
+
+    /** The container reports an error; it closes the session after this. */
+    public void failed(Throwable error) {
+        LOG.debug("WebSocket session error: {}", error.toString());
+    }
+
+    // ---- TransportConnection ---------------------------------------------------------------------------------
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public String subprotocol() {
+        String selected = session.getNegotiatedSubprotocol();
+        return selected == null || selected.isEmpty() ? null : selected;
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        return headers.get(name);
+    }
+
+    @Override
+    public Executor executor() {
+        return lane;
+    }
+
+    @Override
+    public Scheduler scheduler() {
+        return (task, delay, unit) -> {
+            ScheduledFuture<?> future = timers.schedule(() -> lane.execute(task), delay, unit);
+            return () -> future.cancel(false);
+        };
+    }
+
+    // ---- Helpers -------------------------------------------------------------------------------------------
+
+    /** A public no-argument method of the container's session class (Tomcat's suspend/resume), or null. */
+    private static Method method(Session session, String name) {
+        try {
+            Method method = session.getClass().getMethod(name);
+            return method.getParameterCount() == 0 ? method : null;
+        } catch (NoSuchMethodException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private void invoke(Method method) {
+        try {
+            method.invoke(session);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("{} failed: {}", method.getName(), e.toString());
+        }
+    }
+
+    static long utf8Length(CharSequence text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,108 @@
+package io.liminal.ltp.jakarta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.client.LtpClient;
+import io.liminal.ltp.client.LtpClientListener;
+import io.liminal.ltp.conformance.CaseResult;
+import io.liminal.ltp.conformance.ConformanceReport;
+import io.liminal.ltp.conformance.ConformanceSuite;
+import io.liminal.ltp.conformance.Outcome;
+import io.liminal.ltp.conformance.SuiteOptions;
+import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.message.EventPayload;
+import io.liminal.ltp.server.LtpHandler;
+import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.SessionContext;
+import io.liminal.ltp.server.auth.AuthResult;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The LTP server engine on Jakarta WebSocket inside embedded Tomcat and Jetty: the conformance suite passes as it
+ * does on the Netty transport, and an LtpClient talks to it on the container's port and path.
+ */
+@Timeout(300)
+class JakartaTransportIT {
+    @TempDir
+    Path directory;
+    private LtpServer server;
+    private ServletContainer container;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (container != null) {
+            container.close();
+        }
+    }
+
+    private URI start(String kind, LtpServer.Builder builder) throws Exception {
+        JakartaTransport transport = JakartaTransport.create("/ltp");
+        server = builder.transport(transport).build().start();
+        container = ServletContainer.start(kind, transport.endpointConfig(), directory);
+        return URI.create("ws://127.0.0.1:" + container.port() + "/ltp");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat", "jetty"})
+    void conformanceSuitePasses(String kind) throws Exception {
+        URI url = start(kind, LtpServer.builder().heartbeatInterval(Duration.ofSeconds(1)));
+        ConformanceReport report = ConformanceSuite.testServer(url, SuiteOptions.defaults());
+        Files.createDirectories(Path.of("target", "conformance"));
+        Files.writeString(Path.of("target", "conformance", "jakarta-" + kind + ".txt"), report.toText());
+        assertThat(report.results()).as(report.toText()).allSatisfy(result ->
+                assertThat(result.outcome()).as(result.title()).isIn(Outcome.PASS, Outcome.SKIP));
+        // The same cases skip as on the Netty transport: they need options or 30 minutes.
+        assertThat(report.results().stream().filter(r -> r.outcome() == Outcome.SKIP).map(CaseResult::id))
+                .containsExactlyInAnyOrder("LTP-ENV-004", "LTP-HB-004", "LTP-SEC-003", "LTP-SEC-004", "LTP-SEC-005",
+                        "LTP-SEC-006", "LTP-SEC-007");
+        assertThat(report.passed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat", "jetty"})
+    void clientTalksOnTheContainersPortAndTheUpgradeHeadersReachTheAuthenticator(String kind) throws Exception {
+        URI url = start(kind, LtpServer.builder()
+                .authenticator(request -> "app-key-1".equals(request.requestHeader().apply("x-app-key"))
+                        ? AuthResult.allow(request.clientId()) : AuthResult.deny("wrong app key"))
+                .handler(new LtpHandler() {
+                    @Override
+                    public void onEvent(SessionContext session, EventPayload event) {
+                        session.reply(Envelope.builder("event").payloadOwned(new EventPayload("echo",
+                                event.data()).toJson()).build());
+                    }
+                }));
+        CompletableFuture<String> echoed = new CompletableFuture<>();
+        try (LtpClient client = LtpClient.builder(url).clientId("jakarta-client").header("X-App-Key", "app-key-1")
+                .listener(new LtpClientListener() {
+                    @Override
+                    public void onEvent(EventPayload event, Envelope envelope) {
+                        echoed.complete(event.data().getAsString());
+                    }
+                }).build()) {
+            client.connect().get(10, TimeUnit.SECONDS);
+            client.sendEvent("note", new JsonPrimitive("hello " + kind));
+            assertThat(echoed.get(10, TimeUnit.SECONDS)).isEqualTo("hello " + kind);
+        }
+        try (LtpClient refused = LtpClient.builder(url).clientId("jakarta-intruder").header("X-App-Key", "guess")
+                .maxReconnectAttempts(1).build()) {
+            assertThatThrownBy(() -> refused.connect().get(10, TimeUnit.SECONDS))
+                    .hasMessageContaining("Authentication failed"); // the reason stays on the server
+        }
+        assertThat(server.meterRegistry().find("ltp_handshakes_total").counters()).isNotEmpty();
+    }
+}

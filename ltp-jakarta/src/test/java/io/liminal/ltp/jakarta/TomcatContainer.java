@@ -1,0 +1,54 @@
+package io.liminal.ltp.jakarta;
+
+import jakarta.websocket.server.ServerContainer;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.nio.file.Path;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.servlets.DefaultServlet;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.websocket.server.WsSci;
+
+/** Embedded Tomcat with its WebSocket support, as Spring Boot starts it. */
+final class TomcatContainer implements ServletContainer {
+    private final Tomcat tomcat;
+    private final Connector connector;
+
+    private TomcatContainer(Tomcat tomcat, Connector connector) {
+        this.tomcat = tomcat;
+        this.connector = connector;
+    }
+
+    static TomcatContainer start(ServerEndpointConfig endpoint, Path directory) throws Exception {
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(directory.toString());
+        Connector connector = new Connector();
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.setConnector(connector);
+        StandardContext context = (StandardContext) tomcat.addContext("", directory.toString());
+        // Leak detection that needs --add-opens only prints warnings here; nothing is redeployed.
+        context.setClearReferencesThreadLocals(false);
+        context.setClearReferencesRmiTargets(false);
+        context.addServletContainerInitializer(new WsSci(), null);
+        // Tomcat runs filters (WsFilter does the upgrade) only for mapped requests, as behind Spring's dispatcher.
+        Tomcat.addServlet(context, "default", new DefaultServlet());
+        context.addServletMappingDecoded("/", "default");
+        tomcat.start();
+        ServerContainer container = (ServerContainer) context.getServletContext()
+                .getAttribute(ServerContainer.class.getName());
+        container.addEndpoint(endpoint);
+        return new TomcatContainer(tomcat, connector);
+    }
+
+    @Override
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        tomcat.stop();
+        tomcat.destroy();
+    }
+}
