@@ -3,7 +3,7 @@
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 40 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
-#                               [--only echo,events,latency,handshake,scale,soak,durable,cluster,client,jmh]
+#                               [--only echo,events,latency,handshake,scale,soak,durable,cluster,jakarta,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
@@ -56,6 +56,7 @@ start_server() {
   local kind=$1 port=$2; shift 2
   local main=io.liminal.ltp.bench.server.BenchServer
   [ "$kind" = baseline ] && main=io.liminal.ltp.bench.server.EchoServer
+  [ "$kind" = jakarta ] && main=io.liminal.ltp.bench.server.JakartaBenchServer
   java "$@" -cp "$JAR" "$main" "$port" > "$WORK/$kind-$port.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
@@ -177,6 +178,18 @@ if want durable; then
   else
     echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
   fi
+fi
+
+if want jakarta; then
+  echo "== Jakarta: ltp-server on Netty vs inside embedded Tomcat (Jakarta WebSocket), events, 100 sessions ($EVENT_ROUNDS rounds, alternating)" >&2
+  for round in $(seq 1 "$EVENT_ROUNDS"); do
+    for kind in ltp jakarta; do
+      start_server "$kind" 18080 "${SERVER_JVM[@]}"
+      load "jakarta-events:$kind" 18080 --mode closed --message event --sessions 100 --payload 256 \
+          --warmup "$WARMUP" --duration "$DURATION" >&2
+      stop_server
+    done
+  done
 fi
 
 if want cluster; then

@@ -17,6 +17,7 @@ import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.auth.AuthResult;
+import io.liminal.ltp.testing.SelfSignedCertificate;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,10 +52,28 @@ class JakartaTransportIT {
     }
 
     private URI start(String kind, LtpServer.Builder builder) throws Exception {
+        return start(kind, builder, null);
+    }
+
+    private URI start(String kind, LtpServer.Builder builder, SelfSignedCertificate tls) throws Exception {
         JakartaTransport transport = JakartaTransport.create("/ltp");
         server = builder.transport(transport).build().start();
-        container = ServletContainer.start(kind, transport.endpointConfig(), directory);
-        return URI.create("ws://127.0.0.1:" + container.port() + "/ltp");
+        container = ServletContainer.start(kind, transport.endpointConfig(), directory, tls);
+        return URI.create((tls == null ? "ws" : "wss") + "://127.0.0.1:" + container.port() + "/ltp");
+    }
+
+    /** The container's own TLS: wss:// on its connector, the engine unaware of it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat", "jetty"})
+    void containersTlsCarriesLtp(String kind) throws Exception {
+        SelfSignedCertificate certificate = new SelfSignedCertificate(directory);
+        URI url = start(kind, LtpServer.builder(), certificate);
+        assertThat(url.getScheme()).isEqualTo("wss");
+        try (LtpClient client = LtpClient.builder(url).clientId("jakarta-tls")
+                .sslContext(certificate.clientContext()).build()) {
+            client.connect().get(10, TimeUnit.SECONDS);
+            assertThat(client.threadId()).isNotNull();
+        }
     }
 
     @ParameterizedTest
@@ -104,5 +123,58 @@ class JakartaTransportIT {
                     .hasMessageContaining("Authentication failed"); // the reason stays on the server
         }
         assertThat(server.meterRegistry().find("ltp_handshakes_total").counters()).isNotEmpty();
+    }
+
+    /**
+     * A handler that falls behind: reading pauses (Tomcat suspends the session; elsewhere the transport holds the
+     * messages), nothing is lost or reordered, and the connection survives to answer every message.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat", "jetty"})
+    void slowHandlerPausesReadingAndLosesNothing(String kind) throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        URI url = start(kind, LtpServer.builder().maxHandlerBacklog(8).noRateLimit().handler(new LtpHandler() {
+            @Override
+            public void onEvent(SessionContext session, EventPayload event) {
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                session.reply(Envelope.builder("event").payloadOwned(new EventPayload("echo", event.data()).toJson())
+                        .build());
+            }
+        }));
+        int count = 200;
+        java.util.List<Integer> echoed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        try (LtpClient client = LtpClient.builder(url).clientId("jakarta-busy").listener(new LtpClientListener() {
+            @Override
+            public void onEvent(EventPayload event, Envelope envelope) {
+                echoed.add(event.data().getAsInt());
+                if (echoed.size() == count) {
+                    all.complete(null);
+                }
+            }
+        }).build()) {
+            client.connect().get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < count; i++) {
+                client.sendEvent("work", new JsonPrimitive(i));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (server.meterRegistry().get("ltp_backlog_pauses_total").counter().count() == 0
+                    && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(10); // a metric to poll: nothing to wait on
+            }
+            assertThat(server.meterRegistry().get("ltp_backlog_pauses_total").counter().count())
+                    .as("reading paused").isPositive();
+            release.countDown();
+            all.get(20, TimeUnit.SECONDS);
+        }
+        java.util.List<Integer> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            expected.add(i);
+        }
+        assertThat(echoed).containsExactlyElementsOf(expected);
     }
 }

@@ -1,10 +1,12 @@
 package io.liminal.ltp.jakarta;
 
+import io.liminal.ltp.testing.SelfSignedCertificate;
 import jakarta.websocket.server.ServerEndpointConfig;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /** Embedded Jetty 12 (EE 11) with Jakarta WebSocket. */
 final class JettyContainer implements ServletContainer {
@@ -16,9 +18,18 @@ final class JettyContainer implements ServletContainer {
         this.connector = connector;
     }
 
-    static JettyContainer start(ServerEndpointConfig endpoint) throws Exception {
+    static JettyContainer start(ServerEndpointConfig endpoint, SelfSignedCertificate tls) throws Exception {
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector;
+        if (tls != null) {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(tls.pkcs12.toString());
+            ssl.setKeyStorePassword(new String(tls.password));
+            ssl.setKeyStoreType("PKCS12");
+            connector = new ServerConnector(server, ssl);
+        } else {
+            connector = new ServerConnector(server);
+        }
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);

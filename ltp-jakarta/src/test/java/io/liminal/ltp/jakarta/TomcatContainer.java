@@ -1,5 +1,6 @@
 package io.liminal.ltp.jakarta;
 
+import io.liminal.ltp.testing.SelfSignedCertificate;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.nio.file.Path;
@@ -7,6 +8,8 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.apache.tomcat.websocket.server.WsSci;
 
 /** Embedded Tomcat with its WebSocket support, as Spring Boot starts it. */
@@ -19,12 +22,25 @@ final class TomcatContainer implements ServletContainer {
         this.connector = connector;
     }
 
-    static TomcatContainer start(ServerEndpointConfig endpoint, Path directory) throws Exception {
+    static TomcatContainer start(ServerEndpointConfig endpoint, Path directory, SelfSignedCertificate tls)
+            throws Exception {
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(directory.toString());
         Connector connector = new Connector();
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
+        if (tls != null) {
+            connector.setScheme("https");
+            connector.setSecure(true);
+            connector.setProperty("SSLEnabled", "true");
+            SSLHostConfig ssl = new SSLHostConfig();
+            SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.RSA);
+            certificate.setCertificateKeystoreFile(tls.pkcs12.toString());
+            certificate.setCertificateKeystorePassword(new String(tls.password));
+            certificate.setCertificateKeystoreType("PKCS12");
+            ssl.addCertificate(certificate);
+            connector.addSslHostConfig(ssl);
+        }
         tomcat.setConnector(connector);
         StandardContext context = (StandardContext) tomcat.addContext("", directory.toString());
         // Leak detection that needs --add-opens only prints warnings here; nothing is redeployed.

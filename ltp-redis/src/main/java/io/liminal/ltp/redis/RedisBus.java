@@ -67,9 +67,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While a connection to Redis is down, publishing fails at once (the server counts it and fails the push's
  * future): nothing is queued to be sent later. (On a cluster, "down" is what the bus knows: a shard that stalls
- * silently is noticed by the next unanswered ping, within three seconds.) A message already written to a Redis that stalls is passed on if it
- * wakes up. Lettuce reconnects by itself; on reconnection the bus listens again on every thread the node holds and
- * restores its presence.
+ * silently is noticed by the next unanswered ping, within three seconds.) A message already written to a Redis
+ * that stalls is passed on if it wakes up. Lettuce reconnects by itself; on reconnection the bus listens again on
+ * every thread the node holds and restores its presence.
  */
 public final class RedisBus implements ClusterBus {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);

@@ -133,7 +133,8 @@ public final class ClusterLoad {
         }
         double ratio = median(ratios); // each round's pair ran back to back, under the same host noise
         System.out.println(String.format(Locale.ROOT, "cluster: pushes/s single node %,.0f, cross-node %,.0f (%.0f%%);"
-                + " at %d/s p99 single %.2f ms, cross-node %.2f ms; failover: %d/%d sessions resumed, last after %.2f s,"
+                + " at %d/s p99 single %.2f ms, cross-node %.2f ms; failover: %d/%d sessions resumed,"
+                + " last after %.2f s,"
                 + " %d lost or out of order (through %s)", singleMedian, crossMedian, 100 * ratio,
                 rate, singleLatency.getValueAtPercentile(99) / 1e6, crossLatency.getValueAtPercentile(99) / 1e6,
                 outcome.resumed, failover, outcome.lastResumeNanos / 1e9, outcome.lost, outcome.balancer));
@@ -456,7 +457,8 @@ public final class ClusterLoad {
     }
 
     private static int awaitPort(Process process) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
         Pattern listening = Pattern.compile("LTP server listening on ws://localhost:(\\d+)/");
         String line;
         while ((line = out.readLine()) != null) {

@@ -91,6 +91,7 @@ public final class PerformanceReport {
         soak();
         durablePath();
         clusterSection();
+        jakarta();
         clientThroughput();
         codecAndEngine();
         tools();
@@ -492,6 +493,38 @@ public final class PerformanceReport {
         line();
     }
 
+    private void jakarta() {
+        List<JsonObject> netty = runs("jakarta-events:ltp");
+        List<JsonObject> tomcat = runs("jakarta-events:jakarta");
+        if (netty.isEmpty() || tomcat.isEmpty()) {
+            return;
+        }
+        line("## Inside a servlet container: Jakarta transport vs Netty");
+        line();
+        line("The same server (`BenchServer`'s configuration and reference handler) on its Netty transport and, "
+                + "through `ltp-jakarta`, inside embedded Tomcat 11 (`JakartaBenchServer`, NIO connector with its "
+                + "defaults). "
+                + "100 sessions in closed loop sending events, rounds alternating.");
+        line();
+        line("| Round | Server | msg/s | Server CPU/msg | p50 | p99 | p99.9 | Late >1 s | Unanswered | Host steal |");
+        line("|---|---|---|---|---|---|---|---|---|---|");
+        List<Double> cpuRatios = new ArrayList<>();
+        List<Double> throughputRatios = new ArrayList<>();
+        for (int i = 0; i < Math.min(netty.size(), tomcat.size()); i++) {
+            loadRow("" + (i + 1), "ltp-server on Netty", netty.get(i));
+            loadRow("" + (i + 1), "ltp-server in Tomcat", tomcat.get(i));
+            cpuRatios.add(num(tomcat.get(i), "server_cpu_ns_per_message")
+                    / num(netty.get(i), "server_cpu_ns_per_message"));
+            throughputRatios.add(num(tomcat.get(i), "messages_per_second") / num(netty.get(i), "messages_per_second"));
+        }
+        line();
+        line(String.format(Locale.ROOT, "Median over %d rounds: inside Tomcat, server CPU per event is **%.2fx** "
+                + "that on Netty (rounds: %s) and throughput **%s** of it (rounds: %s).", cpuRatios.size(),
+                median(cpuRatios), list(cpuRatios, "%.2fx"), percentTruncated(median(throughputRatios)),
+                list(throughputRatios, "%.0f%%", 100)));
+        line();
+    }
+
     private void clusterSection() {
         if (cluster == null) {
             return;
@@ -595,8 +628,8 @@ public final class PerformanceReport {
                 + "holds everything below.");
         line();
         line("- All scenarios: `ltp-bench/run-benchmarks.sh` (writes this file), `--quick` for a smaller run, "
-                + "`--only echo,events,latency,handshake,scale,soak,durable,cluster,client,jmh` and `--rounds N` for "
-                + "some of them (the partial report goes to the work directory).");
+                + "`--only echo,events,latency,handshake,scale,soak,durable,cluster,jakarta,client,jmh` and "
+                + "`--rounds N` for some of them (the partial report goes to the work directory).");
         line("- The servers as benchmarked: `java -cp ltp-bench/target/ltp-bench.jar "
                 + "io.liminal.ltp.bench.server.BenchServer 8080` (ltp-server) and `... "
                 + "io.liminal.ltp.bench.server.EchoServer 8090` (the baseline).");

@@ -66,6 +66,18 @@ class PerformanceReportTest {
     }
 
     @Test
+    void jakartaRoundsAreComparedToNettyRoundByRound() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"jakarta-events:ltp\",\"messages_per_second\":80000,"
+                        + "\"server_cpu_ns_per_message\":10000,\"p50_ms\":1,\"p99_ms\":3,\"p999_ms\":5}"),
+                json("{\"label\":\"jakarta-events:jakarta\",\"messages_per_second\":60000,"
+                        + "\"server_cpu_ns_per_message\":15000,\"p50_ms\":1,\"p99_ms\":4,\"p999_ms\":6}")),
+                null).render();
+        assertThat(report).contains("## Inside a servlet container: Jakarta transport vs Netty")
+                .contains("server CPU per event is **1.50x** that on Netty (rounds: 1.50x) and throughput **75.0%**");
+    }
+
+    @Test
     void aMissedTargetIsMarked() {
         String report = new PerformanceReport(List.of(echo("baseline", 100_000, 9_000), echo("ltp", 80_000, 12_000),
                 json("{\"label\":\"client-throughput\",\"messages\":1000,\"ltp_client_per_second\":40000,"

@@ -23,12 +23,13 @@ final class NginxProcess implements AutoCloseable {
         this.errorLog = errorLog;
     }
 
-    /** Renders the configuration for {@code listenPort} and {@code nodePorts} (three), starts nginx in the foreground. */
+    /** Renders the configuration for {@code listenPort} and three {@code nodePorts}; starts nginx in the foreground. */
     static NginxProcess start(Path directory, int listenPort, List<Integer> nodePorts) {
         try {
             String conf = Files.readString(Path.of(System.getProperty("deploy.dir"), "nginx", "ltp.conf"));
             for (int i = 0; i < 3; i++) {
-                conf = replaceOnce(conf, "server 127.0.0.1:808" + (i + 1) + " ", "server 127.0.0.1:" + nodePorts.get(i) + " ");
+                conf = replaceOnce(conf, "server 127.0.0.1:808" + (i + 1) + " ",
+                        "server 127.0.0.1:" + nodePorts.get(i) + " ");
             }
             Path errorLog = directory.resolve("nginx-error.log");
             conf = replaceOnce(conf, "listen 127.0.0.1:8080;", "listen 127.0.0.1:" + listenPort + ";");
