@@ -110,6 +110,9 @@ public final class JakartaConnection implements TransportConnection {
     // ---- Inbound --------------------------------------------------------------------------------------------
 
     private void textPart(String part, boolean last) {
+        if (closing()) {
+            return; // refused or closing: what still streams in is dropped
+        }
         long partBytes = utf8Length(part);
         textBytes += partBytes;
         if (textBytes > context.hardFrameLimitBytes()) {
@@ -150,6 +153,9 @@ public final class JakartaConnection implements TransportConnection {
     }
 
     private void binaryPart(ByteBuffer part, boolean last) {
+        if (closing()) {
+            return;
+        }
         long size = (binary == null ? 0 : binary.position()) + part.remaining();
         if (size > context.maxMessageBytes()) {
             binary = null;
@@ -209,6 +215,12 @@ public final class JakartaConnection implements TransportConnection {
         }
     }
 
+    private boolean closing() {
+        synchronized (outbound) {
+            return closed || closeRequested;
+        }
+    }
+
     @Override
     public void setReading(boolean reading) {
         lane.execute(() -> {
@@ -234,19 +246,16 @@ public final class JakartaConnection implements TransportConnection {
     @Override
     public void send(String text) {
         long bytes = utf8Length(text);
-        boolean startSending;
+        boolean startSending = false;
+        boolean slowConsumer = false;
         synchronized (outbound) {
             if (closed || closeRequested) {
                 return;
             }
             if (outboundBytes + bytes > context.limits().maxOutboundBytesPerConnection() && !outbound.isEmpty()) {
-                startSending = false;
-                context.record(TransportEvent.SLOW_CONSUMER);
-                closeRequested = true;
-                closeCode = 1008;
-                closeReason = "Slow consumer";
+                slowConsumer = true; // what it did not read is dropped: the close frame need not wait behind it
+                outboundBytes -= outbound.stream().mapToLong(JakartaConnection::utf8Length).sum();
                 outbound.clear();
-                outboundBytes = 0;
             } else {
                 outbound.add(text);
                 outboundBytes += bytes;
@@ -254,10 +263,11 @@ public final class JakartaConnection implements TransportConnection {
                 sending |= startSending;
             }
         }
-        if (startSending) {
+        if (slowConsumer) {
+            context.record(TransportEvent.SLOW_CONSUMER);
+            close(1008, "Slow consumer");
+        } else if (startSending) {
             sendNext();
-        } else if (closeRequested) {
-            closeIfIdle();
         }
     }
 
