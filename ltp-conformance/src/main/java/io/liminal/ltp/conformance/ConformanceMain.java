@@ -48,7 +48,7 @@ public final class ConformanceMain {
               --header <name=value>      extra header on every upgrade request (repeatable)
               --insecure                 trust any TLS certificate (wss:// test servers)
               --client-heartbeat-ms <n>  heartbeat the scripted server announces to clients (default 500)
-              --quick-reconnect          check only the first three reconnect delays (saves about 40 s)
+              --quick-reconnect          check only the first three reconnect delays (saves about 50 s)
               --state-dir <dir>          where a client command keeps its state (default: a temporary directory)
             Durations: 500ms, 3s, 1m. Exit status 0 when every MUST that ran passed, 1 otherwise, 2 on bad usage.
             """;
