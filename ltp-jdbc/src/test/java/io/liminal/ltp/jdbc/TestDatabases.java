@@ -13,7 +13,8 @@ import java.util.UUID;
  * {@code test}, trust authentication), where each store gets a schema of its own so tests never see each other.
  */
 final class TestDatabases {
-    static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    static final String POSTGRES = System.getenv().getOrDefault("LTP_TEST_PG_URL",
+            "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
     private TestDatabases() {
     }

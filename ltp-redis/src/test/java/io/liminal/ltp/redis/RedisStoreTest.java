@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /** The store contracts against the Redis on 127.0.0.1:6379, each store under a key prefix of its own. */
 class RedisStoreTest {
-    static final String URI = "redis://127.0.0.1:6379";
+    static final String URI = System.getenv().getOrDefault("LTP_TEST_REDIS_URL", "redis://127.0.0.1:6379");
     static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
     private static final List<String> PREFIXES = new ArrayList<>();
 

@@ -13,7 +13,8 @@ class ClusterSettingsTest {
 
     @Test
     void clusterAndNodeIdJoinTheRedisBus() {
-        Map<String, String> env = Map.of("LTP_CLUSTER", "redis://127.0.0.1:6379", "LTP_NODE_ID", "node-7",
+        Map<String, String> env = Map.of("LTP_CLUSTER",
+                System.getenv().getOrDefault("LTP_TEST_REDIS_URL", "redis://127.0.0.1:6379"), "LTP_NODE_ID", "node-7",
                 "PORT", "0", "LTP_HOST", "127.0.0.1");
         LtpServer server = StandaloneConfig.parse(new String[0], env).toBuilder().build().start();
         try {

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(180)
 class StoreRestartIT {
-    private static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    private static final String POSTGRES = System.getenv().getOrDefault("LTP_TEST_PG_URL",
+            "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
     private static String storeSpec(String kind) throws Exception {
         return switch (kind) {
@@ -35,7 +36,7 @@ class StoreRestartIT {
                 }
                 yield POSTGRES + "&currentSchema=" + schema;
             }
-            case "redis" -> "redis://127.0.0.1:6379";
+            case "redis" -> System.getenv().getOrDefault("LTP_TEST_REDIS_URL", "redis://127.0.0.1:6379");
             default -> throw new IllegalArgumentException(kind);
         };
     }
