@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An LTP transport inside a servlet container (Jakarta WebSocket 2.1 or later: Tomcat 10.1+, Jetty 12, Undertow):
+ * An LTP transport inside a servlet container (Jakarta WebSocket 2.1 or later; tested on Tomcat 11 and Jetty 12):
  * the LTP endpoint lives on the container's port and path, behind its TLS and filters. The server engine is the
  * same as on the Netty transport: handshake, heartbeat, limits, delivery, metrics.
  *
