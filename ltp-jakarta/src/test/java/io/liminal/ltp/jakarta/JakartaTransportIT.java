@@ -18,6 +18,7 @@ import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.auth.AuthResult;
 import io.liminal.ltp.testing.SelfSignedCertificate;
+import io.micrometer.core.instrument.Gauge;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -176,5 +178,47 @@ class JakartaTransportIT {
             expected.add(i);
         }
         assertThat(echoed).containsExactlyElementsOf(expected);
+    }
+
+    /**
+     * Jetty cannot suspend, so while reading is paused the transport holds what arrives, charged to the shared
+     * inbound budget. A client that leaves meanwhile gives the charge back: the budget must not leak, or every
+     * connection would in the end be refused with 1013.
+     */
+    @Test
+    void heldMessagesOfAClosedConnectionGiveTheirBudgetBack() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        start("jetty", LtpServer.builder().maxHandlerBacklog(2).noRateLimit().handler(new LtpHandler() {
+            @Override
+            public void onEvent(SessionContext session, EventPayload event) {
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }));
+        URI url = URI.create("ws://127.0.0.1:" + container.port() + "/ltp");
+        Gauge buffered = server.meterRegistry().get("ltp_inbound_buffered_bytes").gauge();
+        try (LtpClient client = LtpClient.builder(url).clientId("jakarta-leaver").build()) {
+            client.connect().get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 50; i++) {
+                client.sendEvent("work", new JsonPrimitive("x".repeat(1000)));
+            }
+            assertThat(eventually(() -> buffered.value() > 0)).as("messages held while paused").isTrue();
+        }
+        release.countDown();
+        assertThat(eventually(() -> buffered.value() == 0)).as("budget given back after the close").isTrue();
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(10); // a gauge to poll: nothing to wait on
+        }
+        return true;
     }
 }

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class JakartaConnection implements TransportConnection {
     private static final Logger LOG = LoggerFactory.getLogger(JakartaConnection.class);
     private static final String REMOTE_ADDRESS = "jakarta.websocket.endpoint.remoteAddress";
+    /** What a held message costs beside its text (the queued task, the string's header), charged to the budget. */
+    private static final long HELD_OVERHEAD = 128;
 
     private final Session session;
     private final Map<String, String> headers;
@@ -196,10 +198,29 @@ public final class JakartaConnection implements TransportConnection {
                 return;
             }
             if (!reading && suspend == null) {
-                held.add(() -> run(toEngine, bytes));
-                heldBytes += bytes;
+                hold(toEngine, bytes);
                 return;
             }
+            run(toEngine, bytes);
+        });
+    }
+
+    /**
+     * Keeps a message while reading is paused and the container cannot suspend. Each held message is charged its
+     * bytes plus {@link #HELD_OVERHEAD} against the shared inbound budget, so that a flood of tiny messages is
+     * bounded too; past the budget the connection is closed with 1013. Lane only.
+     */
+    private void hold(Runnable toEngine, long bytes) {
+        if (bufferedInbound.addAndGet(HELD_OVERHEAD) > context.limits().maxBufferedInboundBytes()) {
+            bufferedInbound.addAndGet(-HELD_OVERHEAD - bytes);
+            context.record(TransportEvent.INBOUND_BUFFER_FULL);
+            close(1013, "Try again later");
+            return;
+        }
+        heldBytes += bytes + HELD_OVERHEAD;
+        held.add(() -> {
+            heldBytes -= bytes + HELD_OVERHEAD;
+            bufferedInbound.addAndGet(-HELD_OVERHEAD);
             run(toEngine, bytes);
         });
     }
@@ -234,9 +255,6 @@ public final class JakartaConnection implements TransportConnection {
             }
             while (this.reading && !held.isEmpty()) {
                 held.poll().run();
-            }
-            if (held.isEmpty()) {
-                heldBytes = 0;
             }
         });
     }
@@ -373,6 +391,7 @@ public final class JakartaConnection implements TransportConnection {
         onGone.accept(this);
         lane.execute(() -> {
             held.clear();
+            bufferedInbound.addAndGet(-heldBytes); // what was held never reaches the engine: its charge goes back
             heldBytes = 0;
             if (listener != null) {
                 listener.onClosed(code, reason == null ? "" : reason);
