@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Server mains of the end-to-end tests, run as processes of their own so that tests can kill them. */
-final class ServerProcesses {
+public final class ServerProcesses {
     /** What a main prints once it listens. */
     static final String READY = "e2e server listening";
 
@@ -27,7 +27,15 @@ final class ServerProcesses {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return start(new ProcessBuilder(command), log, READY);
+    }
+
+    /**
+     * Starts {@code builder}'s process and waits until a line of its output contains {@code ready}; its output goes
+     * on to {@code log} (appended).
+     */
+    public static Process start(ProcessBuilder builder, Path log, String ready) throws IOException {
+        Process process = builder.redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
         PrintStream copy = new PrintStream(Files.newOutputStream(log, StandardOpenOption.CREATE,
@@ -35,7 +43,7 @@ final class ServerProcesses {
         String line;
         while ((line = out.readLine()) != null) {
             copy.println(line);
-            if (line.contains(READY)) {
+            if (line.contains(ready)) {
                 Thread drain = new Thread(() -> {
                     out.lines().forEach(copy::println);
                     copy.close();

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,16 +89,7 @@ final class RedisClusterProcesses implements AutoCloseable {
             throw new UncheckedIOException("redis-server could not start (is it installed?)", e);
         }
         ports.add(port);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                Thread.onSpinWait();
-            }
-        }
-        throw new AssertionError("redis-server did not listen on " + port);
+        RedisProcess.awaitListening(port);
     }
 
     private void awaitOk(int port) {

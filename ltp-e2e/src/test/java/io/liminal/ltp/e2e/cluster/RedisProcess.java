@@ -46,6 +46,11 @@ final class RedisProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("redis-server could not start (is it installed?)", e);
         }
+        awaitListening(port);
+    }
+
+    /** Waits until a {@code redis-server} just started accepts connections on {@code port} of 127.0.0.1. */
+    static void awaitListening(int port) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             try (Socket probe = new Socket()) {

@@ -1,20 +1,15 @@
 package io.liminal.ltp.e2e.cluster;
 
-import java.io.BufferedReader;
+import io.liminal.ltp.e2e.ServerProcesses;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,35 +59,15 @@ final class StandaloneNode implements AutoCloseable {
 
     /** Starts the jar and waits until it listens and /ready answers 200. */
     void start() {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx512m", "-jar", System.getProperty("standalone.jar")));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-jar", System.getProperty("standalone.jar"));
         builder.environment().putAll(env);
         try {
-            process = builder.start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8));
-            PrintStream copy = new PrintStream(Files.newOutputStream(log, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND), true, StandardCharsets.UTF_8);
-            String line;
-            while ((line = out.readLine()) != null) {
-                copy.println(line);
-                if (line.startsWith("LTP server listening")) {
-                    Thread drain = new Thread(() -> {
-                        out.lines().forEach(copy::println);
-                        copy.close();
-                    }, "node-" + id + "-output");
-                    drain.setDaemon(true);
-                    drain.start();
-                    awaitReady();
-                    return;
-                }
-            }
-            copy.close();
-            throw new AssertionError("Node " + id + " did not start:\n" + Files.readString(log));
+            process = ServerProcesses.start(builder, log, "LTP server listening");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        awaitReady();
     }
 
     private void awaitReady() {
