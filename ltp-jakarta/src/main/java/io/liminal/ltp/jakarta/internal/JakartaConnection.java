@@ -8,7 +8,6 @@ import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.MessageHandler;
-import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -20,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -30,9 +28,7 @@ import org.slf4j.LoggerFactory;
  * One Jakarta WebSocket session as the engine's {@link TransportConnection}. The container calls in on its own
  * threads; everything that reaches the engine goes through this connection's serial lane, in arrival order.
  *
- * <p>Outbound frames wait in a queue of their own and go out one at a time (a Jakarta session allows one
- * asynchronous send in flight); past {@code maxOutboundBytesPerConnection} unsent bytes the peer is a slow consumer
- * and is closed with 1008. Inbound messages are assembled from partial frames, so that an oversized one is counted
+ * <p>Outbound frames go through {@link JakartaOutbound}. Inbound messages are assembled from partial frames, so that an oversized one is counted
  * and dropped as it streams in (the engine answers MESSAGE_TOO_LARGE) instead of being buffered whole.
  */
 public final class JakartaConnection implements TransportConnection {
@@ -53,14 +49,7 @@ public final class JakartaConnection implements TransportConnection {
     private final Method resume;
     private ConnectionListener listener;
 
-    // Outbound, guarded by the lock of `outbound`.
-    private final ArrayDeque<String> outbound = new ArrayDeque<>();
-    private long outboundBytes;
-    private boolean sending;
-    private int closeCode;
-    private String closeReason;
-    private boolean closeRequested;
-    private boolean closed;
+    private final JakartaOutbound outbound;
 
     // Inbound, on the container's reading thread (one at a time per session).
     private StringBuilder text;
@@ -80,6 +69,7 @@ public final class JakartaConnection implements TransportConnection {
         this.context = context;
         this.lane = new SerialExecutor(pool, (thread, error) -> LOG.warn("LTP connection task failed", error));
         this.timers = timers;
+        this.outbound = new JakartaOutbound(session, context, timers);
         this.bufferedInbound = bufferedInbound;
         this.onGone = onGone;
         Object address = session.getUserProperties().get(REMOTE_ADDRESS);
@@ -231,15 +221,11 @@ public final class JakartaConnection implements TransportConnection {
     }
 
     private boolean closedByEngine() {
-        synchronized (outbound) {
-            return closed;
-        }
+        return outbound.closed();
     }
 
     private boolean closing() {
-        synchronized (outbound) {
-            return closed || closeRequested;
-        }
+        return outbound.closing();
     }
 
     @Override
@@ -259,134 +245,23 @@ public final class JakartaConnection implements TransportConnection {
         });
     }
 
-    // ---- Outbound -------------------------------------------------------------------------------------------
+    // ---- Outbound: JakartaOutbound -------------------------------------------------------------------------
 
     @Override
     public void send(String text) {
-        long bytes = utf8Length(text);
-        boolean startSending = false;
-        boolean slowConsumer = false;
-        synchronized (outbound) {
-            if (closed || closeRequested) {
-                return;
-            }
-            if (outboundBytes + bytes > context.limits().maxOutboundBytesPerConnection() && !outbound.isEmpty()) {
-                slowConsumer = true; // what it did not read is dropped: the close frame need not wait behind it
-                outboundBytes -= outbound.stream().mapToLong(JakartaConnection::utf8Length).sum();
-                outbound.clear();
-            } else {
-                outbound.add(text);
-                outboundBytes += bytes;
-                startSending = !sending;
-                sending |= startSending;
-            }
-        }
-        if (slowConsumer) {
-            context.record(TransportEvent.SLOW_CONSUMER);
-            close(1008, "Slow consumer");
-        } else if (startSending) {
-            sendNext();
-        }
-    }
-
-    private void sendNext() {
-        String next;
-        synchronized (outbound) {
-            next = outbound.poll();
-            if (next == null) {
-                sending = false;
-            }
-        }
-        if (next == null) {
-            closeIfIdle();
-            return;
-        }
-        long bytes = utf8Length(next);
-        try {
-            session.getAsyncRemote().sendText(next, result -> sent(result, bytes));
-        } catch (RuntimeException e) {
-            sent(new SendResult(e), bytes);
-        }
-    }
-
-    private void sent(SendResult result, long bytes) {
-        synchronized (outbound) {
-            outboundBytes -= bytes;
-        }
-        if (!result.isOK()) {
-            LOG.debug("Send failed: {}", String.valueOf(result.getException()));
-            synchronized (outbound) {
-                outbound.clear();
-                outboundBytes = 0;
-                sending = false;
-            }
-            abort();
-            return;
-        }
-        sendNext();
+        outbound.send(text);
     }
 
     @Override
     public void close(int code, String reason) {
-        synchronized (outbound) {
-            if (closed || closeRequested) {
-                return;
-            }
-            closeRequested = true;
-            closeCode = code;
-            closeReason = reason;
-        }
-        closeIfIdle();
-        ScheduledFuture<?> ignored = timers.schedule(() -> {
-            if (session.isOpen()) {
-                context.record(TransportEvent.FORCED_CLOSE);
-                abort();
-            }
-        }, context.limits().closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Sends the close frame once every queued frame went out. */
-    private void closeIfIdle() {
-        int code;
-        String reason;
-        synchronized (outbound) {
-            if (!closeRequested || closed || sending) {
-                return;
-            }
-            closed = true;
-            code = closeCode;
-            reason = closeReason;
-        }
-        try {
-            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason == null ? "" : reason));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("Close failed: {}", e.toString());
-            abort();
-        }
-    }
-
-    /** Drops the connection without waiting for anything. */
-    private void abort() {
-        synchronized (outbound) {
-            closed = true;
-        }
-        try {
-            // Jakarta WebSocket has no way to drop the socket; the container closes it after this close frame.
-            session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "Connection dropped"));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("Abort failed: {}", e.toString());
-        }
+        outbound.close(code, reason);
     }
 
     // ---- Closed, from the container --------------------------------------------------------------------------
 
     /** The container reports the session closed (by either side). */
     public void closed(int code, String reason) {
-        synchronized (outbound) {
-            closed = true;
-            outbound.clear();
-            outboundBytes = 0;
-        }
+        outbound.closedByContainer();
         release();
         onGone.accept(this);
         lane.execute(() -> {
