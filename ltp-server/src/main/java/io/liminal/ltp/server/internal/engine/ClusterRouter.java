@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -57,6 +58,8 @@ final class ClusterRouter implements ClusterBus.Receiver {
     /** Applies hold/release in the order threads changed, so the bus never ends up holding the wrong set. */
     private final SerialExecutor presence;
     private volatile boolean connected;
+    /** Set by {@link #close()}: the bus is gone, and every hold of this node with it. */
+    private volatile boolean closed;
 
     /** Threads the bus holds for this node; changed only on {@link #presence}. */
     private final Set<String> held = new HashSet<>();
@@ -117,6 +120,7 @@ final class ClusterRouter implements ClusterBus.Receiver {
     }
 
     void close() {
+        closed = true;
         try {
             bus.close();
         } catch (RuntimeException e) {
@@ -137,22 +141,31 @@ final class ClusterRouter implements ClusterBus.Receiver {
      * logged while this node was not listening yet must not wait for the next one.
      */
     void threadChanged(String threadId) {
-        presence.execute(() -> {
-            LiveThread live = engine.registry().get(threadId);
-            if (live != null && !live.connections.isEmpty()) {
-                if (held.add(threadId)) {
-                    bus.hold(threadId).whenComplete((ok, error) -> {
-                        if (error != null) {
-                            engine.metrics().clusterError("hold");
-                        } else if (engine.deliveryLog() != null) {
-                            live.lane.execute(() -> engine.deliveryLog().catchUpToTail(live));
-                        }
-                    });
-                }
-            } else if (held.remove(threadId)) {
-                bus.release(threadId);
+        if (closed) {
+            return; // threads still retire while the server stops; there is no bus left to tell
+        }
+        try {
+            presence.execute(() -> presenceChanged(threadId));
+        } catch (RejectedExecutionException stopping) {
+            // the executor stopped after the check above: the server is stopping, and so does the bus
+        }
+    }
+
+    private void presenceChanged(String threadId) {
+        LiveThread live = engine.registry().get(threadId);
+        if (live != null && !live.connections.isEmpty()) {
+            if (held.add(threadId)) {
+                bus.hold(threadId).whenComplete((ok, error) -> {
+                    if (error != null) {
+                        engine.metrics().clusterError("hold");
+                    } else if (engine.deliveryLog() != null) {
+                        live.lane.execute(() -> engine.deliveryLog().catchUpToTail(live));
+                    }
+                });
             }
-        });
+        } else if (held.remove(threadId)) {
+            bus.release(threadId);
+        }
     }
 
     // ---- Sending ------------------------------------------------------------------------------------------------
