@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -730,9 +731,21 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
             this.attempt = attempt;
         }
 
+        /**
+         * Hands an event to the lane. A socket can still deliver after {@code close()} stopped the executor; such
+         * events have nobody to go to, and the socket thread must not see the rejection.
+         */
+        private void toLane(Runnable task) {
+            try {
+                lane.execute(task);
+            } catch (RejectedExecutionException closed) {
+                LOG.debug("Dropped a transport event that arrived after the client's executor stopped");
+            }
+        }
+
         @Override
         public void onOpen(String subprotocol) {
-            lane.execute(() -> machine.transportOpened(attempt, ClientEngine.this));
+            toLane(() -> machine.transportOpened(attempt, ClientEngine.this));
         }
 
         @Override
@@ -744,7 +757,7 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
                 LOG.warn("Ignored a malformed frame from the server: {} {}", e.code(), e.getMessage());
                 return;
             }
-            lane.execute(() -> machine.received(attempt, message, ClientEngine.this));
+            toLane(() -> machine.received(attempt, message, ClientEngine.this));
         }
 
         @Override
@@ -758,12 +771,12 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
                 LOG.warn("Ignored a malformed binary frame from the server: {}", e.getMessage());
                 return;
             }
-            lane.execute(() -> machine.received(attempt, message, ClientEngine.this));
+            toLane(() -> machine.received(attempt, message, ClientEngine.this));
         }
 
         @Override
         public void onClosed(int code, String reason, boolean byServer) {
-            lane.execute(() -> {
+            toLane(() -> {
                 if (attempt == connectionAttempt && machine.state() != State.CONNECTED
                         && machine.state() != State.CLOSED) {
                     recordAttemptFailure(new IOException("closed before the ack: " + code + " " + reason));
@@ -774,7 +787,7 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
 
         @Override
         public void onFailed(Throwable cause) {
-            lane.execute(() -> {
+            toLane(() -> {
                 if (attempt == connectionAttempt) {
                     recordAttemptFailure(cause);
                 }
