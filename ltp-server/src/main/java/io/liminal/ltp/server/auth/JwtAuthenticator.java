@@ -7,11 +7,15 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -69,6 +73,22 @@ public final class JwtAuthenticator implements Authenticator {
     /** RS256 tokens verified with {@code publicKey}. */
     public static Builder rs256(RSAPublicKey publicKey) {
         return new Builder(JWSAlgorithm.RS256, new RSASSAVerifier(Objects.requireNonNull(publicKey, "publicKey")));
+    }
+
+    /**
+     * RS256 tokens verified with the RSA public key in {@code pem} (a {@code -----BEGIN PUBLIC KEY-----} block).
+     *
+     * @throws IllegalArgumentException when {@code pem} holds no RSA public key
+     */
+    public static Builder rs256Pem(String pem) {
+        Objects.requireNonNull(pem, "pem");
+        String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        try {
+            return rs256((RSAPublicKey) KeyFactory.getInstance("RSA")
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64))));
+        } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+            throw new IllegalArgumentException("not a PEM RSA public key (" + e.getMessage() + ")", e);
+        }
     }
 
     @Override

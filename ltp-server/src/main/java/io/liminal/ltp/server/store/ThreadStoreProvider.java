@@ -28,4 +28,28 @@ public interface ThreadStoreProvider {
 
     /** The forms of {@code spec} this provider understands, for help and error messages. */
     String description();
+
+    /**
+     * The store {@code spec} names: {@code memory}, or whatever a provider on the class path understands.
+     *
+     * @param threadTtl how long threads stay resumable, for stores that expire entries themselves
+     * @throws IllegalArgumentException when no provider understands {@code spec} (naming those known) or the
+     *     provider found it malformed
+     */
+    static ThreadStore load(String spec, java.time.Duration threadTtl) {
+        java.util.Objects.requireNonNull(spec, "spec");
+        if ("memory".equals(spec)) {
+            return new InMemoryThreadStore();
+        }
+        java.util.List<String> known = new java.util.ArrayList<>();
+        known.add("memory");
+        for (ThreadStoreProvider provider : java.util.ServiceLoader.load(ThreadStoreProvider.class)) {
+            known.add(provider.description());
+            if (provider.supports(spec)) {
+                return provider.create(spec, threadTtl);
+            }
+        }
+        throw new IllegalArgumentException("no store on the class path understands it; known: "
+                + String.join(", ", known));
+    }
 }

@@ -10,7 +10,6 @@ import io.liminal.ltp.server.TlsConfig;
 import io.liminal.ltp.server.auth.JwtAuthenticator;
 import io.liminal.ltp.server.cluster.ClusterBus;
 import io.liminal.ltp.server.cluster.ClusterBusProvider;
-import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.store.ThreadStoreProvider;
 import io.liminal.ltp.server.transport.TransportLimits;
@@ -18,9 +17,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -28,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 
 /**
  * The standalone runner's settings: command-line flags ({@code --port 9000}) over environment variables
@@ -298,23 +293,12 @@ public final class StandaloneConfig {
 
     private ThreadStore store() {
         String spec = values.getOrDefault(Setting.STORE, "memory");
-        if ("memory".equals(spec)) {
-            return new InMemoryThreadStore();
+        try {
+            return ThreadStoreProvider.load(spec,
+                    Duration.ofMillis(longValue(Setting.THREAD_TTL_MS, 1, Long.MAX_VALUE, 1_800_000)));
+        } catch (RuntimeException e) { // malformed, or the provider could not open it
+            throw invalid(Setting.STORE, spec, e.getMessage());
         }
-        List<String> known = new ArrayList<>();
-        for (ThreadStoreProvider provider : ServiceLoader.load(ThreadStoreProvider.class)) {
-            known.add(provider.description());
-            if (provider.supports(spec)) {
-                try {
-                    return provider.create(spec,
-                            Duration.ofMillis(longValue(Setting.THREAD_TTL_MS, 1, Long.MAX_VALUE, 1_800_000)));
-                } catch (RuntimeException e) {
-                    throw invalid(Setting.STORE, spec, e.getMessage());
-                }
-            }
-        }
-        throw invalid(Setting.STORE, spec, "no store on the class path understands it; known: memory"
-                + (known.isEmpty() ? "" : ", " + String.join(", ", known)));
     }
 
     private ClusterBus cluster() {
@@ -322,19 +306,11 @@ public final class StandaloneConfig {
         if (spec == null) {
             return null;
         }
-        List<String> known = new ArrayList<>();
-        for (ClusterBusProvider provider : ServiceLoader.load(ClusterBusProvider.class)) {
-            known.add(provider.description());
-            if (provider.supports(spec)) {
-                try {
-                    return provider.create(spec);
-                } catch (RuntimeException e) {
-                    throw invalid(Setting.CLUSTER, spec, e.getMessage());
-                }
-            }
+        try {
+            return ClusterBusProvider.load(spec);
+        } catch (RuntimeException e) {
+            throw invalid(Setting.CLUSTER, spec, e.getMessage());
         }
-        throw invalid(Setting.CLUSTER, spec, "no cluster bus on the class path understands it"
-                + (known.isEmpty() ? " (add ltp-redis)" : "; known: " + String.join(", ", known)));
     }
 
     private TlsConfig tls() {
@@ -388,12 +364,8 @@ public final class StandaloneConfig {
         }
         if (publicKey != null) {
             try {
-                String pem = Files.readString(Path.of(publicKey));
-                String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-                RSAPublicKey key = (RSAPublicKey) KeyFactory.getInstance("RSA")
-                        .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
-                return JwtAuthenticator.rs256(key);
-            } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+                return JwtAuthenticator.rs256Pem(Files.readString(Path.of(publicKey)));
+            } catch (IOException | IllegalArgumentException e) {
                 throw invalid(Setting.AUTH_JWT_PUBLIC_KEY, publicKey, "not a readable PEM RSA public key ("
                         + e.getMessage() + ")");
             }

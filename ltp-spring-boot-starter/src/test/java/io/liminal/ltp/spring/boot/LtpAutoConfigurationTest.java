@@ -1,0 +1,93 @@
+package io.liminal.ltp.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.liminal.ltp.client.LtpClient;
+import io.liminal.ltp.server.LtpHandler;
+import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.store.InMemoryThreadStore;
+import io.liminal.ltp.server.store.ThreadStore;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** Which beans appear for which context, and what a wrong setting says. */
+class LtpAutoConfigurationTest {
+    private static final LtpHandler HANDLER = new LtpHandler() { };
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(LtpServerAutoConfiguration.class, LtpClientAutoConfiguration.class));
+
+    @Test
+    void noHandlerNoServer() {
+        runner.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(LtpServer.class)
+                .doesNotHaveBean(LtpClient.class));
+    }
+
+    @Test
+    void disabledByProperty() {
+        runner.withBean(LtpHandler.class, () -> HANDLER).withPropertyValues("ltp.server.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(LtpServer.class));
+    }
+
+    @Test
+    void servletTransportOutsideAWebApplicationSaysWhatToDo() {
+        runner.withBean(LtpHandler.class, () -> HANDLER).run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining("ltp.server.transport=netty"));
+    }
+
+    @Test
+    void nettyTransportWithStoreBeanAndCustomizers() {
+        AtomicInteger customized = new AtomicInteger();
+        InMemoryThreadStore store = new InMemoryThreadStore();
+        runner.withBean(LtpHandler.class, () -> HANDLER)
+                .withBean(ThreadStore.class, () -> store)
+                .withBean(LtpServerBuilderCustomizer.class, () -> builder -> customized.incrementAndGet())
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.port=0", "ltp.server.host=127.0.0.1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(LtpServer.class);
+                    assertThat(customized).hasValue(1);
+                    assertThat(context.getBean(LtpServer.class).port()).isPositive();
+                });
+    }
+
+    @Test
+    void unknownStoreNamesTheProperty() {
+        runner.withBean(LtpHandler.class, () -> HANDLER)
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.store=mongodb://nowhere")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("Invalid ltp.server.store (mongodb://nowhere)")
+                        .hasStackTraceContaining("known: memory"));
+    }
+
+    @Test
+    void tooSmallMessageLimitNamesTheProperty() {
+        runner.withBean(LtpHandler.class, () -> HANDLER)
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.limits.max-message-size=10B")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("ltp.server.limits.max-message-size must be between"));
+    }
+
+    @Test
+    void jwtSecretIsNeverShownWhenItIsRejected() {
+        runner.withBean(LtpHandler.class, () -> HANDLER)
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.auth.jwt-secret=short-secret-xyz")
+                .run(context -> {
+                    assertThat(context).hasFailed().getFailure()
+                            .hasStackTraceContaining("Invalid ltp.server.auth.jwt-secret ((hidden))");
+                    StringWriter trace = new StringWriter();
+                    context.getStartupFailure().printStackTrace(new PrintWriter(trace));
+                    assertThat(trace.toString()).doesNotContain("short-secret-xyz");
+                });
+    }
+
+    @Test
+    void clientOnlyWhenItHasAUrl() {
+        runner.withPropertyValues("ltp.client.url=ws://127.0.0.1:9/ltp", "ltp.client.connect-on-startup=false")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(LtpClient.class)
+                        .doesNotHaveBean(LtpServer.class));
+    }
+}
