@@ -131,6 +131,11 @@ public final class JakartaTransport implements LtpTransport {
         }, 1, TimeUnit.SECONDS); // lets the closes above reach their listeners
     }
 
+    @Override
+    public String toString() {
+        return "the servlet container's Jakarta WebSocket at " + path;
+    }
+
     /** A session the container opened: a connection for the engine, or {@code null} when refused. */
     private JakartaConnection open(Session session, EndpointConfig config) {
         @SuppressWarnings("unchecked")

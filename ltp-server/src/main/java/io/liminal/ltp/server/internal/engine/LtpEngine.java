@@ -210,9 +210,13 @@ public final class LtpEngine implements TransportContext {
         ready = true;
         scheduleSweep();
         scheduleStoreProbe();
-        LOG.info("LTP server {} listening on {}{}", LtpServer.VERSION, boundAddress,
-                settings.transport().httpAddress() == null ? "" : " (HTTP endpoints on "
-                        + settings.transport().httpAddress() + ")");
+        if (boundAddress.getPort() == 0) { // a transport inside a container that owns the port
+            LOG.info("LTP server {} started on {}", LtpServer.VERSION, settings.transport());
+        } else {
+            LOG.info("LTP server {} listening on {}{}", LtpServer.VERSION, boundAddress,
+                    settings.transport().httpAddress() == null ? "" : " (HTTP endpoints on "
+                            + settings.transport().httpAddress() + ")");
+        }
     }
 
     public InetSocketAddress boundAddress() {
