@@ -21,14 +21,37 @@ import java.util.Objects;
  *   2,0.3,-0.2
  *   3,0.1,0.0
  * }</pre>
+ *
+ * <p>JToon is an optional dependency of ltp-core (it brings Jackson beside Gson): add {@code dev.toonformat:jtoon}
+ * to use these helpers. ltp-server depends on it. Without it every method throws {@link IllegalStateException}
+ * saying so.
  */
 public final class Toon {
+    private static final boolean AVAILABLE = jtoonPresent();
+
     private Toon() {
+    }
+
+    private static boolean jtoonPresent() {
+        try {
+            Class.forName("dev.toonformat.jtoon.JToon", false, Toon.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static void requireJToon() {
+        if (!AVAILABLE) {
+            throw new IllegalStateException("TOON support needs dev.toonformat:jtoon on the class path, an optional "
+                    + "dependency of ltp-core: add it to your build");
+        }
     }
 
     /** Encodes any JSON value as TOON text. */
     public static String encode(JsonElement value) {
         Objects.requireNonNull(value, "value");
+        requireJToon();
         StringBuilder json = new StringBuilder();
         JsonText.value(json, value);
         try {
@@ -54,9 +77,11 @@ public final class Toon {
      *
      * @throws IllegalArgumentException when the text is not valid TOON (for example a row count that does not
      *     match its header)
+     * @throws IllegalStateException when JToon is not on the class path
      */
     public static JsonElement decode(String toon) {
         Objects.requireNonNull(toon, "toon");
+        requireJToon();
         try {
             return JsonParser.parseString(JToon.decodeToJson(toon));
         } catch (RuntimeException e) {

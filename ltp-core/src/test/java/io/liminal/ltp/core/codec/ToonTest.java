@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonParser;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -46,5 +50,22 @@ class ToonTest {
         assertThatThrownBy(() -> Toon.decode("rows[3]{a}:\n  1\n")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Invalid TOON");
         assertThatThrownBy(() -> Toon.decodeTable("x: 1", "rows")).hasMessageContaining("no array named 'rows'");
+    }
+
+    @Test
+    @DisplayName("without JToon (an optional dependency) the helpers say what to add")
+    void withoutJToonTheHelpersSayWhatToAdd() throws Exception {
+        // ltp-core's classes and Gson, and nothing else: what a client application that never asked for TOON has.
+        URL[] classPath = {
+            Toon.class.getProtectionDomain().getCodeSource().getLocation(),
+            com.google.gson.JsonElement.class.getProtectionDomain().getCodeSource().getLocation()};
+        try (URLClassLoader withoutJToon = new URLClassLoader(classPath, ClassLoader.getPlatformClassLoader())) {
+            Class<?> toon = withoutJToon.loadClass(Toon.class.getName());
+            Method decode = toon.getMethod("decode", String.class);
+
+            assertThatThrownBy(() -> decode.invoke(null, "a: 1"))
+                    .isInstanceOf(InvocationTargetException.class)
+                    .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("dev.toonformat:jtoon");
+        }
     }
 }
