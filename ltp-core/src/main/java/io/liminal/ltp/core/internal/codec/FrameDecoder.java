@@ -148,8 +148,8 @@ public final class FrameDecoder {
     }
 
     /**
-     * The head of a session's plain ping, {@code {"type":"ping","thread_id":"<thread>","session_id":"<session>",
-     * "timestamp":}, in ASCII; {@code null} unless both ids are {@link #isPlainId plain}.
+     * The head of a session's plain ping: the type, both ids and the {@code "timestamp":} key, as the frame
+     * starts, in ASCII; {@code null} unless both ids are {@link #isPlainId plain}.
      */
     public static byte[] plainPingHead(String threadId, String sessionId) {
         return isPlainId(threadId) && isPlainId(sessionId) ? AsciiPing.head(threadId, sessionId) : null;
