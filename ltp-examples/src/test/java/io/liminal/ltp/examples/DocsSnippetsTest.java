@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class DocsSnippetsTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern BLOCK = Pattern.compile(
-            "(?m)^<!-- snippet: (\\S+)#(\\S+) -->\\n```java\\n(.*?)\\n```$", Pattern.DOTALL);
+            "(?m)^<!-- snippet: (\\S+)#(\\S+) -->\\n```java\\n((?:(?!```)[\\s\\S])*?)\\n?```$");
     private static final Pattern ANY_JAVA_BLOCK = Pattern.compile("(?m)^```java$");
     private static final Pattern IMPORT = Pattern.compile("(?m)^import (static )?([\\w.]+)\\.(\\w+|\\*);$");
 

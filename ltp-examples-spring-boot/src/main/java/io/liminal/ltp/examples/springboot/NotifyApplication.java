@@ -54,6 +54,7 @@ public class NotifyApplication {
         return -1;
     }
 
+    // tag::handler[]
     /** Answers every client event with an {@code ack} event carrying the same data. */
     @Bean
     LtpHandler acknowledge() {
@@ -64,6 +65,7 @@ public class NotifyApplication {
             }
         };
     }
+    // end::handler[]
 
     static Envelope event(String type, JsonElement data) {
         return Envelope.builder("event").payload(new EventPayload(type, data).toJson()).build();
@@ -80,6 +82,7 @@ public class NotifyApplication {
             this.server = server;
         }
 
+        // tag::notify[]
         @PostMapping("/notify/{threadId}")
         CompletableFuture<ResponseEntity<Map<String, Object>>> notify(@PathVariable String threadId,
                 @RequestBody(required = false) String body) {
@@ -90,6 +93,7 @@ public class NotifyApplication {
             return server.pushTo(threadId, event("notify", data(body)))
                     .thenApply(delivered -> ResponseEntity.ok(Map.of("thread_id", threadId, "delivered", delivered)));
         }
+        // end::notify[]
 
         /** JSON bodies are sent as JSON, anything else as a string. */
         private static JsonElement data(String body) {
