@@ -73,6 +73,17 @@ class LtpServerIT {
     }
 
     @Test
+    @DisplayName("start() on a port that is taken throws UncheckedIOException, as docs/server.md says")
+    void portTaken() {
+        LtpServer.Builder second = LtpServer.builder().host("127.0.0.1").port(server.port()).handler(new LtpHandler() { });
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> second.build().start())
+                .isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("Could not start the LTP server")
+                .hasCauseInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
     @DisplayName("LTP-HS-003 / LTP-HS-004 / LTP-MSG-001: init, ping/pong and resume over a real socket")
     void initPingResume() {
         JsonObject ack;
