@@ -1,6 +1,7 @@
 package io.liminal.ltp.examples;
 
 import com.google.gson.JsonPrimitive;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.liminal.ltp.server.LtpServer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,14 +45,14 @@ public final class EmbeddedServer implements AutoCloseable {
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 0);
         http.createContext("/notify", exchange -> {
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-            int reached = ltp.pushTo(query.get("thread"),
-                    Examples.event("notification", new JsonPrimitive(query.get("text")))).join();
-            byte[] body = ("{\"connections\":" + reached + "}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream response = exchange.getResponseBody()) {
-                response.write(body);
+            String thread = query.get("thread");
+            String text = query.get("text");
+            if (!"POST".equals(exchange.getRequestMethod()) || thread == null || thread.isEmpty() || text == null) {
+                respond(exchange, 400, "{\"error\":\"use POST /notify?thread=<thread_id>&text=<text>\"}");
+                return;
             }
+            int reached = ltp.pushTo(thread, Examples.event("notification", new JsonPrimitive(text))).join();
+            respond(exchange, 200, "{\"connections\":" + reached + "}");
         });
         http.setExecutor(appExecutor);
         http.start();
@@ -71,6 +72,15 @@ public final class EmbeddedServer implements AutoCloseable {
     /** The application's metrics registry (which the LTP server publishes to). */
     public MeterRegistry metrics() {
         return appMetrics;
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream response = exchange.getResponseBody()) {
+            response.write(body);
+        }
     }
 
     private static Map<String, String> query(String raw) {
@@ -96,11 +106,24 @@ public final class EmbeddedServer implements AutoCloseable {
 
     /** Entry point: {@code [ltp-port] [http-port]}, default 8080 and 8081. */
     public static void main(String[] args) throws Exception {
-        EmbeddedServer app = new EmbeddedServer(args.length > 0 ? Integer.parseInt(args[0]) : 8080,
-                args.length > 1 ? Integer.parseInt(args[1]) : 8081);
-        System.out.println("LTP on ws://127.0.0.1:" + app.ltpPort() + "/, application API on http://127.0.0.1:"
-                + app.httpPort() + "/notify?thread=<thread_id>&text=hello");
+        if (args.length > 2) {
+            throw new IllegalArgumentException("at most two ports, got " + args.length + " arguments");
+        }
+        EmbeddedServer app = new EmbeddedServer(port(args, 0, 8080), port(args, 1, 8081));
+        System.out.println("LTP on ws://127.0.0.1:" + app.ltpPort() + "/, application API: curl -X POST "
+                + "'http://127.0.0.1:" + app.httpPort() + "/notify?thread=<thread_id>&text=hello'");
         Runtime.getRuntime().addShutdownHook(new Thread(app::close));
         Thread.currentThread().join();
+    }
+
+    private static int port(String[] args, int index, int fallback) {
+        if (args.length <= index) {
+            return fallback;
+        }
+        int port = Integer.parseInt(args[index]);
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("a port is 0 to 65535, got " + port);
+        }
+        return port;
     }
 }

@@ -143,6 +143,12 @@ class ExamplesIT {
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(response.body()).isEqualTo("{\"connections\":1}");
                 assertThat(notification.get(5, TimeUnit.SECONDS)).isEqualTo("notification:hello there");
+
+                HttpResponse<String> missing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + app.httpPort() + "/notify?text=no-thread"))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(missing.statusCode()).isEqualTo(400);
+                assertThat(missing.body()).contains("POST /notify?thread=<thread_id>&text=<text>");
             }
             assertThat(app.metrics().find("ltp_connections_total").counter()).isNotNull();
             assertThat(app.metrics().find("ltp_connections_total").counter().count()).isEqualTo(1.0);
@@ -169,5 +175,16 @@ class ExamplesIT {
             assertThat(Class.forName(Examples.mainClass(name)).getMethod("main", String[].class)).isNotNull();
         }
         assertThat(Examples.mainClass("no-such-example")).isNull();
+        assertThat(Examples.usage("embedded-server")).isEqualTo("Usage: bin/ltp-example embedded-server [ltp-port] [http-port]");
+    }
+
+    @Test
+    @DisplayName("the launcher reports a failed example in one line, not an InvocationTargetException trace")
+    void launcherDescribesFailures() {
+        assertThat(Examples.describe(new NumberFormatException("For input string: \"abc\"")))
+                .isEqualTo("not a number (For input string: \"abc\")");
+        assertThat(Examples.describe(new java.util.concurrent.CompletionException(
+                new java.net.ConnectException("Connection refused")))).isEqualTo("ConnectException: Connection refused");
+        assertThat(Examples.describe(new ArrayIndexOutOfBoundsException(0))).isEqualTo("missing arguments");
     }
 }
