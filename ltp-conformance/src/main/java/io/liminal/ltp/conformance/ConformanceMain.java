@@ -101,8 +101,8 @@ public final class ConformanceMain {
             throw new IllegalArgumentException("Not a WebSocket URL: " + url);
         }
         Parsed parsed = parse(args, 2);
-        out.println("LTP v0.3 conformance: server " + url);
-        ConformanceReport report = ConformanceSuite.testServer(url, parsed.options.build(), progress(out));
+        err.println("LTP v0.3 conformance: server " + url);
+        ConformanceReport report = ConformanceSuite.testServer(url, parsed.options.build(), progress(err));
         return finish(report, parsed, out);
     }
 
@@ -115,18 +115,18 @@ public final class ConformanceMain {
         List<String> command = List.of(args).subList(separator + 1, args.length);
         Path state = parsed.stateDir != null ? parsed.stateDir : Files.createTempDirectory("ltp-conformance-client");
         ClientUnderTest client = new CommandClient(command, state);
-        out.println("LTP v0.3 conformance: client " + client + " (state in " + state + ")");
-        ConformanceReport report = ConformanceSuite.testClient(client, parsed.options.build(), progress(out));
+        err.println("LTP v0.3 conformance: client " + client + " (state in " + state + ")");
+        ConformanceReport report = ConformanceSuite.testClient(client, parsed.options.build(), progress(err));
         return finish(report, parsed, out);
     }
 
-    private static java.util.function.Consumer<CaseResult> progress(PrintStream out) {
-        return result -> out.printf(Locale.ROOT, "  %-4s %-6s %-12s %s%n", result.outcome(), result.level(),
+    /** One line per case as it finishes, on stderr: stdout carries only the report. */
+    private static java.util.function.Consumer<CaseResult> progress(PrintStream err) {
+        return result -> err.printf(Locale.ROOT, "  %-4s %-6s %-12s %s%n", result.outcome(), result.level(),
                 result.id(), result.name());
     }
 
     private static int finish(ConformanceReport report, Parsed parsed, PrintStream out) throws IOException {
-        out.println();
         out.print(report.toText());
         if (parsed.json != null) {
             Files.writeString(parsed.json, report.toJson(), StandardCharsets.UTF_8);

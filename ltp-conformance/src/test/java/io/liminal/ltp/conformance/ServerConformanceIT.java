@@ -99,17 +99,23 @@ class ServerConformanceIT {
         Path json = dir.resolve("report.json");
         Path junit = dir.resolve("report.xml");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
         int status = ConformanceMain.run(new String[] {"server", url.toString(), "--only", "LTP-HS-003,LTP-ERR-003",
                 "--json", json.toString(), "--junit", junit.toString()}, new PrintStream(out, true,
-                StandardCharsets.UTF_8), System.err);
+                StandardCharsets.UTF_8), new PrintStream(progress, true, StandardCharsets.UTF_8));
         assertThat(status).as(out.toString(StandardCharsets.UTF_8)).isZero();
+        String report = out.toString(StandardCharsets.UTF_8);
+        assertThat(report.split("LTP-HS-003", -1)).as("stdout names each case once: the report").hasSize(2);
+        assertThat(progress.toString(StandardCharsets.UTF_8)).as("progress on stderr")
+                .contains("LTP v0.3 conformance: server").containsPattern("PASS\\s+MUST\\s+LTP-HS-003");
         assertThat(Files.readString(json)).contains("\"id\": \"LTP-HS-003\"", "\"conforms\": true");
         assertThat(Files.readString(junit)).contains("<testsuite name=\"ltp-conformance.server\" tests=\"2\"");
 
         try (FaultProxy faulty = new FaultProxy(url, ServerFaults.DROP_PONGS.fault())) {
             ByteArrayOutputStream failing = new ByteArrayOutputStream();
             int failed = ConformanceMain.run(new String[] {"server", faulty.url().toString(), "--only", "LTP-MSG-001"},
-                    new PrintStream(failing, true, StandardCharsets.UTF_8), System.err);
+                    new PrintStream(failing, true, StandardCharsets.UTF_8),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             assertThat(failed).isEqualTo(1);
             assertThat(failing.toString(StandardCharsets.UTF_8)).contains("FAIL", "LTP-MSG-001", "MUST requirement");
         }

@@ -690,7 +690,8 @@ public final class ServerCases {
         if (needed.compareTo(c.options().maxHeartbeatWait()) > 0) {
             c.skip("The server's heartbeat interval is " + interval + " ms; checking needs " + needed.toSeconds()
                     + " s, more than the allowed " + c.options().maxHeartbeatWait().toSeconds()
-                    + " s (--max-heartbeat-wait).");
+                    + " s. Run it with --max-heartbeat-wait " + (needed.toSeconds() + 5) + "s, or give the server a"
+                    + " short heartbeat for the test (ltp-server: LTP_HEARTBEAT_MS=1000).");
         }
         long end = System.currentTimeMillis() + needed.toMillis();
         int sent = 0;
