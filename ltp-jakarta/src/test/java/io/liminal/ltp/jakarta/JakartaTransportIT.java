@@ -17,12 +17,15 @@ import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.auth.AuthResult;
+import io.liminal.ltp.testing.RawWebSocket;
 import io.liminal.ltp.testing.SelfSignedCertificate;
 import io.micrometer.core.instrument.Gauge;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -214,6 +217,54 @@ class JakartaTransportIT {
         }
         release.countDown();
         assertThat(eventually(() -> buffered.value() == 0)).as("budget given back after the close").isTrue();
+    }
+
+    /** A message past the hard limit closes 1009 while it arrives, as on Netty; the container never holds it whole. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat", "jetty"})
+    void messagePastTheHardLimitClosesWith1009(String kind) throws Exception {
+        start(kind, LtpServer.builder()
+                .limits(io.liminal.ltp.core.codec.Limits.defaults().toBuilder().maxMessageBytes(50_000).build())
+                .hardFrameLimitBytes(100_000));
+        try (RawWebSocket raw = RawWebSocket.connect(container.port(), "/ltp", List.of("ltp.v0.3"), Map.of())) {
+            byte[] fragment = "x".repeat(40_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            raw.sendFrame(RawWebSocket.TEXT, fragment, false);
+            raw.sendFrame(RawWebSocket.CONTINUATION, fragment, false);
+            raw.sendFrame(RawWebSocket.CONTINUATION, fragment, false);
+            int code = -1;
+            for (int frames = 0; frames < 10 && code == -1; frames++) { // skips a handshake_timeout error, if any
+                RawWebSocket.Frame frame = raw.readFrame(Duration.ofSeconds(10));
+                if (frame.opcode() == RawWebSocket.CLOSE) {
+                    code = ((frame.payload()[0] & 0xFF) << 8) | (frame.payload()[1] & 0xFF);
+                }
+            }
+            assertThat(code).isEqualTo(1009);
+        }
+    }
+
+    /** A peer that stops reading is closed 1008 once its unsent bytes pass the bound, as on Netty. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat", "jetty"})
+    void peerThatStopsReadingIsClosedAsASlowConsumer(String kind) throws Exception {
+        start(kind, LtpServer.builder().noRateLimit().transportLimits(io.liminal.ltp.server.transport.TransportLimits
+                .DEFAULTS.toBuilder().maxOutboundBytesPerConnection(256 * 1024).build()));
+        try (RawWebSocket raw = RawWebSocket.connect(container.port(), "/ltp", List.of("ltp.v0.3"), Map.of())) {
+            raw.sendText("{\"type\":\"handshake_init\",\"ltp_version\":\"0.3\",\"client_id\":\"never-reads\"}");
+            String ack = raw.readFrame(Duration.ofSeconds(10)).text();
+            String threadId = com.google.gson.JsonParser.parseString(ack).getAsJsonObject().get("thread_id").getAsString();
+            Envelope big = Envelope.builder("event").payload(new EventPayload("bulk",
+                    new JsonPrimitive("y".repeat(16 * 1024))).toJson()).build();
+            // The peer reads nothing more: socket buffers fill, then the transport's queue, then the bound.
+            for (int i = 0; i < 4_000 && server.connectionCount() > 0; i++) {
+                server.pushTo(threadId, big);
+            }
+            boolean closed = eventually(() -> server.connectionCount() == 0, 30_000);
+            assertThat(closed).as("slow consumer closed; transport events: " + server.meterRegistry()
+                    .find("ltp_transport_events_total").counters().stream()
+                    .map(c -> c.getId().getTag("event") + "=" + c.count()).toList()).isTrue();
+            assertThat(server.meterRegistry().get("ltp_transport_events_total").tag("event", "slow_consumer")
+                    .counter().count()).isEqualTo(1.0);
+        }
     }
 
     private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {

@@ -149,7 +149,10 @@ final class JakartaOutbound {
             closed = true;
         }
         try {
-            // Jakarta WebSocket has no way to drop the socket; the container closes it after this close frame.
+            // Jakarta WebSocket has no way to drop a socket. A close frame cannot pass a peer that does not read,
+            // so the container's idle timeout, set as short as it goes, ends the connection either way (Jetty
+            // waits for the close frame to be written otherwise, and the connection would stay open).
+            session.setMaxIdleTimeout(1);
             session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "Connection dropped"));
         } catch (IOException | RuntimeException e) {
             LOG.debug("Abort failed: {}", e.toString());
