@@ -222,7 +222,9 @@ final class FaultProxy implements AutoCloseable {
         @Override
         public void closeClient(int code, String reason) {
             client.eventLoop().execute(() -> {
-                if (handshaker != null && client.isActive()) {
+                if (code == 1005 || code == 1006 || code == 1015) {
+                    client.close(); // codes that only report a close never go on the wire: 1006 is a dropped connection
+                } else if (handshaker != null && client.isActive()) {
                     handshaker.close(client, new CloseWebSocketFrame(code, reason))
                             .addListener(ChannelFutureListener.CLOSE);
                 }

@@ -45,8 +45,15 @@ public final class ServerProcesses {
             copy.println(line);
             if (line.contains(ready)) {
                 Thread drain = new Thread(() -> {
-                    out.lines().forEach(copy::println);
-                    copy.close();
+                    try {
+                        for (String rest = out.readLine(); rest != null; rest = out.readLine()) {
+                            copy.println(rest);
+                        }
+                    } catch (IOException streamClosed) {
+                        // the test killed the process: its output ends here
+                    } finally {
+                        copy.close();
+                    }
                 }, "server-output");
                 drain.setDaemon(true);
                 drain.start();

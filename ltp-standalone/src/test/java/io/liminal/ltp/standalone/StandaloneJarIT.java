@@ -45,7 +45,15 @@ class StandaloneJarIT {
             seen.append(line).append('\n');
             Matcher matcher = LISTENING.matcher(line);
             if (matcher.find()) {
-                Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // the rest of the log: read so the process never blocks on a full pipe
+                        }
+                    } catch (IOException streamClosed) {
+                        // the test destroyed the process: nothing more to read
+                    }
+                });
                 drain.setDaemon(true);
                 drain.start();
                 return Integer.parseInt(matcher.group(1));
