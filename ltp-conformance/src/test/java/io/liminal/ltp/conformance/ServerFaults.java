@@ -40,6 +40,18 @@ enum ServerFaults {
             return code != 1002;
         }
     }),
+    ACCEPTS_RESUME_OF_UNKNOWN_VERSION("LTP-HS-009", "answers other versions", Outcome.FAIL, toServer(json -> {
+        if ("handshake_resume".equals(type(json)) && !"0.2".equals(string(json, "ltp_version"))) {
+            json.addProperty("ltp_version", "0.3");
+        }
+        return json;
+    })),
+    ACCEPTS_INIT_WITHOUT_CLIENT_ID("LTP-HS-010", "malformed handshake", Outcome.FAIL, toServer(json -> {
+        if ("handshake_init".equals(type(json)) && !json.has("client_id")) {
+            json.addProperty("client_id", "made-up-by-a-lenient-server");
+        }
+        return json;
+    })),
     MALFORMED_HANDSHAKE_MISCODED("LTP-HS-010", "malformed handshake", Outcome.FAIL, toClient(json -> {
         rename(json, "MALFORMED_HANDSHAKE", "MALFORMED_MESSAGE");
         return json;

@@ -296,6 +296,13 @@ public final class ServerCases {
             checkSupportedVersions(c, error.get("supported_versions"), "the top-level mirror");
             c.expectClose(peer, 1002, "UNSUPPORTED_VERSION");
         }
+        // The same check for a resume (§3.6: steps 1-4 apply to both), before the thread is looked at.
+        WsPeer peer = c.open();
+        JsonObject resume = c.resumeFrame(c.newClientId(), java.util.UUID.randomUUID().toString());
+        resume.addProperty("ltp_version", "0.4");
+        peer.send(resume.toString());
+        c.expectError(peer, "UNSUPPORTED_VERSION", "a resume with ltp_version 0.4");
+        c.expectClose(peer, 1002, "UNSUPPORTED_VERSION");
     }
 
     private static void checkSupportedVersions(ServerContext c, JsonElement versions, String where) {
@@ -315,10 +322,13 @@ public final class ServerCases {
         numericClient.addProperty("client_id", 42);
         JsonObject numericVersion = c.init(c.newClientId(), "0.3");
         numericVersion.addProperty("ltp_version", 0.3);
+        JsonObject noClient = c.init(c.newClientId(), "0.3");
+        noClient.remove("client_id");
         JsonObject resumeNoThread = c.resumeFrame(c.newClientId(), "x");
         resumeNoThread.remove("thread_id");
         Object[][] variants = {
             {noVersion, "an init without ltp_version"},
+            {noClient, "an init without client_id"},
             {numericClient, "an init with a numeric client_id"},
             {numericVersion, "an init with a numeric ltp_version"},
             {resumeNoThread, "a resume without thread_id"},
