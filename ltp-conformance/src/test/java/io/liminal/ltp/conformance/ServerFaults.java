@@ -52,6 +52,13 @@ enum ServerFaults {
         }
         return json;
     })),
+    ERRORS_WITHOUT_SESSION_IDS("LTP-ENV-001", "errors included", Outcome.FAIL, toClient(json -> {
+        if ("error".equals(type(json))) {
+            json.remove("thread_id");
+            json.remove("session_id");
+        }
+        return json;
+    })),
     MALFORMED_HANDSHAKE_MISCODED("LTP-HS-010", "malformed handshake", Outcome.FAIL, toClient(json -> {
         rename(json, "MALFORMED_HANDSHAKE", "MALFORMED_MESSAGE");
         return json;

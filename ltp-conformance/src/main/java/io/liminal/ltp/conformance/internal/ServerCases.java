@@ -67,6 +67,8 @@ public final class ServerCases {
         cases.add(new Case<>("LTP-HS-012", "rejects a resume by another client_id as forbidden", SHOULD,
                 ServerCases::foreignResumeForbidden));
         // §4 envelope
+        cases.add(new Case<>("LTP-ENV-001", "sends type, the session's ids, an integer timestamp and a payload in every "
+                + "envelope after the handshake, errors included", MUST, ServerCases::envelopeFieldsAfterHandshake));
         cases.add(new Case<>("LTP-ENV-002", "ignores unknown fields at top level, in meta and in payload", MUST,
                 ServerCases::unknownFieldsIgnored));
         cases.add(new Case<>("LTP-ENV-003", "accepts any affect and context_tag values", MUST,
@@ -622,6 +624,29 @@ public final class ServerCases {
     }
 
     // ---- §6 Errors ------------------------------------------------------------------------------------------------
+
+    private static void envelopeFieldsAfterHandshake(ServerContext c) {
+        Session s = c.handshake();
+        c.ping(s);
+        checkEnvelope(c, s, c.awaitType(s.peer(), "pong", "the pong to a ping"), "the pong");
+        c.send(s, "conformance:unhandled", new JsonObject(), envelope -> { });
+        checkEnvelope(c, s, c.expectError(s.peer(), "UNKNOWN_MESSAGE_TYPE", "an unhandled type"),
+                "an error after the handshake");
+    }
+
+    /** §4 (LTP-ENV-001): the fields every envelope after the handshake carries, with this session's ids. */
+    private static void checkEnvelope(ServerContext c, Session s, JsonObject message, String what) {
+        c.check(Json.string(message, "type") != null, what + " has no string type");
+        c.check(s.threadId().equals(Json.string(message, "thread_id")), what + " has thread_id "
+                + message.get("thread_id") + ", expected \"" + s.threadId() + "\"");
+        c.check(s.sessionId().equals(Json.string(message, "session_id")), what + " has session_id "
+                + message.get("session_id") + ", expected \"" + s.sessionId() + "\"");
+        JsonElement timestamp = message.get("timestamp");
+        c.check(timestamp != null && timestamp.isJsonPrimitive() && timestamp.getAsJsonPrimitive().isNumber()
+                && timestamp.getAsDouble() == Math.rint(timestamp.getAsDouble()),
+                what + " has timestamp " + timestamp + ", expected integer epoch seconds");
+        c.check(Json.object(message, "payload") != null, what + " has no payload object");
+    }
 
     private static void payloadFormErrors(ServerContext c) {
         Session s = c.handshake();
