@@ -28,6 +28,31 @@ enum ServerFaults {
         }
         return json;
     })),
+    SUPERSEDES_ON_EVERY_RESUME("LTP-HS-004", "beside a live connection", Outcome.FAIL, new Fault() {
+        /** Which connection holds each thread, across the proxy's connections. */
+        private final java.util.Map<String, Link> holders = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public List<String> toServer(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "handshake_resume".equals(type(json)) && string(json, "thread_id") != null) {
+                Link older = holders.get(string(json, "thread_id"));
+                if (older != null && older != link) {
+                    older.closeClient(1000, "session_superseded"); // as if capped at one connection per thread
+                }
+            }
+            return List.of(text);
+        }
+
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "handshake_ack".equals(type(json)) && string(json, "thread_id") != null) {
+                holders.put(string(json, "thread_id"), link);
+            }
+            return List.of(text);
+        }
+    }),
     ACCEPTS_UNKNOWN_VERSION("LTP-HS-009", "answers other versions", Outcome.FAIL, toServer(json -> {
         if ("handshake_init".equals(type(json)) && !"0.2".equals(string(json, "ltp_version"))) {
             json.addProperty("ltp_version", "0.3");

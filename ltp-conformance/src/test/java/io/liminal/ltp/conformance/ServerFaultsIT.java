@@ -42,6 +42,20 @@ class ServerFaultsIT {
         }
     }
 
+    @Test
+    @DisplayName("a FAIL says what arrived instead of the expected answer, never just 'no message'")
+    void failureSaysWhatArrivedInstead() throws Exception {
+        try (FaultProxy proxy = new FaultProxy(url, ServerFaults.ACCEPTS_INIT_WITHOUT_CLIENT_ID.fault())) {
+            ConformanceReport report = ConformanceSuite.testServer(proxy.url(),
+                    SuiteOptions.builder().only("LTP-HS-010").build());
+            assertThat(report.results()).as(report.toText()).anySatisfy(result -> {
+                assertThat(result.outcome()).isEqualTo(Outcome.FAIL);
+                assertThat(result.message()).contains("No MALFORMED_HANDSHAKE error", "an init without client_id",
+                        "arrived instead: handshake_ack");
+            });
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(ServerFaults.class)
     @DisplayName("each faulty server is caught by its case")

@@ -50,6 +50,8 @@ public final class ServerCases {
                 MUST, ServerCases::initAck));
         cases.add(new Case<>("LTP-HS-004", "acks a resume with the same thread, a new session and resumed:true", MUST,
                 ServerCases::resumeAck));
+        cases.add(new Case<>("LTP-HS-004", "a resume beside a live connection of the thread leaves that one working",
+                MUST, ServerCases::resumeBesideLiveConnection));
         cases.add(new Case<>("LTP-HS-005", "rejects a resume of an unknown thread: thread_not_found, suggest_new, open",
                 MUST, ServerCases::unknownThreadRejected));
         cases.add(new Case<>("LTP-HS-006", "accepts handshake_init right after a handshake_reject", MUST,
@@ -287,6 +289,19 @@ public final class ServerCases {
             c.check(version.equals(Json.string(ack, "ltp_version")), "Requested " + version + ", ack says "
                     + ack.get("ltp_version"));
         }
+    }
+
+    /**
+     * §3.6 step 7: other live connections of the thread keep their own sessions (tabs, devices). Closing the older
+     * one is allowed only over a per-thread cap, and two connections are under any cap worth having.
+     */
+    private static void resumeBesideLiveConnection(ServerContext c) {
+        Session first = c.handshake();
+        Session second = c.resume(c.open(), first.clientId(), first.threadId());
+        c.check(!second.sessionId().equals(first.sessionId()), "The second connection got the first one's session_id "
+                + first.sessionId() + "; each connection gets its own");
+        c.expectAlive(second, "resuming the thread on a second connection");
+        c.expectAlive(first, "the thread was resumed on a second connection (the first must keep working)");
     }
 
     private static void unsupportedVersions(ServerContext c) {

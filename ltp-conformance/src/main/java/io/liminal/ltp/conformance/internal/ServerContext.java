@@ -186,16 +186,17 @@ public final class ServerContext extends CaseContext {
     /** Reads until a message of {@code type}; other messages (application replies) are skipped. */
     public JsonObject awaitType(WsPeer peer, String type, String waitingFor) {
         long deadline = System.nanoTime() + options.replyTimeout().toNanos();
+        List<String> instead = new ArrayList<>();
         while (true) {
-            Duration left = Duration.ofNanos(deadline - System.nanoTime());
-            if (left.isNegative() || left.isZero()) {
+            JsonObject message = nextBefore(peer, deadline, waitingFor);
+            if (message == null) {
                 throw new CaseFailed("No " + type + " within " + options.replyTimeout().toMillis() + " ms while "
-                        + "waiting for " + waitingFor + closedNote(peer));
+                        + "waiting for " + waitingFor + arrivedInstead(instead) + closedNote(peer));
             }
-            JsonObject message = peer.nextJson(left, waitingFor);
             if (type.equals(Json.type(message))) {
                 return message;
             }
+            instead.add(describe(message));
         }
     }
 
@@ -207,18 +208,19 @@ public final class ServerContext extends CaseContext {
      */
     public JsonObject expectError(WsPeer peer, String code, String after) {
         long deadline = System.nanoTime() + options.replyTimeout().toNanos();
+        List<String> instead = new ArrayList<>();
         while (true) {
-            Duration left = Duration.ofNanos(deadline - System.nanoTime());
-            if (left.isNegative() || left.isZero()) {
+            JsonObject message = nextBefore(peer, deadline, code + " after " + after);
+            if (message == null) {
                 throw new CaseFailed("No " + code + " error within " + options.replyTimeout().toMillis() + " ms after "
-                        + after + closedNote(peer));
+                        + after + arrivedInstead(instead) + closedNote(peer));
             }
-            JsonObject message = peer.nextJson(left, code + " after " + after);
             if ("error".equals(Json.type(message))) {
                 String received = Json.errorCode(message);
                 check(code.equals(received), "Expected error " + code + " after " + after + ", got " + received);
                 return message;
             }
+            instead.add(describe(message));
         }
     }
 
@@ -231,13 +233,13 @@ public final class ServerContext extends CaseContext {
                 session.peer()));
         ping(session);
         long deadline = System.nanoTime() + options.replyTimeout().toNanos();
+        List<String> instead = new ArrayList<>();
         while (true) {
-            Duration left = Duration.ofNanos(deadline - System.nanoTime());
-            if (left.isNegative() || left.isZero()) {
+            JsonObject message = nextBefore(session.peer(), deadline, "pong after " + after);
+            if (message == null) {
                 throw new CaseFailed("No pong within " + options.replyTimeout().toMillis() + " ms to a ping sent after "
-                        + after + closedNote(session.peer()));
+                        + after + arrivedInstead(instead) + closedNote(session.peer()));
             }
-            JsonObject message = session.peer().nextJson(left, "pong after " + after);
             String type = Json.type(message);
             if ("error".equals(type)) {
                 throw new CaseFailed("Got error " + Json.errorCode(message) + " after " + after
@@ -246,7 +248,30 @@ public final class ServerContext extends CaseContext {
             if ("pong".equals(type)) {
                 return message;
             }
+            instead.add(describe(message));
         }
+    }
+
+    /** The next message before {@code deadline} ({@link System#nanoTime()}), or {@code null} when none came. */
+    private static JsonObject nextBefore(WsPeer peer, long deadline, String waitingFor) {
+        Duration left = Duration.ofNanos(deadline - System.nanoTime());
+        if (left.isNegative() || left.isZero()) {
+            return null;
+        }
+        WsPeer.Message message = peer.next(left);
+        if (message == null) {
+            return null;
+        }
+        JsonObject json = Json.objectOrNull(message.text());
+        if (json == null) {
+            throw new CaseFailed("Received something that is not one JSON object while waiting for " + waitingFor);
+        }
+        return json;
+    }
+
+    /** What arrived while waiting for something else, so that a failure never reads as silence when it was not. */
+    private static String arrivedInstead(List<String> instead) {
+        return instead.isEmpty() ? "; nothing else arrived" : "; arrived instead: " + String.join(", ", instead);
     }
 
     /** Checks that the server closes the connection with {@code code}. */
