@@ -26,7 +26,8 @@ import javax.net.ssl.X509TrustManager;
  * java -jar ltp-conformance-&lt;version&gt;.jar list server|client
  * </pre>
  *
- * Exit status: 0 when every MUST that ran passed, 1 when one failed, 2 on a usage error.
+ * Exit status: 0 when every MUST that ran passed (with {@code --strict}, every SHOULD too), 1 when one failed, 2 on
+ * a usage error.
  */
 public final class ConformanceMain {
     private static final String USAGE = """
@@ -50,7 +51,9 @@ public final class ConformanceMain {
               --client-heartbeat-ms <n>  heartbeat the scripted server announces to clients (default 500)
               --quick-reconnect          check only the first three reconnect delays (saves about 50 s)
               --state-dir <dir>          where a client command keeps its state (default: a temporary directory)
-            Durations: 500ms, 3s, 1m. Exit status 0 when every MUST that ran passed, 1 otherwise, 2 on bad usage.
+              --strict                   a SHOULD not met fails too (default: it only warns)
+            Durations: 500ms, 3s, 1m. Exit status 0 when every MUST that ran passed (with --strict, every SHOULD
+            too), 1 otherwise, 2 on bad usage.
             """;
 
     private ConformanceMain() {
@@ -152,6 +155,7 @@ public final class ConformanceMain {
                 case "--replay-protection" -> parsed.options.replayProtection(true);
                 case "--insecure" -> parsed.options.sslContext(trustAll());
                 case "--quick-reconnect" -> parsed.options.fullReconnectSchedule(false);
+                case "--strict" -> parsed.options.strict(true);
                 default -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException("Option " + flag + " needs a value");

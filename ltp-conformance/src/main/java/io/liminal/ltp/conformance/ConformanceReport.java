@@ -37,9 +37,12 @@ public record ConformanceReport(Role role, String target, Instant startedAt, Dur
         return results.stream().filter(r -> r.level() == Level.MUST && r.outcome() == Outcome.FAIL).toList();
     }
 
-    /** Whether every MUST case that ran passed (or was skipped). */
+    /**
+     * Whether nothing failed: every MUST case that ran passed (or was skipped), and with
+     * {@link SuiteOptions.Builder#strict strict} options every SHOULD too.
+     */
     public boolean passed() {
-        return mustFailures().isEmpty();
+        return results.stream().noneMatch(result -> result.outcome() == Outcome.FAIL);
     }
 
     /** The readable report: one line per case, evidence under failures and warnings, then a summary. */

@@ -27,6 +27,7 @@ public final class SuiteOptions {
     private final SSLContext sslContext;
     private final int clientHeartbeatMs;
     private final boolean fullReconnectSchedule;
+    private final boolean strict;
 
     private SuiteOptions(Builder builder) {
         this.idPrefixes = List.copyOf(builder.idPrefixes);
@@ -41,6 +42,7 @@ public final class SuiteOptions {
         this.sslContext = builder.sslContext;
         this.clientHeartbeatMs = builder.clientHeartbeatMs;
         this.fullReconnectSchedule = builder.fullReconnectSchedule;
+        this.strict = builder.strict;
     }
 
     /** Defaults: every case and level, 3 s per reply, 60 s per case. */
@@ -125,6 +127,11 @@ public final class SuiteOptions {
         return fullReconnectSchedule;
     }
 
+    /** Whether a SHOULD not met fails (and the report does not pass) instead of warning. */
+    public boolean strict() {
+        return strict;
+    }
+
     /** Builds {@link SuiteOptions}. */
     public static final class Builder {
         private final List<String> idPrefixes = new ArrayList<>();
@@ -139,6 +146,7 @@ public final class SuiteOptions {
         private SSLContext sslContext;
         private int clientHeartbeatMs = 500;
         private boolean fullReconnectSchedule = true;
+        private boolean strict;
 
         private Builder() {
         }
@@ -215,6 +223,15 @@ public final class SuiteOptions {
         /** Whether the reconnect case checks the whole default schedule (default true, about 40 s). */
         public Builder fullReconnectSchedule(boolean full) {
             this.fullReconnectSchedule = full;
+            return this;
+        }
+
+        /**
+         * Strict: a SHOULD not met fails, and so does a case's warning; the report then passes only when nothing
+         * failed. Default false: only MUSTs fail.
+         */
+        public Builder strict(boolean on) {
+            this.strict = on;
             return this;
         }
 

@@ -51,9 +51,10 @@ class ServerConformanceIT {
     }
 
     @Test
-    @DisplayName("ltp-server passes every case; only the cases needing options or 30 minutes skip")
+    @DisplayName("ltp-server passes every case, strictly (SHOULDs included); only the cases needing options or 30 "
+            + "minutes skip")
     void ltpServerConforms() throws IOException {
-        ConformanceReport report = ConformanceSuite.testServer(url, SuiteOptions.defaults());
+        ConformanceReport report = ConformanceSuite.testServer(url, SuiteOptions.builder().strict(true).build());
         write(report, "ltp-server");
         assertThat(report.results()).as(report.toText()).allSatisfy(result ->
                 assertThat(result.outcome()).as(result.title()).isIn(Outcome.PASS, Outcome.SKIP));

@@ -56,6 +56,27 @@ class ServerFaultsIT {
         }
     }
 
+    @Test
+    @DisplayName("--strict: a SHOULD not met fails the run, by default it only warns")
+    void strictFailsOnShould() throws Exception {
+        try (FaultProxy proxy = new FaultProxy(url, ServerFaults.CLOSES_ON_TOO_LARGE.fault())) {
+            String[] only = {"server", proxy.url().toString(), "--only", "LTP-LIM-002"};
+            java.io.PrintStream quiet = new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(ConformanceMain.run(only, quiet, quiet)).as("default: a warning").isZero();
+
+            ConformanceReport strict = ConformanceSuite.testServer(proxy.url(),
+                    SuiteOptions.builder().only("LTP-LIM-002").strict(true).build());
+            assertThat(strict.results()).as(strict.toText()).anySatisfy(result -> {
+                assertThat(result.level()).isEqualTo(Level.SHOULD);
+                assertThat(result.outcome()).isEqualTo(Outcome.FAIL);
+            });
+            assertThat(strict.passed()).isFalse();
+            String[] strictArgs = {"server", proxy.url().toString(), "--only", "LTP-LIM-002", "--strict"};
+            assertThat(ConformanceMain.run(strictArgs, quiet, quiet)).as("--strict: exit status 1").isEqualTo(1);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(ServerFaults.class)
     @DisplayName("each faulty server is caught by its case")

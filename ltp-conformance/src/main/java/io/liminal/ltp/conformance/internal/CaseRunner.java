@@ -27,7 +27,7 @@ public final class CaseRunner {
         try {
             context = contexts.apply(evidence);
         } catch (RuntimeException e) {
-            return new CaseResult(definition.id(), definition.name(), definition.level(), violation(definition.level()),
+            return new CaseResult(definition.id(), definition.name(), definition.level(), violation(definition.level(), options.strict()),
                     "The case could not be set up: " + e.getMessage(), evidence.lines(),
                     Duration.ofNanos(System.nanoTime() - start));
         }
@@ -45,7 +45,7 @@ public final class CaseRunner {
             task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             outcome = Outcome.PASS;
             if (!context.warnings().isEmpty()) {
-                outcome = Outcome.WARN;
+                outcome = options.strict() ? Outcome.FAIL : Outcome.WARN; // warnings are SHOULDs not met
                 message = String.join("; ", context.warnings());
             }
         } catch (ExecutionException e) {
@@ -54,15 +54,15 @@ public final class CaseRunner {
                 outcome = Outcome.SKIP;
                 message = skipped.getMessage();
             } else if (cause instanceof CaseFailed failed) {
-                outcome = violation(definition.level());
+                outcome = violation(definition.level(), options.strict());
                 message = failed.getMessage();
             } else {
-                outcome = violation(definition.level());
+                outcome = violation(definition.level(), options.strict());
                 message = "The case could not complete: " + cause;
             }
         } catch (TimeoutException e) {
             task.cancel(true);
-            outcome = violation(definition.level());
+            outcome = violation(definition.level(), options.strict());
             message = "The case did not finish within " + timeout.toSeconds() + " s";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -83,8 +83,8 @@ public final class CaseRunner {
                 evidence.lines(), Duration.ofNanos(System.nanoTime() - start));
     }
 
-    /** A broken MUST fails; a SHOULD or MAY not met only warns. */
-    private static Outcome violation(Level level) {
-        return level == Level.MUST ? Outcome.FAIL : Outcome.WARN;
+    /** A broken MUST fails; a SHOULD not met warns, or fails when strict; a MAY only warns. */
+    private static Outcome violation(Level level, boolean strict) {
+        return level == Level.MUST || (strict && level == Level.SHOULD) ? Outcome.FAIL : Outcome.WARN;
     }
 }
