@@ -59,6 +59,7 @@ public final class LtpConformance {
                 case PASS -> { }
                 case WARN -> System.out.println("WARN " + result.title() + ": " + result.message() + "\n" + evidence);
                 case SKIP -> throw new TestAbortedException(result.message());
+                case INCONCLUSIVE -> throw new TestAbortedException("Inconclusive: " + result.message());
                 case FAIL -> throw new AssertionFailedError(result.message() + "\n" + evidence);
                 default -> throw new IllegalStateException(result.outcome().toString());
             }

@@ -26,7 +26,7 @@ class ReportWriterTest {
         assertThat(report.passed()).isFalse();
         assertThat(report.mustFailures()).extracting(CaseResult::id).containsExactly("LTP-MSG-001");
         assertThat(report.toText()).contains("FAIL MUST   LTP-MSG-001", "no pong", "1 passed, 1 failed, 1 warnings, "
-                + "1 skipped", "1 MUST requirement(s) failed");
+                + "1 skipped, 0 inconclusive", "1 requirement(s) failed, 1 of them MUST");
     }
 
     @Test

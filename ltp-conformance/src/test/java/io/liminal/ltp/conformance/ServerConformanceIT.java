@@ -118,10 +118,28 @@ class ServerConformanceIT {
                     new PrintStream(failing, true, StandardCharsets.UTF_8),
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             assertThat(failed).isEqualTo(1);
-            assertThat(failing.toString(StandardCharsets.UTF_8)).contains("FAIL", "LTP-MSG-001", "MUST requirement");
+            assertThat(failing.toString(StandardCharsets.UTF_8)).contains("FAIL", "LTP-MSG-001", "of them MUST");
         }
         assertThat(ConformanceMain.run(new String[] {"server"}, System.out, new PrintStream(
                 new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("a rate limit the run was not told about makes a case inconclusive, never failed")
+    void undeclaredRateLimitIsInconclusive() {
+        try (LtpServer limited = LtpServer.builder().host("127.0.0.1").port(0).rateLimit(5, Duration.ofMinutes(1))
+                .build().start()) {
+            ConformanceReport report = ConformanceSuite.testServer(
+                    URI.create("ws://127.0.0.1:" + limited.port() + "/"), SuiteOptions.builder().only("LTP-MSG").build());
+            assertThat(report.results()).as(report.toText())
+                    .noneMatch(result -> result.outcome() == Outcome.FAIL)
+                    .anySatisfy(result -> {
+                        assertThat(result.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+                        assertThat(result.message()).contains("RATE_LIMIT_EXCEEDED");
+                    });
+            assertThat(report.passed()).isTrue();
+            assertThat(report.toJUnitXml()).contains("INCONCLUSIVE: ");
+        }
     }
 
     @Test

@@ -53,6 +53,9 @@ public final class CaseRunner {
             if (cause instanceof CaseSkipped skipped) {
                 outcome = Outcome.SKIP;
                 message = skipped.getMessage();
+            } else if (cause instanceof CaseInconclusive inconclusive) {
+                outcome = Outcome.INCONCLUSIVE;
+                message = inconclusive.getMessage();
             } else if (cause instanceof CaseFailed failed) {
                 outcome = violation(definition.level(), options.strict());
                 message = failed.getMessage();

@@ -26,17 +26,20 @@ public final class ReportWriter {
             if (result.outcome() != Outcome.PASS && result.message() != null) {
                 out.append("       ").append(result.message()).append('\n');
             }
-            if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.WARN) {
+            if (result.outcome() == Outcome.FAIL || result.outcome() == Outcome.WARN
+                    || result.outcome() == Outcome.INCONCLUSIVE) {
                 for (String line : result.evidence()) {
                     out.append("         ").append(line).append('\n');
                 }
             }
         }
-        out.append('\n').append(String.format(Locale.ROOT, "%d passed, %d failed, %d warnings, %d skipped in %.1f s: %s%n",
+        out.append('\n').append(String.format(Locale.ROOT,
+                "%d passed, %d failed, %d warnings, %d skipped, %d inconclusive in %.1f s: %s%n",
                 report.count(Outcome.PASS), report.count(Outcome.FAIL), report.count(Outcome.WARN),
-                report.count(Outcome.SKIP), report.duration().toMillis() / 1000.0,
+                report.count(Outcome.SKIP), report.count(Outcome.INCONCLUSIVE), report.duration().toMillis() / 1000.0,
                 report.passed() ? "CONFORMS (every MUST that ran passed)"
-                        : report.mustFailures().size() + " MUST requirement(s) failed"));
+                        : report.count(Outcome.FAIL) + " requirement(s) failed, " + report.mustFailures().size()
+                                + " of them MUST"));
         return out.toString();
     }
 
@@ -81,8 +84,8 @@ public final class ReportWriter {
         String suite = "ltp-conformance." + report.role().name().toLowerCase(Locale.ROOT);
         out.append(String.format(Locale.ROOT, "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
                         + "skipped=\"%d\" time=\"%.3f\" timestamp=\"%s\">%n", xml(suite), report.results().size(),
-                report.count(Outcome.FAIL), report.count(Outcome.SKIP), report.duration().toMillis() / 1000.0,
-                xml(report.startedAt().toString())));
+                report.count(Outcome.FAIL), report.count(Outcome.SKIP) + report.count(Outcome.INCONCLUSIVE),
+                report.duration().toMillis() / 1000.0, xml(report.startedAt().toString())));
         out.append("  <properties><property name=\"target\" value=\"").append(xml(report.target()))
                 .append("\"/></properties>\n");
         for (CaseResult result : report.results()) {
@@ -92,8 +95,9 @@ public final class ReportWriter {
             String evidence = String.join("\n", result.evidence());
             switch (result.outcome()) {
                 case PASS -> out.append("/>\n");
-                case SKIP -> out.append(">\n    <skipped message=\"").append(xml(result.message())).append("\"/>\n")
-                        .append("  </testcase>\n");
+                case SKIP, INCONCLUSIVE -> out.append(">\n    <skipped message=\"")
+                        .append(xml(result.outcome() == Outcome.INCONCLUSIVE ? "INCONCLUSIVE: " + result.message()
+                                : result.message())).append("\"/>\n").append("  </testcase>\n");
                 case FAIL -> out.append(">\n    <failure message=\"").append(xml(result.message())).append("\">")
                         .append(xml(evidence)).append("</failure>\n  </testcase>\n");
                 case WARN -> out.append(">\n    <system-out>WARN: ").append(xml(result.message())).append('\n')

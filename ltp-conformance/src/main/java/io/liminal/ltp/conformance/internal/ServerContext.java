@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 public final class ServerContext extends CaseContext {
     /** The subprotocol a client offers by default (LTP-TR-001). */
     public static final List<String> DEFAULT_SUBPROTOCOLS = List.of("ltp.v0.3");
+    private static final String RATE_LIMITED = "RATE_LIMIT_EXCEEDED";
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Parses what the suite itself built, to sign it; no limits, so oversized test frames pass. */
     private static final LtpCodec SIGNING_CODEC = LtpCodec.withLimits(Limits.builder()
@@ -196,6 +197,7 @@ public final class ServerContext extends CaseContext {
             if (type.equals(Json.type(message))) {
                 return message;
             }
+            inconclusiveIfRateLimited(message, waitingFor);
             instead.add(describe(message));
         }
     }
@@ -217,6 +219,9 @@ public final class ServerContext extends CaseContext {
             }
             if ("error".equals(Json.type(message))) {
                 String received = Json.errorCode(message);
+                if (!code.equals(RATE_LIMITED)) {
+                    inconclusiveIfRateLimited(message, code + " after " + after);
+                }
                 check(code.equals(received), "Expected error " + code + " after " + after + ", got " + received);
                 return message;
             }
@@ -242,6 +247,7 @@ public final class ServerContext extends CaseContext {
             }
             String type = Json.type(message);
             if ("error".equals(type)) {
+                inconclusiveIfRateLimited(message, "a pong after " + after);
                 throw new CaseFailed("Got error " + Json.errorCode(message) + " after " + after
                         + " (it must be accepted)");
             }
@@ -267,6 +273,18 @@ public final class ServerContext extends CaseContext {
             throw new CaseFailed("Received something that is not one JSON object while waiting for " + waitingFor);
         }
         return json;
+    }
+
+    /**
+     * A rate limit the run was not told about answered instead of the rule under test: the case cannot decide, and
+     * must not accuse a server for a limit it is allowed to have.
+     */
+    private static void inconclusiveIfRateLimited(JsonObject message, String waitingFor) {
+        if ("error".equals(Json.type(message)) && RATE_LIMITED.equals(Json.errorCode(message))) {
+            throw new CaseInconclusive("The server answered " + RATE_LIMITED + " while the suite waited for "
+                    + waitingFor + ": its rate limit, which the run was not told about, decided instead of the rule"
+                    + " under test. Run the case alone (--only) or raise the limit for the test.");
+        }
     }
 
     /** What arrived while waiting for something else, so that a failure never reads as silence when it was not. */
