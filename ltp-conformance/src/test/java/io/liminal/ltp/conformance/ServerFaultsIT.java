@@ -57,6 +57,26 @@ class ServerFaultsIT {
     }
 
     @Test
+    @DisplayName("a case reports every check that failed, not only the first")
+    void caseReportsEveryFailedCheck() throws Exception {
+        FaultProxy.Fault twoWrongFields = ServerFaults.toClient(json -> {
+            if ("handshake_ack".equals(ServerFaults.type(json))) {
+                json.addProperty("resumed", true);
+                json.addProperty("heartbeat_interval_ms", "soon");
+            }
+            return json;
+        });
+        try (FaultProxy proxy = new FaultProxy(url, twoWrongFields)) {
+            ConformanceReport report = ConformanceSuite.testServer(proxy.url(),
+                    SuiteOptions.builder().only("LTP-HS-003").build());
+            assertThat(report.results()).as(report.toText()).anySatisfy(result -> {
+                assertThat(result.outcome()).isEqualTo(Outcome.FAIL);
+                assertThat(result.message()).contains("heartbeat_interval_ms is not an integer", "resumed is not false");
+            });
+        }
+    }
+
+    @Test
     @DisplayName("--strict: a SHOULD not met fails the run, by default it only warns")
     void strictFailsOnShould() throws Exception {
         try (FaultProxy proxy = new FaultProxy(url, ServerFaults.CLOSES_ON_TOO_LARGE.fault())) {

@@ -10,6 +10,7 @@ public abstract class CaseContext implements AutoCloseable {
     protected final SuiteOptions options;
     protected final Evidence evidence;
     private final List<String> warnings = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
 
     protected CaseContext(SuiteOptions options, Evidence evidence) {
         this.options = options;
@@ -34,6 +35,22 @@ public abstract class CaseContext implements AutoCloseable {
         if (!condition) {
             throw new CaseFailed(message);
         }
+    }
+
+    /**
+     * Records a failure unless {@code condition} holds, and goes on: for checks that do not depend on each other
+     * (the fields of one message), so that a case reports every one that failed, not only the first.
+     */
+    public void expect(boolean condition, String message) {
+        if (!condition) {
+            evidence.note("failed check: " + message);
+            failures.add(message);
+        }
+    }
+
+    /** What {@link #expect} recorded. */
+    List<String> failures() {
+        return failures;
     }
 
     /** Ends the case as skipped. */

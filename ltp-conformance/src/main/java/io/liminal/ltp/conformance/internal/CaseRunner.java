@@ -5,6 +5,8 @@ import io.liminal.ltp.conformance.Level;
 import io.liminal.ltp.conformance.Outcome;
 import io.liminal.ltp.conformance.SuiteOptions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,7 @@ public final class CaseRunner {
         thread.start();
         Outcome outcome;
         String message = null;
+        boolean failedHard = false;
         try {
             task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             outcome = Outcome.PASS;
@@ -59,12 +62,15 @@ public final class CaseRunner {
             } else if (cause instanceof CaseFailed failed) {
                 outcome = violation(definition.level(), options.strict());
                 message = failed.getMessage();
+                failedHard = true;
             } else {
                 outcome = violation(definition.level(), options.strict());
                 message = "The case could not complete: " + cause;
+                failedHard = true;
             }
         } catch (TimeoutException e) {
             task.cancel(true);
+            failedHard = true;
             outcome = violation(definition.level(), options.strict());
             message = "The case did not finish within " + timeout.toSeconds() + " s";
         } catch (InterruptedException e) {
@@ -78,6 +84,15 @@ public final class CaseRunner {
             } catch (RuntimeException e) {
                 evidence.note("cleanup failed: " + e);
             }
+        }
+        if (!context.failures().isEmpty() && (failedHard || outcome == Outcome.PASS || outcome == Outcome.WARN)) {
+            // Checks recorded along the way come first; the one that ended the case, if any, last.
+            List<String> all = new ArrayList<>(context.failures());
+            if (failedHard) {
+                all.add(message);
+            }
+            outcome = violation(definition.level(), options.strict());
+            message = String.join("; ", all);
         }
         if (message != null && outcome != Outcome.PASS) {
             evidence.note(outcome + ": " + message);

@@ -185,26 +185,26 @@ public final class ServerCases {
     private static void initAck(ServerContext c) {
         Session first = c.handshake();
         JsonObject ack = first.ack();
-        c.check(UUID_V4.matcher(first.threadId()).matches(), "thread_id is not a lowercase UUID v4: "
+        c.expect(UUID_V4.matcher(first.threadId()).matches(), "thread_id is not a lowercase UUID v4: "
                 + first.threadId());
-        c.check(UUID_V4.matcher(first.sessionId()).matches(), "session_id is not a lowercase UUID v4: "
+        c.expect(UUID_V4.matcher(first.sessionId()).matches(), "session_id is not a lowercase UUID v4: "
                 + first.sessionId());
-        c.check("0.3".equals(Json.string(ack, "ltp_version")), "ack ltp_version is " + ack.get("ltp_version")
+        c.expect("0.3".equals(Json.string(ack, "ltp_version")), "ack ltp_version is " + ack.get("ltp_version")
                 + ", expected \"0.3\" (the requested version)");
         JsonElement capabilities = ack.get("server_capabilities");
         c.check(capabilities != null && capabilities.isJsonArray(), "server_capabilities is missing or not an array");
         for (JsonElement capability : capabilities.getAsJsonArray()) {
-            c.check(capability.isJsonPrimitive() && capability.getAsJsonPrimitive().isString(),
+            c.expect(capability.isJsonPrimitive() && capability.getAsJsonPrimitive().isString(),
                     "server_capabilities holds a non-string: " + capability);
         }
-        c.check(Json.isInteger(ack, "heartbeat_interval_ms") && ack.get("heartbeat_interval_ms").getAsLong() > 0,
+        c.expect(Json.isInteger(ack, "heartbeat_interval_ms") && ack.get("heartbeat_interval_ms").getAsLong() > 0,
                 "heartbeat_interval_ms is not an integer > 0: " + ack.get("heartbeat_interval_ms"));
         JsonElement resumed = ack.get("resumed");
-        c.check(resumed != null && resumed.isJsonPrimitive() && resumed.getAsJsonPrimitive().isBoolean()
+        c.expect(resumed != null && resumed.isJsonPrimitive() && resumed.getAsJsonPrimitive().isBoolean()
                 && !resumed.getAsBoolean(), "resumed is not false: " + resumed);
         Session second = c.handshake();
-        c.check(!second.threadId().equals(first.threadId()), "Two inits got the same thread_id");
-        c.check(!second.sessionId().equals(first.sessionId()), "Two inits got the same session_id");
+        c.expect(!second.threadId().equals(first.threadId()), "Two inits got the same thread_id");
+        c.expect(!second.sessionId().equals(first.sessionId()), "Two inits got the same session_id");
     }
 
     private static void resumeAck(ServerContext c) {
@@ -651,16 +651,16 @@ public final class ServerCases {
 
     /** §4 (LTP-ENV-001): the fields every envelope after the handshake carries, with this session's ids. */
     private static void checkEnvelope(ServerContext c, Session s, JsonObject message, String what) {
-        c.check(Json.string(message, "type") != null, what + " has no string type");
-        c.check(s.threadId().equals(Json.string(message, "thread_id")), what + " has thread_id "
+        c.expect(Json.string(message, "type") != null, what + " has no string type");
+        c.expect(s.threadId().equals(Json.string(message, "thread_id")), what + " has thread_id "
                 + message.get("thread_id") + ", expected \"" + s.threadId() + "\"");
-        c.check(s.sessionId().equals(Json.string(message, "session_id")), what + " has session_id "
+        c.expect(s.sessionId().equals(Json.string(message, "session_id")), what + " has session_id "
                 + message.get("session_id") + ", expected \"" + s.sessionId() + "\"");
         JsonElement timestamp = message.get("timestamp");
-        c.check(timestamp != null && timestamp.isJsonPrimitive() && timestamp.getAsJsonPrimitive().isNumber()
+        c.expect(timestamp != null && timestamp.isJsonPrimitive() && timestamp.getAsJsonPrimitive().isNumber()
                 && timestamp.getAsDouble() == Math.rint(timestamp.getAsDouble()),
                 what + " has timestamp " + timestamp + ", expected integer epoch seconds");
-        c.check(Json.object(message, "payload") != null, what + " has no payload object");
+        c.expect(Json.object(message, "payload") != null, what + " has no payload object");
     }
 
     private static void payloadFormErrors(ServerContext c) {
@@ -677,10 +677,10 @@ public final class ServerCases {
     private static void checkPayloadForm(ServerContext c, JsonObject error) {
         JsonObject payload = Json.object(error, "payload");
         c.check(payload != null, "The error has no payload object (top-level form only)");
-        c.check(Json.string(payload, "error_code") != null, "payload.error_code is missing or not a string");
-        c.check(Json.string(payload, "error_message") != null, "payload.error_message is missing or not a string");
+        c.expect(Json.string(payload, "error_code") != null, "payload.error_code is missing or not a string");
+        c.expect(Json.string(payload, "error_message") != null, "payload.error_message is missing or not a string");
         JsonElement details = payload.get("details");
-        c.check(details == null || details.isJsonObject() || details.isJsonNull(),
+        c.expect(details == null || details.isJsonObject() || details.isJsonNull(),
                 "payload.details is not an object");
     }
 
