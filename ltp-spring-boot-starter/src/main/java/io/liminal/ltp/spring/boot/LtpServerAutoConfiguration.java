@@ -1,6 +1,7 @@
 package io.liminal.ltp.spring.boot;
 
 import io.liminal.ltp.core.codec.Limits;
+import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.jakarta.JakartaTransport;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
@@ -91,7 +92,7 @@ public class LtpServerAutoConfiguration {
             builder.authenticator(auth);
         }
         ClusterBus bus = cluster.getIfAvailable(() -> properties.getCluster() == null ? null
-                : setting("ltp.server.cluster", properties.getCluster(),
+                : setting("ltp.server.cluster", Redaction.redact(properties.getCluster()),
                         () -> ClusterBusProvider.load(properties.getCluster())));
         if (bus != null) {
             builder.cluster(bus);
@@ -144,7 +145,7 @@ public class LtpServerAutoConfiguration {
     }
 
     private static ThreadStore storeFromProperty(LtpServerProperties properties) {
-        return setting("ltp.server.store", properties.getStore(),
+        return setting("ltp.server.store", Redaction.redact(properties.getStore()),
                 () -> ThreadStoreProvider.load(properties.getStore(), properties.getThreadTtl()));
     }
 
@@ -182,12 +183,14 @@ public class LtpServerAutoConfiguration {
         return jwt.build();
     }
 
-    /** Runs {@code create}, naming the property and its (shown) value when it fails. */
+    /** Runs {@code create}, naming the property and its value, passwords hidden, when it fails. */
     private static <T> T setting(String property, String shown, java.util.function.Supplier<T> create) {
         try {
             return create.get();
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("Invalid " + property + " (" + shown + "): " + e.getMessage(), e);
+            // The cause stays out: a driver's message can repeat the URL with its password.
+            throw new IllegalArgumentException("Invalid " + property + " (" + shown + "): "
+                    + Redaction.redact(String.valueOf(e.getMessage())));
         }
     }
 

@@ -64,6 +64,18 @@ class LtpAutoConfigurationTest {
     }
 
     @Test
+    void storePasswordIsNeverShownWhenTheStoreIsRejected() {
+        runner.withBean(LtpHandler.class, () -> HANDLER)
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.store=redis://:hunter2secret@127.0.0.1:1")
+                .run(context -> {
+                    assertThat(context).hasFailed().getFailure().hasStackTraceContaining("Invalid ltp.server.store");
+                    StringWriter trace = new StringWriter();
+                    context.getStartupFailure().printStackTrace(new PrintWriter(trace));
+                    assertThat(trace.toString()).doesNotContain("hunter2secret");
+                });
+    }
+
+    @Test
     void tooSmallMessageLimitNamesTheProperty() {
         runner.withBean(LtpHandler.class, () -> HANDLER)
                 .withPropertyValues("ltp.server.transport=netty", "ltp.server.limits.max-message-size=10B")
