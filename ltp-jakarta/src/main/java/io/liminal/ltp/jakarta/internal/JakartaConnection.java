@@ -2,6 +2,7 @@ package io.liminal.ltp.jakarta.internal;
 
 import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.concurrent.SerialExecutor;
+import io.liminal.ltp.core.internal.json.Utf8;
 import io.liminal.ltp.server.transport.ConnectionListener;
 import io.liminal.ltp.server.transport.TransportConnection;
 import io.liminal.ltp.server.transport.TransportContext;
@@ -105,7 +106,7 @@ public final class JakartaConnection implements TransportConnection {
         if (closing()) {
             return; // refused or closing: what still streams in is dropped
         }
-        long partBytes = utf8Length(part);
+        long partBytes = Utf8.length(part);
         textBytes += partBytes;
         if (textBytes > context.hardFrameLimitBytes()) {
             release();
@@ -175,7 +176,7 @@ public final class JakartaConnection implements TransportConnection {
     /** The text being assembled no longer counts against the shared budget. */
     private void release() {
         if (text != null) {
-            bufferedInbound.addAndGet(-utf8Length(text));
+            bufferedInbound.addAndGet(-Utf8.length(text));
             text = null;
         }
     }
@@ -328,24 +329,5 @@ public final class JakartaConnection implements TransportConnection {
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.debug("{} failed: {}", method.getName(), e.toString());
         }
-    }
-
-    static long utf8Length(CharSequence text) {
-        long bytes = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x80) {
-                bytes++;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
-                    && Character.isLowSurrogate(text.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
     }
 }

@@ -1,5 +1,6 @@
 package io.liminal.ltp.jakarta.internal;
 
+import io.liminal.ltp.core.internal.json.Utf8;
 import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
 import jakarta.websocket.CloseReason;
@@ -41,7 +42,7 @@ final class JakartaOutbound {
 
     /** Queues a text frame; frames go out in the order of the calls. */
     void send(String text) {
-        long bytes = JakartaConnection.utf8Length(text);
+        long bytes = Utf8.length(text);
         boolean startSending = false;
         boolean slowConsumer = false;
         synchronized (queue) {
@@ -50,7 +51,7 @@ final class JakartaOutbound {
             }
             if (queuedBytes + bytes > context.limits().maxOutboundBytesPerConnection() && !queue.isEmpty()) {
                 slowConsumer = true; // what it did not read is dropped: the close frame need not wait behind it
-                queuedBytes -= queue.stream().mapToLong(JakartaConnection::utf8Length).sum();
+                queuedBytes -= queue.stream().mapToLong(Utf8::length).sum();
                 queue.clear();
             } else {
                 queue.add(text);
@@ -79,7 +80,7 @@ final class JakartaOutbound {
             closeIfIdle();
             return;
         }
-        long bytes = JakartaConnection.utf8Length(next);
+        long bytes = Utf8.length(next);
         try {
             session.getAsyncRemote().sendText(next, result -> sent(result, bytes));
         } catch (RuntimeException e) {
