@@ -7,6 +7,7 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
@@ -68,6 +69,28 @@ public final class JwtAuthenticator implements Authenticator {
         } catch (JOSEException e) {
             throw new IllegalArgumentException("HS256 secret must be at least 256 bits (32 bytes): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * HS256 tokens signed with a secret given as text, as configuration holds it: its UTF-8 bytes, or, after a
+     * {@code base64:} prefix, the decoded bytes.
+     *
+     * @throws IllegalArgumentException when the Base64 is invalid or the secret is shorter than 256 bits (the
+     *     message never contains the secret)
+     */
+    public static Builder hs256(String secret) {
+        Objects.requireNonNull(secret, "secret");
+        byte[] bytes;
+        if (secret.startsWith("base64:")) {
+            try {
+                bytes = Base64.getDecoder().decode(secret.substring(7));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid base64");
+            }
+        } else {
+            bytes = secret.getBytes(StandardCharsets.UTF_8);
+        }
+        return hs256(bytes);
     }
 
     /** RS256 tokens verified with {@code publicKey}. */

@@ -39,6 +39,21 @@ class JwtAuthenticatorTest {
     }
 
     @Test
+    @DisplayName("HS256 from configuration text: UTF-8 or base64:, and a bad one is refused without showing it")
+    void hs256FromText() throws Exception {
+        String token = hs256(claims().build());
+        String base64 = "base64:" + java.util.Base64.getEncoder().encodeToString(SECRET);
+        for (String secret : new String[] {new String(SECRET, StandardCharsets.UTF_8), base64}) {
+            JwtAuthenticator auth = JwtAuthenticator.hs256(secret).clock(clock).build();
+            assertThat(auth.authenticate(request(token))).as(secret).isEqualTo(AuthResult.allow("alice"));
+        }
+        assertThatThrownBy(() -> JwtAuthenticator.hs256("base64:not*base64*secret"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("invalid base64");
+        assertThatThrownBy(() -> JwtAuthenticator.hs256("short-secret-xyz"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("short-secret-xyz");
+    }
+
+    @Test
     @DisplayName("HS256: a valid token yields its subject as principal")
     void validHs256() throws Exception {
         JwtAuthenticator auth = JwtAuthenticator.hs256(SECRET).issuer("https://id.example").audience("ltp")

@@ -17,11 +17,9 @@ import io.liminal.ltp.spring.boot.internal.LtpHealthIndicator;
 import io.liminal.ltp.spring.boot.internal.LtpServerLifecycle;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -156,10 +154,7 @@ public class LtpServerAutoConfiguration {
         }
         JwtAuthenticator.Builder jwt;
         if (auth.getJwtSecret() != null) {
-            String secret = auth.getJwtSecret();
-            jwt = setting("ltp.server.auth.jwt-secret", "(hidden)", () -> JwtAuthenticator.hs256(
-                    secret.startsWith("base64:") ? Base64.getDecoder().decode(secret.substring(7))
-                            : secret.getBytes(StandardCharsets.UTF_8)));
+            jwt = setting("ltp.server.auth.jwt-secret", "(hidden)", () -> JwtAuthenticator.hs256(auth.getJwtSecret()));
         } else if (auth.getJwtPublicKey() != null) {
             jwt = setting("ltp.server.auth.jwt-public-key", auth.getJwtPublicKey(), () -> {
                 try {

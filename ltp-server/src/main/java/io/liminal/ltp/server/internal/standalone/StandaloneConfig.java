@@ -14,12 +14,10 @@ import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.store.ThreadStoreProvider;
 import io.liminal.ltp.server.transport.TransportLimits;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -353,11 +351,8 @@ public final class StandaloneConfig {
             throw invalid(Setting.AUTH_JWT_PUBLIC_KEY, publicKey, "give either a secret or a public key, not both");
         }
         if (secret != null) {
-            byte[] bytes = secret.startsWith("base64:")
-                    ? decodeBase64(Setting.AUTH_JWT_SECRET, secret.substring(7))
-                    : secret.getBytes(StandardCharsets.UTF_8);
             try {
-                return JwtAuthenticator.hs256(bytes);
+                return JwtAuthenticator.hs256(secret);
             } catch (IllegalArgumentException e) {
                 throw invalid(Setting.AUTH_JWT_SECRET, "(hidden)", e.getMessage());
             }
@@ -371,14 +366,6 @@ public final class StandaloneConfig {
             }
         }
         return null;
-    }
-
-    private static byte[] decodeBase64(Setting setting, String text) {
-        try {
-            return Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw invalid(setting, "(hidden)", "invalid base64");
-        }
     }
 
     private int integer(Setting setting, int min, int max, int fallback) {
