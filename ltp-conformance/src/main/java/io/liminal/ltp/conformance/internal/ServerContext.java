@@ -261,18 +261,7 @@ public final class ServerContext extends CaseContext {
     /** The next message before {@code deadline} ({@link System#nanoTime()}), or {@code null} when none came. */
     private static JsonObject nextBefore(WsPeer peer, long deadline, String waitingFor) {
         Duration left = Duration.ofNanos(deadline - System.nanoTime());
-        if (left.isNegative() || left.isZero()) {
-            return null;
-        }
-        WsPeer.Message message = peer.next(left);
-        if (message == null) {
-            return null;
-        }
-        JsonObject json = Json.objectOrNull(message.text());
-        if (json == null) {
-            throw new CaseFailed("Received something that is not one JSON object while waiting for " + waitingFor);
-        }
-        return json;
+        return left.isNegative() || left.isZero() ? null : peer.nextJsonOrNull(left, waitingFor);
     }
 
     /**

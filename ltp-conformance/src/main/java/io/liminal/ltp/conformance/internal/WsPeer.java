@@ -113,10 +113,23 @@ public final class WsPeer implements AutoCloseable {
      * @throws CaseFailed when none arrives in time or it is not a JSON object in a text frame
      */
     public JsonObject nextJson(Duration timeout, String waitingFor) {
-        Message message = next(timeout);
-        if (message == null) {
+        JsonObject json = nextJsonOrNull(timeout, waitingFor);
+        if (json == null) {
             throw new CaseFailed("No message within " + timeout.toMillis() + " ms while waiting for " + waitingFor
                     + (closed.isDone() ? "; the server closed the connection (" + closed.join() + ")" : ""));
+        }
+        return json;
+    }
+
+    /**
+     * The next message as a JSON object, or {@code null} when none arrived within {@code timeout}.
+     *
+     * @throws CaseFailed when what arrived is not one JSON object
+     */
+    public JsonObject nextJsonOrNull(Duration timeout, String waitingFor) {
+        Message message = next(timeout);
+        if (message == null) {
+            return null;
         }
         JsonObject json = Json.objectOrNull(message.text());
         if (json == null) {
