@@ -3,7 +3,6 @@ package io.liminal.ltp.bench.load;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.liminal.ltp.client.LtpClient;
-import io.liminal.ltp.client.LtpClientListener;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.core.session.Allowance;
@@ -26,7 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -183,9 +181,9 @@ public final class ClusterLoad {
 
     /** Pushes per second that reach their client, with {@code window} in flight per thread. */
     private double throughput(boolean crossNode) throws Exception {
-        try (Nodes nodes = new Nodes(crossNode); Sessions all = new Sessions(nodes.holder.port(), sessions)) {
+        try (Nodes nodes = new Nodes(crossNode); ClusterSessions all = new ClusterSessions(nodes.holder.port(), sessions)) {
             LtpServer pusher = nodes.pusher();
-            for (Session session : all.list) {
+            for (ClusterSessions.Session session : all.list) {
                 session.onPush = () -> pusher.pushTo(session.threadId, push(0));
             }
             all.list.forEach(session -> {
@@ -205,7 +203,7 @@ public final class ClusterLoad {
 
     /** Latency from {@code pushTo} to the client's listener, at {@code rate} pushes per second. */
     private Histogram latency(boolean crossNode, int rate) throws Exception {
-        try (Nodes nodes = new Nodes(crossNode); Sessions all = new Sessions(nodes.holder.port(), sessions)) {
+        try (Nodes nodes = new Nodes(crossNode); ClusterSessions all = new ClusterSessions(nodes.holder.port(), sessions)) {
             LtpServer pusher = nodes.pusher();
             Recorder recorder = new Recorder(3);
             all.list.forEach(session -> session.latency = recorder);
@@ -218,9 +216,9 @@ public final class ClusterLoad {
         }
     }
 
-    private static void openLoop(LtpServer pusher, Sessions all, int rate, Duration length)
+    private static void openLoop(LtpServer pusher, ClusterSessions all, int rate, Duration length)
             throws InterruptedException {
-        List<Session> list = all.list;
+        List<ClusterSessions.Session> list = all.list;
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         long intervalNanos = (long) (1e9 / rate);
         long total = rate * length.toSeconds();
@@ -230,7 +228,7 @@ public final class ClusterLoad {
             long due = Math.min((System.nanoTime() - start) / intervalNanos + 1, total);
             while (next.get() < due) {
                 long n = next.getAndIncrement();
-                Session session = list.get((int) (n % list.size()));
+                ClusterSessions.Session session = list.get((int) (n % list.size()));
                 all.sent.incrementAndGet();
                 pusher.pushTo(session.threadId, push(System.nanoTime()));
             }
@@ -246,12 +244,12 @@ public final class ClusterLoad {
         int killedPort = awaitPort(killed);
         LtpServer survivor = node("bench-survivor-" + UUID.randomUUID().toString().substring(0, 6), prefix, true);
         ClusterBalancer balancer = ClusterBalancer.start(killedPort, survivor.port());
-        Sessions all = null;
+        ClusterSessions all = null;
         try {
-            all = new Sessions(balancer.port(), count);
-            Sessions sessionsOnK = all;
+            all = new ClusterSessions(balancer.port(), count);
+            ClusterSessions sessionsOnK = all;
             for (int i = 0; i < BEFORE_KILL; i++) {
-                for (Session session : sessionsOnK.list) {
+                for (ClusterSessions.Session session : sessionsOnK.list) {
                     survivor.pushTo(session.threadId, sequenced(i));
                 }
             }
@@ -262,7 +260,7 @@ public final class ClusterLoad {
             balancer.beforeKill();
             killed.destroyForcibly();
             for (int i = BEFORE_KILL; i < BEFORE_KILL + AFTER_KILL; i++) {
-                for (Session session : sessionsOnK.list) {
+                for (ClusterSessions.Session session : sessionsOnK.list) {
                     survivor.pushTo(session.threadId, sequenced(i));
                 }
             }
@@ -353,108 +351,6 @@ public final class ClusterLoad {
             }
         }
         throw new IllegalStateException("The standalone node did not start");
-    }
-
-    private static final class Sessions implements AutoCloseable {
-        final List<Session> list = new ArrayList<>();
-        /** Pushes sent at a fixed rate, to tell when all arrived. */
-        final AtomicLong sent = new AtomicLong();
-
-        Sessions(int port, int count) throws Exception {
-            URI uri = URI.create("ws://127.0.0.1:" + port + "/");
-            List<CompletableFuture<Void>> connected = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                Session session = new Session(uri);
-                list.add(session);
-                connected.add(session.client.connect());
-            }
-            CompletableFuture.allOf(connected.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(),
-                    TimeUnit.SECONDS);
-            list.forEach(session -> session.threadId = session.client.threadId());
-        }
-
-        long received() {
-            return list.stream().mapToLong(session -> session.received.get()).sum();
-        }
-
-        @Override
-        public void close() {
-            list.forEach(session -> session.client.close());
-        }
-    }
-
-    /** One client: counts pushes, records their latency, checks sequence numbers. */
-    private static final class Session {
-        final LtpClient client;
-        final AtomicLong received = new AtomicLong();
-        volatile String threadId;
-        volatile Runnable onPush;
-        volatile Recorder latency;
-        volatile long killedAt;
-        volatile long resumedAfterKill;
-
-        private final List<Integer> sequence = new ArrayList<>();
-
-        Session(URI uri) {
-            client = LtpClient.builder(uri).clientId("bench-cluster-" + UUID.randomUUID())
-                    .retry(LtpClient.retryConfig(Integer.MAX_VALUE - 1, Duration.ofMillis(50), Duration.ofMillis(500),
-                            0.5))
-                    .noCircuitBreaker()
-                    .listener(new LtpClientListener() {
-                        @Override
-                        public void onConnected(String thread, String session, boolean resumed) {
-                            if (killedAt != 0 && resumed && resumedAfterKill == 0) {
-                                resumedAfterKill = System.nanoTime();
-                            }
-                        }
-
-
-                        @Override
-                        public void onEvent(EventPayload event, Envelope envelope) {
-                            received(event);
-                        }
-                    })
-                    .build();
-        }
-
-        private void received(EventPayload event) {
-            received.incrementAndGet();
-            if ("seq".equals(event.eventType())) {
-                synchronized (sequence) {
-                    sequence.add(event.data().getAsInt());
-                }
-                return;
-            }
-            Recorder to = latency;
-            long sentAt = event.data().getAsLong();
-            if (to != null && sentAt != 0) {
-                to.recordValue(System.nanoTime() - sentAt);
-            }
-            Runnable then = onPush;
-            if (then != null) {
-                then.run();
-            }
-        }
-
-        int lastSeq() {
-            synchronized (sequence) {
-                return sequence.isEmpty() ? -1 : sequence.get(sequence.size() - 1);
-            }
-        }
-
-        boolean exactlyInOrder(int count) {
-            synchronized (sequence) {
-                if (sequence.size() != count) {
-                    return false;
-                }
-                for (int i = 0; i < count; i++) {
-                    if (sequence.get(i) != i) {
-                        return false;
-                    }
-                }
-                return true;
-            }
-        }
     }
 
     private static Envelope push(long sentAtNanos) {
