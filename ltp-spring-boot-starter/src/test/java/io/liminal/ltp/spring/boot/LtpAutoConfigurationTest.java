@@ -55,6 +55,15 @@ class LtpAutoConfigurationTest {
     }
 
     @Test
+    void healthContributorCanBeTurnedOff() {
+        ApplicationContextRunner nettyServer = runner.withBean(LtpHandler.class, () -> HANDLER)
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.port=0", "ltp.server.host=127.0.0.1");
+        nettyServer.run(context -> assertThat(context).hasNotFailed().hasBean("ltpHealthIndicator"));
+        nettyServer.withPropertyValues("management.health.ltp.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("ltpHealthIndicator"));
+    }
+
+    @Test
     void unknownStoreNamesTheProperty() {
         runner.withBean(LtpHandler.class, () -> HANDLER)
                 .withPropertyValues("ltp.server.transport=netty", "ltp.server.store=mongodb://nowhere")
