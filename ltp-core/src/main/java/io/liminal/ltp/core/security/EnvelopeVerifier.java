@@ -20,9 +20,26 @@ public interface EnvelopeVerifier {
      */
     void verify(Envelope envelope, String clientId);
 
+    /**
+     * Whether this verifier reads the payload (a signature covers it). When none does, a server may skip building
+     * a ping's payload, which it otherwise never needs; custom verifiers are assumed to read it.
+     */
+    default boolean readsPayload() {
+        return true;
+    }
+
     /** Verifies nothing (the extensions are off). */
     static EnvelopeVerifier none() {
-        return (envelope, clientId) -> { };
+        return new EnvelopeVerifier() {
+            @Override
+            public void verify(Envelope envelope, String clientId) {
+            }
+
+            @Override
+            public boolean readsPayload() {
+                return false;
+            }
+        };
     }
 
     /**
@@ -51,15 +68,34 @@ public interface EnvelopeVerifier {
      */
     static EnvelopeVerifier replayProtection(ReplayGuard guard) {
         Objects.requireNonNull(guard, "guard");
-        return (envelope, clientId) -> guard.check(envelope, clientId + '\n' + envelope.threadId());
+        return new EnvelopeVerifier() {
+            @Override
+            public void verify(Envelope envelope, String clientId) {
+                guard.check(envelope, clientId + '\n' + envelope.threadId());
+            }
+
+            @Override
+            public boolean readsPayload() {
+                return false; // nonce and timestamp only
+            }
+        };
     }
 
     /** This check, then {@code next}. */
     default EnvelopeVerifier andThen(EnvelopeVerifier next) {
         Objects.requireNonNull(next, "next");
-        return (envelope, clientId) -> {
-            verify(envelope, clientId);
-            next.verify(envelope, clientId);
+        EnvelopeVerifier first = this;
+        return new EnvelopeVerifier() {
+            @Override
+            public void verify(Envelope envelope, String clientId) {
+                first.verify(envelope, clientId);
+                next.verify(envelope, clientId);
+            }
+
+            @Override
+            public boolean readsPayload() {
+                return first.readsPayload() || next.readsPayload();
+            }
         };
     }
 }

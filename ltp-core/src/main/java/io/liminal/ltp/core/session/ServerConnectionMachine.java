@@ -101,6 +101,8 @@ public final class ServerConnectionMachine {
     private static final Meta PONG_META = Meta.wrap(new JsonObject());
 
     private final ServerSessionConfig config;
+    /** A ping's payload is never needed, unless a signature covers it (§11.3: signed as sent). */
+    private final boolean discardPingPayload;
     private final RateGate rateGate;
     private final Gate gate = new Gate();
 
@@ -132,6 +134,7 @@ public final class ServerConnectionMachine {
      */
     public ServerConnectionMachine(ServerSessionConfig config, RateGate rateGate) {
         this.config = Objects.requireNonNull(config, "config");
+        this.discardPingPayload = !config.verifier().readsPayload();
         this.rateGate = Objects.requireNonNull(rateGate, "rateGate");
     }
 
@@ -204,7 +207,7 @@ public final class ServerConnectionMachine {
         }
         LtpMessage message;
         try {
-            message = FrameDecoder.decode(text, utf8Bytes, config.limits(), gate, true);
+            message = FrameDecoder.decode(text, utf8Bytes, config.limits(), gate, discardPingPayload);
         } catch (LtpProtocolException e) {
             fail(e, closeReasonFor(e), out);
             return;
@@ -227,7 +230,7 @@ public final class ServerConnectionMachine {
         }
         LtpMessage message;
         try {
-            message = FrameDecoder.decodeAscii(ascii, config.limits(), gate, true);
+            message = FrameDecoder.decodeAscii(ascii, config.limits(), gate, discardPingPayload);
         } catch (LtpProtocolException e) {
             fail(e, closeReasonFor(e), out);
             return;
@@ -246,7 +249,7 @@ public final class ServerConnectionMachine {
         }
         LtpMessage message;
         try {
-            message = FrameDecoder.decode(data, config.limits(), gate, true);
+            message = FrameDecoder.decode(data, config.limits(), gate, discardPingPayload);
         } catch (LtpProtocolException e) {
             fail(e, closeReasonFor(e), out);
             return;

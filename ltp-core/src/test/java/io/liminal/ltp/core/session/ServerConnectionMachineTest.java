@@ -570,6 +570,26 @@ class ServerConnectionMachineTest {
     }
 
     @Test
+    @DisplayName("LTP-SEC-004: a signed ping whose payload is not empty verifies (the payload is signed as sent, "
+            + "not skipped as an unsigned ping's may be)")
+    void signedPingWithPayload() {
+        EnvelopeSigner signer = EnvelopeSigner.hmacSha256("s3cret");
+        machine = new ServerConnectionMachine(ServerSessionConfig.builder()
+                .verifier(EnvelopeVerifier.signatures(client -> signer)).outboundSigners(client -> signer).build(),
+                ServerConnectionMachine.RateGate.UNLIMITED);
+        activate();
+        com.google.gson.JsonObject payload = new com.google.gson.JsonObject();
+        payload.addProperty("x_unknown", "kept");
+        Envelope ping = Envelope.builder("ping").threadId(THREAD).sessionId(SESSION).timestamp(1_731_600_000L)
+                .payload(payload).meta(Meta.builder().clientId("c1").build())
+                .nonce("c1-1731600000000-00112233445566778899aabbccddeeff").build();
+        String text = io.liminal.ltp.core.codec.LtpCodec.standard().encode(signer.signed(ping));
+        assertThat(text).startsWith("{\"type\":\"ping\"").contains("\"x_unknown\"");
+        machine.onText(text, -1, out);
+        assertThat(out.summary()).isEqualTo("send pong");
+    }
+
+    @Test
     @DisplayName("LTP-SEC-002: without the extension, signature values and missing nonces are never rejected")
     void noExtensionNoRejection() {
         activate();
