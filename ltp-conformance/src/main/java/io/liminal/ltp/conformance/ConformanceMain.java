@@ -52,6 +52,9 @@ public final class ConformanceMain {
               --quick-reconnect          check only the first three reconnect delays (saves about 50 s)
               --state-dir <dir>          where a client command keeps its state (default: a temporary directory)
               --strict                   a SHOULD not met fails too (default: it only warns)
+              --profile <file>           what the server is configured to do: limits, caps, TTL, heartbeat, idle
+                                         close, push trigger, token, secret (JSON; see docs/conformance.md)
+              --parallel <n>             server cases run at once (default 6; timing cases always run alone)
             Durations: 500ms, 3s, 1m. Exit status 0 when every MUST that ran passed (with --strict, every SHOULD
             too), 1 otherwise, 2 on bad usage.
             """;
@@ -186,12 +189,22 @@ public final class ConformanceMain {
                         }
                         case "--client-heartbeat-ms" -> parsed.options.clientHeartbeatMs(Integer.parseInt(value));
                         case "--state-dir" -> parsed.stateDir = Path.of(value);
+                        case "--profile" -> parsed.options.profile(readProfile(value));
+                        case "--parallel" -> parsed.options.parallelism(Integer.parseInt(value));
                         default -> throw new IllegalArgumentException("Unknown option " + flag);
                     }
                 }
             }
         }
         return parsed;
+    }
+
+    private static String readProfile(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read the profile " + file + ": " + e.getMessage());
+        }
     }
 
     static Duration duration(String text) {

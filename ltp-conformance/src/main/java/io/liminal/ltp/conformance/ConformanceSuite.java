@@ -5,6 +5,8 @@ import io.liminal.ltp.conformance.internal.CaseContext;
 import io.liminal.ltp.conformance.internal.CaseRunner;
 import io.liminal.ltp.conformance.internal.ClientCases;
 import io.liminal.ltp.conformance.internal.ClientContext;
+import io.liminal.ltp.conformance.internal.Evidence;
+import io.liminal.ltp.conformance.internal.RatePacer;
 import io.liminal.ltp.conformance.internal.ServerCases;
 import io.liminal.ltp.conformance.internal.ServerContext;
 import java.net.URI;
@@ -13,6 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -25,8 +31,9 @@ import java.util.function.Function;
  * System.out.print(report.toText());
  * }</pre>
  *
- * Cases run one after another, each with its own connections and time limit; one failing case never stops the
- * run. {@link #cases(Role)} lists them (ID, level, name) without running anything.
+ * Each case has its own connections and time limit; one failing case never stops the run. Server-role cases run
+ * a few at a time ({@link SuiteOptions#parallelism()}), then the cases that measure time one after another with
+ * nothing beside them; client-role cases run one after another. {@link #cases(Role)} lists them (ID, level, name) without running anything.
  */
 public final class ConformanceSuite {
     private ConformanceSuite() {
@@ -53,8 +60,9 @@ public final class ConformanceSuite {
     /** Checks the server at {@code url}, handing each result to {@code progress} as soon as it is known. */
     public static ConformanceReport testServer(URI url, SuiteOptions options, Consumer<CaseResult> progress) {
         Objects.requireNonNull(url, "url");
+        RatePacer pacer = ServerContext.pacerFor(options);
         return run(Role.SERVER, url.toString(), ServerCases.all(), options,
-                evidence -> new ServerContext(url, options, evidence), progress);
+                evidence -> new ServerContext(url, options, evidence, pacer), progress);
     }
 
     /** Checks a client implementation. */
@@ -71,19 +79,53 @@ public final class ConformanceSuite {
     }
 
     private static <C extends CaseContext> ConformanceReport run(Role role, String target, List<Case<C>> cases,
-            SuiteOptions options, Function<io.liminal.ltp.conformance.internal.Evidence, C> contexts,
-            Consumer<CaseResult> progress) {
+            SuiteOptions options, Function<Evidence, C> contexts, Consumer<CaseResult> progress) {
         Instant started = Instant.now();
         long start = System.nanoTime();
-        List<CaseResult> results = new ArrayList<>();
-        for (Case<C> definition : cases) {
-            if (!options.selects(definition.id(), definition.level())) {
-                continue;
+        List<Case<C>> selected = cases.stream()
+                .filter(definition -> options.selects(definition.id(), definition.level())).toList();
+        CaseResult[] results = new CaseResult[selected.size()];
+        Consumer<CaseResult> reporting = result -> {
+            synchronized (results) {
+                progress.accept(result);
             }
-            CaseResult result = CaseRunner.run(definition, options, contexts);
-            results.add(result);
-            progress.accept(result);
+        };
+        int parallelism = role == Role.SERVER ? options.parallelism() : 1;
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism, runnable -> {
+            Thread thread = new Thread(runnable, "ltp-conformance-runner");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < selected.size(); i++) {
+                if (!selected.get(i).alone()) {
+                    int index = i;
+                    running.add(pool.submit(() -> {
+                        results[index] = CaseRunner.run(selected.get(index), options, contexts);
+                        reporting.accept(results[index]);
+                    }));
+                }
+            }
+            for (Future<?> future : running) {
+                future.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a case runner failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
-        return new ConformanceReport(role, target, started, Duration.ofNanos(System.nanoTime() - start), results);
+        // Timing cases last, one at a time: nothing else loads the implementation while they measure.
+        for (int i = 0; i < selected.size(); i++) {
+            if (selected.get(i).alone()) {
+                results[i] = CaseRunner.run(selected.get(i), options, contexts);
+                reporting.accept(results[i]);
+            }
+        }
+        return new ConformanceReport(role, target, started, Duration.ofNanos(System.nanoTime() - start),
+                List.of(results));
     }
 }

@@ -6,6 +6,7 @@ import io.liminal.ltp.conformance.internal.CaseRunner;
 import io.liminal.ltp.conformance.internal.ClientCases;
 import io.liminal.ltp.conformance.internal.ClientContext;
 import io.liminal.ltp.conformance.internal.Evidence;
+import io.liminal.ltp.conformance.internal.RatePacer;
 import io.liminal.ltp.conformance.internal.ServerCases;
 import io.liminal.ltp.conformance.internal.ServerContext;
 import java.net.URI;
@@ -36,7 +37,8 @@ public final class LtpConformance {
 
     /** One dynamic test per server-role case selected by {@code options}. */
     public static Stream<DynamicTest> server(URI url, SuiteOptions options) {
-        return tests(ServerCases.all(), options, evidence -> new ServerContext(url, options, evidence));
+        RatePacer pacer = ServerContext.pacerFor(options);
+        return tests(ServerCases.all(), options, evidence -> new ServerContext(url, options, evidence, pacer));
     }
 
     /** One dynamic test per client-role case selected by {@code options}. */

@@ -28,6 +28,8 @@ public final class SuiteOptions {
     private final int clientHeartbeatMs;
     private final boolean fullReconnectSchedule;
     private final boolean strict;
+    private final ServerProfile server;
+    private final int parallelism;
 
     private SuiteOptions(Builder builder) {
         this.idPrefixes = List.copyOf(builder.idPrefixes);
@@ -43,6 +45,8 @@ public final class SuiteOptions {
         this.clientHeartbeatMs = builder.clientHeartbeatMs;
         this.fullReconnectSchedule = builder.fullReconnectSchedule;
         this.strict = builder.strict;
+        this.server = builder.server;
+        this.parallelism = builder.parallelism;
     }
 
     /** Defaults: every case and level, 3 s per reply, 60 s per case. */
@@ -132,6 +136,27 @@ public final class SuiteOptions {
         return strict;
     }
 
+    /** What the server under test is declared to be configured to do ({@link ServerProfile#NONE} by default). */
+    public ServerProfile server() {
+        return server;
+    }
+
+    /**
+     * How many server-role cases run at once (default 6). Cases that measure time always run alone, after the
+     * others. With a per-client connection cap and a token (every connection then is the same client), one.
+     */
+    public int parallelism() {
+        return server.maxConnectionsPerClient() > 0 && identity() == ServerProfile.Identity.TOKEN ? 1 : parallelism;
+    }
+
+    /** Whom the server counts limits against: as declared, else the token when there is one, else the thread. */
+    public ServerProfile.Identity identity() {
+        if (server.identity() != null) {
+            return server.identity();
+        }
+        return authToken != null ? ServerProfile.Identity.TOKEN : ServerProfile.Identity.THREAD;
+    }
+
     /** Builds {@link SuiteOptions}. */
     public static final class Builder {
         private final List<String> idPrefixes = new ArrayList<>();
@@ -147,8 +172,46 @@ public final class SuiteOptions {
         private int clientHeartbeatMs = 500;
         private boolean fullReconnectSchedule = true;
         private boolean strict;
+        private ServerProfile server = ServerProfile.NONE;
+        private int parallelism = 6;
 
         private Builder() {
+        }
+
+        /** What the server under test is configured to do (limits, caps, timers, push trigger). */
+        public Builder server(ServerProfile profile) {
+            this.server = Objects.requireNonNull(profile, "profile");
+            return this;
+        }
+
+        /**
+         * Takes a profile file's JSON text: the {@link ServerProfile} it declares and, when present, its
+         * {@code auth_token}, {@code signing_secret} and {@code replay_protection}.
+         *
+         * @throws IllegalArgumentException when the text is not a valid profile
+         */
+        public Builder profile(String json) {
+            server(ServerProfile.parse(json));
+            com.google.gson.JsonObject root = ServerProfile.root(json);
+            if (root.has("auth_token")) {
+                authToken(ServerProfile.string(root, "auth_token"));
+            }
+            if (root.has("signing_secret")) {
+                signingSecret(ServerProfile.string(root, "signing_secret"));
+            }
+            if (root.has("replay_protection")) {
+                replayProtection(ServerProfile.bool(root, "replay_protection"));
+            }
+            return this;
+        }
+
+        /** How many server-role cases run at once (default 6; 1 runs them one after another). */
+        public Builder parallelism(int cases) {
+            if (cases < 1) {
+                throw new IllegalArgumentException("parallelism must be at least 1");
+            }
+            this.parallelism = cases;
+            return this;
         }
 
         /** Runs only cases whose ID starts with one of these ({@code "LTP-HS"}, {@code "LTP-ENV-005"}). */

@@ -68,6 +68,14 @@ public abstract class CaseContext implements AutoCloseable {
         return warnings;
     }
 
+    /**
+     * Why a failure of this case proves nothing, or {@code null}: a limit the run was not told about answered
+     * during the case (a server-role rate limit), so the outcome may be the limit's doing rather than the rule's.
+     */
+    String undecidedBecause() {
+        return null;
+    }
+
     /** Waits, for cases about timing. */
     public void pause(Duration duration) {
         try {

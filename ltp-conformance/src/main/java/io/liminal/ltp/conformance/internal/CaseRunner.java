@@ -94,6 +94,11 @@ public final class CaseRunner {
             outcome = violation(definition.level(), options.strict());
             message = String.join("; ", all);
         }
+        String undecided = context.undecidedBecause();
+        if (undecided != null && (outcome == Outcome.FAIL || outcome == Outcome.WARN)) {
+            outcome = Outcome.INCONCLUSIVE;
+            message = undecided + " What the case saw: " + message;
+        }
         if (message != null && outcome != Outcome.PASS) {
             evidence.note(outcome + ": " + message);
         }

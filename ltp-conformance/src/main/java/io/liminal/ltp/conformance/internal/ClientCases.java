@@ -49,6 +49,10 @@ public final class ClientCases {
         cases.add(new Case<>("LTP-HS-016", "accepts an ack with ltp_version 0.2", MUST, ClientCases::acceptsV2Ack));
         cases.add(new Case<>("LTP-ENV-001", "sends type, ids, epoch-second timestamp and payload in every envelope",
                 MUST, ClientCases::envelopeFields));
+        cases.add(new Case<>("LTP-ENV-002", "ignores unknown fields at top level, in meta and in payload", MUST,
+                ClientCases::ignoresUnknownFields));
+        cases.add(new Case<>("LTP-ENV-003", "accepts any affect and context_tag values", MUST,
+                ClientCases::acceptsAnyAffect));
         cases.add(new Case<>("LTP-ENV-009", "ignores unknown message types without closing", MUST,
                 ClientCases::ignoresUnknownTypes));
         cases.add(new Case<>("LTP-ERR-002", "accepts payload-form and top-level-form errors without disconnecting",
@@ -60,11 +64,11 @@ public final class ClientCases {
         cases.add(new Case<>("LTP-HB-002", "closes 1000 and reconnects when pongs stop", MUST,
                 ClientCases::pongTimeout));
         cases.add(new Case<>("LTP-RC-001", "retries after 1, 2, 4, 8, 16 s, then fails permanently", MUST,
-                ClientCases::backoffSchedule, Duration.ofSeconds(120)));
+                ClientCases::backoffSchedule, Duration.ofSeconds(120), false));
         cases.add(new Case<>("LTP-RC-001", "reconnects at once after 1001 going away", SHOULD,
                 ClientCases::reconnectsAfterGoingAway));
         cases.add(new Case<>("LTP-RC-002", "resets the retry counter on each ack", MUST, ClientCases::counterResets,
-                Duration.ofSeconds(60)));
+                Duration.ofSeconds(60), false));
         cases.add(new Case<>("LTP-RC-002", "never reconnects after its own disconnect", MUST,
                 ClientCases::noReconnectAfterStop));
         cases.add(new Case<>("LTP-RC-002", "never reconnects after a permanent handshake failure", MUST,
@@ -76,6 +80,8 @@ public final class ClientCases {
         cases.add(new Case<>("LTP-LIM-001", "accepts a 1 MiB message with payload depth 10 and a 64 KiB string", MUST,
                 ClientCases::acceptsLimits));
         cases.add(new Case<>("LTP-SEC-001", "puts a unique nonce on every envelope", MUST, ClientCases::nonces));
+        cases.add(new Case<>("LTP-SEC-002", "does not reject a signature value or a missing nonce", MUST,
+                ClientCases::signatureNotChecked));
         return List.copyOf(cases);
     }
 
@@ -273,6 +279,49 @@ public final class ClientCases {
         expectStillPinging(c, s, "messages of unknown types");
     }
 
+    private static void ignoresUnknownFields(ClientContext c) {
+        Session s = servedSession(c);
+        JsonObject update = deltaUpdate(s);
+        update.getAsJsonObject("payload").addProperty("x_payload_field", "from a later version");
+        update.addProperty("x_top_level_field", 7);
+        JsonObject meta = new JsonObject();
+        meta.addProperty("x_meta_field", true);
+        update.add("meta", meta);
+        s.connection().send(update);
+        JsonObject event = new JsonObject();
+        event.addProperty("event_type", "notice");
+        event.add("data", new JsonObject());
+        event.add("x_payload_field", new JsonArray());
+        JsonObject eventEnvelope = ClientContext.envelope("event", s.threadId(), s.sessionId(), event);
+        eventEnvelope.add("x_top_level_field", new JsonObject());
+        s.connection().send(eventEnvelope);
+        expectStillPinging(c, s, "a state_update and an event with unknown fields");
+    }
+
+    private static void acceptsAnyAffect(ClientContext c) {
+        Session s = servedSession(c);
+        JsonObject update = deltaUpdate(s);
+        JsonObject meta = new JsonObject();
+        JsonObject affect = new JsonObject();
+        affect.addProperty("valence", 42); // no range checks: far outside -1..1
+        affect.addProperty("arousal", -7.5);
+        affect.addProperty("x_mood", "unlisted");
+        meta.add("affect", affect);
+        meta.addProperty("context_tag", "\u00e9v\u00e9nement \u2014 not an enum value");
+        update.add("meta", meta);
+        s.connection().send(update);
+        expectStillPinging(c, s, "a state_update with affect values out of any range and a free-form context_tag");
+    }
+
+    private static void signatureNotChecked(ClientContext c) {
+        Session s = servedSession(c);
+        JsonObject update = deltaUpdate(s);
+        update.remove("nonce");
+        update.addProperty("signature", "v0-server-placeholder");
+        s.connection().send(update);
+        expectStillPinging(c, s, "a state_update without a nonce and with a placeholder signature");
+    }
+
     private static void sendErrors(Session s) {
         s.connection().send(ClientContext.error("RATE_LIMIT_EXCEEDED", "Too many messages", s.threadId(),
                 s.sessionId()));
@@ -441,6 +490,22 @@ public final class ClientCases {
     }
 
     // ---- Encoding, limits, nonces ----------------------------------------------------------------------------------
+
+    /** A started client's first session, served with pongs. */
+    private static Session servedSession(ClientContext c) {
+        c.startClient();
+        Session s = c.acceptSession("first start");
+        c.serve(s, heartbeat(c), true);
+        return s;
+    }
+
+    /** A state_update with an empty delta for the session. */
+    private static JsonObject deltaUpdate(Session s) {
+        JsonObject payload = new JsonObject();
+        payload.addProperty("kind", "delta");
+        payload.add("data", new JsonObject());
+        return ClientContext.envelope("state_update", s.threadId(), s.sessionId(), payload);
+    }
 
     private static void acceptsPlainJson(ClientContext c) {
         c.startClient();

@@ -20,8 +20,6 @@ import java.util.regex.Pattern;
 public final class ServerCases {
     static final Pattern UUID_V4 =
             Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
-    static final int MAX_MESSAGE_BYTES = 1_048_576;
-    static final int MAX_STRING_BYTES = 65_536;
 
     private ServerCases() {
     }
@@ -43,6 +41,10 @@ public final class ServerCases {
                 ServerHandshakeCases::resumeAck));
         cases.add(new Case<>("LTP-HS-004", "a resume beside a live connection of the thread leaves that one working",
                 MUST, ServerHandshakeCases::resumeBesideLiveConnection));
+        cases.add(new Case<>("LTP-HS-004", "pushes to a thread reach every live connection of it", MUST,
+                ServerHandshakeCases::pushesReachEveryConnection));
+        cases.add(new Case<>("LTP-HS-004", "over a declared per-thread cap, the oldest connection is closed 1000 "
+                + "session_superseded", MUST, ServerHandshakeCases::perThreadCap));
         cases.add(new Case<>("LTP-HS-005", "rejects a resume of an unknown thread: thread_not_found, suggest_new, open",
                 MUST, ServerHandshakeCases::unknownThreadRejected));
         cases.add(new Case<>("LTP-HS-006", "accepts handshake_init right after a handshake_reject", MUST,
@@ -57,6 +59,8 @@ public final class ServerCases {
                 MUST, ServerHandshakeCases::malformedHandshakes));
         cases.add(new Case<>("LTP-HS-011", "answers an empty client_id with INVALID_CLIENT_ID, then closes 1008", MUST,
                 ServerHandshakeCases::emptyClientId));
+        cases.add(new Case<>("LTP-HS-011", "accepts a client_id of the declared maximum length, refuses one byte more "
+                + "with INVALID_CLIENT_ID and close 1008", MUST, ServerLimitCases::clientIdLimit));
         cases.add(new Case<>("LTP-HS-012", "rejects a resume by another client_id as forbidden", SHOULD,
                 ServerHandshakeCases::foreignResumeForbidden));
         // §4 envelope
@@ -97,20 +101,28 @@ public final class ServerCases {
         cases.add(new Case<>("LTP-ERR-005", "stays open and processes valid messages after every open error", MUST,
                 ServerRuleCases::openAfterErrors));
         // §7 heartbeat
-        cases.add(new Case<>("LTP-HB-003", "does not close a connection that sends any message within 2 × interval",
+        cases.add(Case.timed("LTP-HB-003", "does not close a connection that sends a message every 1.25 × interval",
                 MUST, ServerRuleCases::noIdleCloseWhileActive));
-        cases.add(new Case<>("LTP-HB-004", "keeps threads resumable for 30 minutes", SHOULD, context -> context.skip(
-                "Needs 30 minutes of waiting; resuming after a disconnect is checked by LTP-HS-004.")));
+        cases.add(Case.timed("LTP-HB-003", "closes a silent connection not before 2 × interval (if idle_close is "
+                + "declared: by about then, 1000 heartbeat_timeout)", MUST, ServerRuleCases::idleSilence));
+        cases.add(Case.timed("LTP-HB-004", "keeps a thread that pings resumable past its TTL (30 minutes, or as "
+                + "declared)", SHOULD, ServerRuleCases::ttlRefreshedByPings));
         // §9 content encoding
         cases.add(new Case<>("LTP-ENC-001", "reads an absent content_encoding as json; refuses unknown encodings",
                 MUST, ServerRuleCases::contentEncodingDefault));
         cases.add(new Case<>("LTP-ENC-002", "accepts TOON string data; refuses non-string TOON data", MUST,
                 ServerRuleCases::toonData));
         // §10 limits
-        cases.add(new Case<>("LTP-LIM-001", "accepts a 1 MiB message, payload depth 10 and a 64 KiB string", MUST,
-                ServerRuleCases::withinLimits));
-        cases.add(new Case<>("LTP-LIM-002", "answers larger ones with MESSAGE_TOO_LARGE and stays open", SHOULD,
-                ServerRuleCases::beyondLimits));
+        cases.add(new Case<>("LTP-LIM-001", "accepts a message and a handshake of exactly 1,048,576 bytes", MUST,
+                ServerLimitCases::messageAtLimit));
+        cases.add(new Case<>("LTP-LIM-001", "accepts payload depth 10 and a string and a key of exactly 65,536 bytes",
+                MUST, ServerLimitCases::depthAndStringsAtLimit));
+        cases.add(new Case<>("LTP-LIM-001", "accepts TOON data longer than the string limit (A-17)", MUST,
+                ServerLimitCases::toonDataExempt));
+        cases.add(new Case<>("LTP-LIM-002", "answers a message and a handshake of 1,048,577 bytes with "
+                + "MESSAGE_TOO_LARGE, size details, and stays open", SHOULD, ServerLimitCases::messageBeyondLimit));
+        cases.add(new Case<>("LTP-LIM-002", "answers payload depth 11 and a 65,537-byte string or key with "
+                + "MESSAGE_TOO_LARGE and the §10 details", SHOULD, ServerLimitCases::depthAndStringsBeyondLimit));
         // §11 security
         cases.add(new Case<>("LTP-SEC-001", "puts a unique nonce on every envelope", MUST, ServerRuleCases::nonces));
         cases.add(new Case<>("LTP-SEC-002", "does not reject on a signature value or a missing nonce", MUST,
@@ -124,6 +136,9 @@ public final class ServerCases {
         cases.add(new Case<>("LTP-SEC-006", "rejects old and future timestamps", MUST, ServerRuleCases::timestampDrift));
         cases.add(new Case<>("LTP-SEC-007", "accepts metadata.auth_token on init and resume and never echoes it", MUST,
                 ServerRuleCases::authToken));
+        // Last: it uses up the declared rate limit, which with a token is shared by every case.
+        cases.add(Case.timed("LTP-ERR-005", "answers messages past the declared rate limit with RATE_LIMIT_EXCEEDED "
+                + "and stays open", MUST, ServerRuleCases::rateLimitAnswered));
         return List.copyOf(cases);
     }
 

@@ -1,21 +1,23 @@
 package io.liminal.ltp.conformance.internal;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.conformance.ServerProfile;
 import io.liminal.ltp.conformance.SuiteOptions;
-import io.liminal.ltp.core.LtpProtocolException;
-import io.liminal.ltp.core.codec.Limits;
-import io.liminal.ltp.core.codec.LtpCodec;
-import io.liminal.ltp.core.message.Envelope;
-import io.liminal.ltp.core.message.LtpMessage;
-import io.liminal.ltp.core.security.EnvelopeSigner;
+import io.liminal.ltp.core.codec.CanonicalJson;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** The server-role context: opens scripted client connections to the server under test and reads its answers. */
 public final class ServerContext extends CaseContext {
@@ -23,19 +25,18 @@ public final class ServerContext extends CaseContext {
     public static final List<String> DEFAULT_SUBPROTOCOLS = List.of("ltp.v0.3");
     private static final String RATE_LIMITED = "RATE_LIMIT_EXCEEDED";
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Parses what the suite itself built, to sign it; no limits, so oversized test frames pass. */
-    private static final LtpCodec SIGNING_CODEC = LtpCodec.withLimits(Limits.builder()
-            .maxMessageBytes(Integer.MAX_VALUE).maxStringBytes(Integer.MAX_VALUE).maxPayloadDepth(1_000)
-            .maxNestingDepth(1_000).build());
 
     private final URI url;
     private final List<WsPeer> peers = new ArrayList<>();
-    private final EnvelopeSigner signer;
+    private final String signingSecret;
+    private final RatePacer pacer;
+    private volatile boolean expectingRateLimit;
 
-    public ServerContext(URI url, SuiteOptions options, Evidence evidence) {
+    public ServerContext(URI url, SuiteOptions options, Evidence evidence, RatePacer pacer) {
         super(options, evidence);
         this.url = url;
-        this.signer = options.signingSecret() == null ? null : EnvelopeSigner.hmacSha256(options.signingSecret());
+        this.pacer = pacer;
+        this.signingSecret = options.signingSecret();
     }
 
     /** A handshaken connection: its peer and the ids the ack gave it. */
@@ -53,6 +54,11 @@ public final class ServerContext extends CaseContext {
     public WsPeer open(List<String> subprotocols) {
         WsPeer peer = WsPeer.connect("conn#" + (peers.size() + 1), url, subprotocols, options.headers(),
                 options.sslContext(), options.replyTimeout(), evidence);
+        peer.pace(pacer);
+        peer.awaitServerClose(options.server().maxConnectionsPerClient() > 0);
+        if (options.identity() == io.liminal.ltp.conformance.ServerProfile.Identity.TOKEN) {
+            peer.identity("token");
+        }
         peers.add(peer);
         return peer;
     }
@@ -85,12 +91,50 @@ public final class ServerContext extends CaseContext {
 
     private Session acked(WsPeer peer, String clientId, String waitingFor) {
         JsonObject ack = peer.nextJson(options.replyTimeout(), waitingFor);
+        inconclusiveIfRateLimited(ack, waitingFor);
         check("handshake_ack".equals(Json.type(ack)), "Expected handshake_ack, got " + describe(ack));
         String thread = Json.string(ack, "thread_id");
         String session = Json.string(ack, "session_id");
         check(thread != null && !thread.isEmpty() && session != null && !session.isEmpty(),
                 "The ack lacks a non-empty string thread_id or session_id");
+        peer.identity(switch (options.identity()) {
+            case TOKEN -> "token";
+            case CLIENT -> "client:" + clientId;
+            case THREAD -> "thread:" + thread;
+        });
         return new Session(peer, clientId, thread, session, ack);
+    }
+
+    /** The case itself provokes RATE_LIMIT_EXCEEDED: it does not make the case undecided. */
+    public void expectRateLimit() {
+        expectingRateLimit = true;
+    }
+
+    @Override
+    String undecidedBecause() {
+        if (expectingRateLimit) {
+            return null;
+        }
+        for (String line : evidence.lines()) {
+            if (line.contains(" < ") && line.contains("\"error_code\":\"" + RATE_LIMITED + "\"")) {
+                return "The server answered " + RATE_LIMITED + " during the case: a limit the run was not told "
+                        + "about, or one tighter than declared (profile: rate_limit, handshake_limit), may have "
+                        + "decided instead of the rule under test.";
+            }
+        }
+        return null;
+    }
+
+    /** A pacer for one run: none unless the run declares a rate limit. */
+    public static RatePacer pacerFor(SuiteOptions options) {
+        ServerProfile server = options.server();
+        return new RatePacer(server.rateLimitMessages(), server.rateLimitWindow(), server.handshakeLimit(),
+                server.handshakeLimitWindow());
+    }
+
+    /** The heartbeat interval the ack announced. */
+    public static long heartbeatMillis(Session session) {
+        return session.ack().get("heartbeat_interval_ms").getAsLong();
     }
 
     // ---- Frames -------------------------------------------------------------------------------------------------
@@ -149,20 +193,49 @@ public final class ServerContext extends CaseContext {
         return envelope;
     }
 
-    /** Signs the frame if the run has a signing secret and the frame is a well-formed envelope; then its text. */
+    /**
+     * Signs the frame if the run has a signing secret and the frame is an envelope (it has a type other than a
+     * handshake's, a nonce and a payload object); then its text. The signature is computed over the frame as sent
+     * (§11.3), so that a deliberately invalid envelope (no kind, unknown fields) reaches the rule under test
+     * rather than the signature check.
+     */
     public String text(JsonObject frame) {
-        if (signer == null) {
+        if (signingSecret == null) {
             return frame.toString();
         }
-        try {
-            LtpMessage message = SIGNING_CODEC.decode(frame.toString());
-            if (message instanceof Envelope envelope) {
-                frame.addProperty("signature", signer.sign(envelope));
-            }
-        } catch (LtpProtocolException e) {
-            // A deliberately malformed frame: sent unsigned.
+        String type = Json.type(frame);
+        if (type == null || type.startsWith("handshake_") || Json.string(frame, "nonce") == null
+                || Json.object(frame, "payload") == null || !(frame.get("timestamp") instanceof JsonPrimitive)) {
+            return frame.toString(); // not an envelope: sent unsigned
         }
+        JsonObject signed = new JsonObject();
+        signed.add("content_encoding", orEmpty(frame.get("content_encoding")));
+        JsonElement meta = frame.get("meta");
+        signed.add("meta", meta == null || meta.isJsonNull() ? new JsonObject() : meta);
+        signed.add("nonce", frame.get("nonce"));
+        signed.add("payload", frame.get("payload"));
+        signed.add("prev_message_hash", orEmpty(frame.get("prev_message_hash")));
+        signed.add("session_id", orEmpty(frame.get("session_id")));
+        signed.add("thread_id", orEmpty(frame.get("thread_id")));
+        signed.add("timestamp", frame.get("timestamp"));
+        signed.add("type", frame.get("type"));
+        frame.addProperty("signature", hmacHex(CanonicalJson.write(signed)));
         return frame.toString();
+    }
+
+    private static JsonElement orEmpty(JsonElement value) {
+        return value == null || value.isJsonNull() || (value.isJsonPrimitive() && value.getAsString().isEmpty())
+                ? new JsonPrimitive("") : value;
+    }
+
+    private String hmacHex(String text) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(signingSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
     }
 
     /** Sends an envelope (signed when the run signs). */
@@ -198,6 +271,48 @@ public final class ServerContext extends CaseContext {
                 return message;
             }
             inconclusiveIfRateLimited(message, waitingFor);
+            instead.add(describe(message));
+        }
+    }
+
+    /** Reads until a message the application sent (not a pong, ack or error) and returns it. */
+    public JsonObject awaitPush(WsPeer peer, String waitingFor) {
+        long deadline = System.nanoTime() + options.replyTimeout().toNanos();
+        List<String> instead = new ArrayList<>();
+        while (true) {
+            JsonObject message = nextBefore(peer, deadline, waitingFor);
+            if (message == null) {
+                throw new CaseFailed("Nothing from the application within " + options.replyTimeout().toMillis()
+                        + " ms while waiting for " + waitingFor + arrivedInstead(instead) + closedNote(peer));
+            }
+            String type = Json.type(message);
+            if ("error".equals(type)) {
+                inconclusiveIfRateLimited(message, waitingFor);
+                throw new CaseFailed("Got error " + Json.errorCode(message) + " while waiting for " + waitingFor);
+            }
+            if (!"pong".equals(type) && !"handshake_ack".equals(type)) {
+                return message;
+            }
+            instead.add(describe(message));
+        }
+    }
+
+    /**
+     * Reads until the first {@code error}, whatever its code: for cases about what every error does (its form, its
+     * ids, the connection staying open), whose faults are not the code's; the code is its own case's business.
+     */
+    public JsonObject expectAnyError(WsPeer peer, String after) {
+        long deadline = System.nanoTime() + options.replyTimeout().toNanos();
+        List<String> instead = new ArrayList<>();
+        while (true) {
+            JsonObject message = nextBefore(peer, deadline, "an error after " + after);
+            if (message == null) {
+                throw new CaseFailed("No error within " + options.replyTimeout().toMillis() + " ms after " + after
+                        + arrivedInstead(instead) + closedNote(peer));
+            }
+            if ("error".equals(Json.type(message))) {
+                return message;
+            }
             instead.add(describe(message));
         }
     }

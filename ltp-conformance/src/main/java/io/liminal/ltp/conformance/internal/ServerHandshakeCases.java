@@ -134,12 +134,67 @@ final class ServerHandshakeCases {
      * one is allowed only over a per-thread cap, and two connections are under any cap worth having.
      */
     static void resumeBesideLiveConnection(ServerContext c) {
+        if (c.options().server().maxConnectionsPerThread() == 1) {
+            c.skip("The profile declares one connection per thread: a second one supersedes the first (A-8), which "
+                    + "the per-thread cap case checks.");
+        }
         Session first = c.handshake();
         Session second = c.resume(c.open(), first.clientId(), first.threadId());
         c.check(!second.sessionId().equals(first.sessionId()), "The second connection got the first one's session_id "
                 + first.sessionId() + "; each connection gets its own");
         c.expectAlive(second, "resuming the thread on a second connection");
         c.expectAlive(first, "the thread was resumed on a second connection (the first must keep working)");
+    }
+
+    /** §3.6 step 7, A-8: over a declared per-thread cap, the oldest connection is closed 1000 session_superseded. */
+    static void perThreadCap(ServerContext c) {
+        int cap = c.options().server().maxConnectionsPerThread();
+        if (cap == 0) {
+            c.skip("No per-thread connection cap is declared (max_connections_per_thread in the profile); without "
+                    + "one, every connection of a thread stays open, as the case beside this one checks.");
+        }
+        if (cap > 20) {
+            c.skip("The declared per-thread cap (" + cap + ") needs more connections than the case opens (21).");
+        }
+        Session oldest = c.handshake();
+        java.util.List<Session> sessions = new java.util.ArrayList<>(java.util.List.of(oldest));
+        for (int i = 1; i < cap; i++) {
+            sessions.add(c.resume(c.open(), oldest.clientId(), oldest.threadId()));
+        }
+        for (Session s : sessions) {
+            c.expect(!s.peer().isClosed(), "A connection was closed with " + cap + " connections on the thread, "
+                    + "within the declared cap of " + cap);
+        }
+        Session newest = c.resume(c.open(), oldest.clientId(), oldest.threadId());
+        c.expectClose(oldest.peer(), 1000, "connection " + (cap + 1) + " of a thread capped at " + cap);
+        WsPeer.Close close = oldest.peer().awaitClose(java.time.Duration.ZERO);
+        c.expect(close != null && "session_superseded".equals(close.reason()), "The oldest connection was closed "
+                + "with reason \"" + (close == null ? "" : close.reason()) + "\", expected \"session_superseded\"");
+        c.expectAlive(newest, "the newest connection took the thread");
+        for (Session s : sessions.subList(1, sessions.size())) {
+            c.expectAlive(s, "the oldest connection was superseded (the others stay)");
+        }
+    }
+
+    /** §3.6 step 7: pushes to a thread reach every live connection of it (needs a declared push trigger). */
+    static void pushesReachEveryConnection(ServerContext c) {
+        JsonObject trigger = c.options().server().broadcastTrigger();
+        if (trigger == null) {
+            c.skip("Pushes come from the server's application; declare a broadcast_trigger in the profile (a message "
+                    + "that makes the application push to the sender's thread) to check that they reach every "
+                    + "connection.");
+        }
+        if (c.options().server().maxConnectionsPerThread() == 1) {
+            c.skip("The profile declares one connection per thread: there is no second connection to reach.");
+        }
+        Session first = c.handshake();
+        Session second = c.resume(c.open(), first.clientId(), first.threadId());
+        c.send(second, Json.string(trigger, "type"), trigger.getAsJsonObject("payload"), envelope -> { });
+        for (Session s : java.util.List.of(first, second)) {
+            JsonObject push = c.awaitPush(s.peer(), "the push the broadcast_trigger asks for, on " + s.peer().name());
+            c.expect(s.threadId().equals(Json.string(push, "thread_id")), "The push on " + s.peer().name()
+                    + " carries thread_id " + push.get("thread_id") + ", not the thread's \"" + s.threadId() + "\"");
+        }
     }
 
     static void unsupportedVersions(ServerContext c) {

@@ -1,6 +1,6 @@
 package io.liminal.ltp.conformance.internal;
 
-import static io.liminal.ltp.conformance.internal.ServerRuleCases.nested;
+import static io.liminal.ltp.conformance.internal.ServerLimitCases.nested;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

@@ -36,6 +36,9 @@ public final class WsPeer implements AutoCloseable {
     private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
     private WebSocket socket;
+    private RatePacer pacer = RatePacer.NONE;
+    private volatile Object identity = this;
+    private boolean awaitServerClose;
 
     private WsPeer(String name, Evidence evidence) {
         this.name = name;
@@ -76,14 +79,50 @@ public final class WsPeer implements AutoCloseable {
         return peer;
     }
 
+    /** The connection's name in the evidence ({@code conn#2}). */
+    public String name() {
+        return name;
+    }
+
     /** The subprotocol the server selected, or {@code null} for none. */
     public String subprotocol() {
         String selected = socket.getSubprotocol();
         return selected == null || selected.isEmpty() ? null : selected;
     }
 
-    /** Sends one text message. */
+    /** Paces this connection's messages under a declared rate limit; until {@link #identity} is set, alone. */
+    void pace(RatePacer pacer) {
+        this.pacer = pacer;
+    }
+
+    /** Whom the server counts this connection's messages against (its thread, or the token). */
+    void identity(Object identity) {
+        this.identity = identity;
+    }
+
+    /** Whether {@link #close()} waits for the server's close frame (so that a connection cap is free again). */
+    void awaitServerClose(boolean await) {
+        this.awaitServerClose = await;
+    }
+
+    /** Sends one text message, after waiting if a declared rate limit requires it. */
     public void send(String text) {
+        try {
+            pacer.beforeSend(identity, text);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaseFailed("interrupted");
+        }
+        transmit(text);
+    }
+
+    /** Sends one text message at once, whatever the declared rate limit (the case that probes the limit). */
+    public void sendUnpaced(String text) {
+        pacer.record(identity);
+        transmit(text);
+    }
+
+    private void transmit(String text) {
         evidence.add(name, ">", text);
         try {
             socket.sendText(text, true).get(30, TimeUnit.SECONDS);
@@ -163,6 +202,9 @@ public final class WsPeer implements AutoCloseable {
         if (socket != null && !closed.isDone()) {
             try {
                 socket.sendClose(1000, "done").get(2, TimeUnit.SECONDS);
+                if (awaitServerClose) {
+                    closed.get(2, TimeUnit.SECONDS);
+                }
             } catch (ExecutionException | TimeoutException | CompletionException e) {
                 // closing anyway
             } catch (InterruptedException e) {
