@@ -1,9 +1,11 @@
 package io.liminal.ltp.conformance;
 
 import static io.liminal.ltp.conformance.ServerFaults.parse;
+import static io.liminal.ltp.conformance.ServerFaults.string;
 import static io.liminal.ltp.conformance.ServerFaults.type;
 
 import com.google.gson.JsonObject;
+import io.liminal.ltp.client.FileThreadIdStore;
 import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.client.StoredSession;
 import io.liminal.ltp.client.ThreadIdStore;
@@ -133,7 +135,122 @@ enum ClientFaults {
             json.addProperty("nonce", "client-1731600000000-same");
         }
         return json;
-    })));
+    }))),
+    PINGS_IN_AN_ARRAY("LTP-TR-003", "one JSON object", proxy(new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            return "ping".equals(type(text)) ? List.of("[" + text + "]") : List.of(text);
+        }
+    })),
+    INIT_WITH_OLD_VERSION("LTP-HS-001", "opens with handshake_init", proxy(rewriteToServer(json -> {
+        if ("handshake_init".equals(type(json))) {
+            json.addProperty("ltp_version", "0.2");
+        }
+        return json;
+    }))),
+    KEEPS_ONLY_THE_FIRST_ACK("LTP-HS-013", "persists the ids of every ack", directory -> {
+        ThreadIdStore files = new FileThreadIdStore(directory.resolve("ltp-client.json"));
+        return new LtpClientUnderTest(directory, builder -> builder.threadIdStore(new ThreadIdStore() {
+            @Override
+            public Optional<StoredSession> load(String clientId) {
+                return files.load(clientId);
+            }
+
+            @Override
+            public void save(String clientId, StoredSession session) {
+                if (files.load(clientId).isEmpty()) { // later acks (a resume naming a new thread) are lost
+                    files.save(clientId, session);
+                }
+            }
+
+            @Override
+            public void clear(String clientId) {
+                files.clear(clientId);
+            }
+
+            @Override
+            public String clientId(String scope, Supplier<String> generator) {
+                return files.clientId(scope, generator);
+            }
+        }));
+    }),
+    REFUSES_V2_ACK("LTP-HS-016", "ltp_version 0.2", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "handshake_ack".equals(type(json)) && "0.2".equals(string(json, "ltp_version"))) {
+                link.closeServer(1002, "unexpected version");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    CLOSES_ON_UNKNOWN_FIELDS("LTP-ENV-002", "unknown fields", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            if (text.contains("\"x_top_level_field\"")) {
+                link.closeServer(1002, "unexpected field");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    RANGE_CHECKS_AFFECT("LTP-ENV-003", "affect and context_tag", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            JsonObject meta = json == null || !json.has("meta") || !json.get("meta").isJsonObject() ? null
+                    : json.getAsJsonObject("meta");
+            if (meta != null && meta.has("affect") && meta.getAsJsonObject("affect").has("valence")
+                    && Math.abs(meta.getAsJsonObject("affect").get("valence").getAsDouble()) > 1) {
+                link.closeServer(1002, "valence out of range");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    REFUSES_UNSIGNED_ENVELOPES("LTP-SEC-002", "signature value or a missing nonce", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && json.has("thread_id") && !json.has("nonce")) {
+                link.closeServer(1008, "no nonce");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    CLOSES_ON_PLAIN_JSON("LTP-ENC-001", "without content_encoding", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "state_update".equals(type(json)) && !json.has("content_encoding")) {
+                link.closeServer(1002, "content_encoding required");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    SMALLER_MESSAGE_LIMIT("LTP-LIM-001", "1 MiB message", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            if (text.length() > 512 * 1024) {
+                link.closeServer(1009, "too big");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    })),
+    RETRIES_AFTER_PERMANENT_FAILURE("LTP-RC-002", "permanent handshake failure", proxy(new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            if (text.contains("UNSUPPORTED_VERSION")) { // the client never learns why: a transient close
+                link.closeClient(1011, "");
+                return List.of();
+            }
+            return List.of(text);
+        }
+    }));
 
     private final String caseId;
     private final String nameFragment;

@@ -76,6 +76,9 @@ final class FaultProxy implements AutoCloseable {
     interface Link {
         void sendToClient(String text);
 
+        /** Sends {@code text} to the client in a binary frame (LTP messages are text). */
+        void sendBinaryToClient(String text);
+
         void sendToServer(String text);
 
         void closeClient(int code, String reason);
@@ -207,6 +210,12 @@ final class FaultProxy implements AutoCloseable {
                     }
                 }
             };
+        }
+
+        @Override
+        public void sendBinaryToClient(String text) {
+            client.writeAndFlush(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(
+                    io.netty.buffer.Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)));
         }
 
         @Override

@@ -3,7 +3,14 @@ package io.liminal.ltp.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.liminal.ltp.core.security.ReplayGuard;
+import com.google.gson.JsonObject;
+import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.message.EventPayload;
+import io.liminal.ltp.core.session.Allowance;
+import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.PeerLimits;
+import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.MessageSecurity;
 import io.liminal.ltp.server.auth.AuthResult;
 import java.io.ByteArrayOutputStream;
@@ -30,10 +37,33 @@ class ServerConformanceIT {
     private static LtpServer server;
     private static URI url;
 
+    /** What ltp-server does by default, with a 1 s heartbeat and the broadcasting handler below. */
+    static final String DEFAULT_PROFILE = """
+            {
+              "heartbeat_interval_ms": 1000,
+              "idle_close": true,
+              "rate_limit": {"messages": 100, "window_ms": 60000},
+              "identity": "thread",
+              "max_client_id_bytes": 256,
+              "broadcast_trigger": {"type": "event", "payload": {"event_type": "conformance_broadcast", "data": {}}}
+            }
+            """;
+
+    /** An application that pushes to the whole thread when asked to: the profile's broadcast_trigger. */
+    static final LtpHandler BROADCASTER = new LtpHandler() {
+        @Override
+        public void onEvent(SessionContext session, EventPayload event) {
+            if ("conformance_broadcast".equals(event.eventType())) {
+                session.pushToThread(Envelope.builder("event")
+                        .payload(new EventPayload("broadcast", new JsonObject()).toJson()).build());
+            }
+        }
+    };
+
     @BeforeAll
     static void start() throws IOException {
-        server = LtpServer.builder().host("127.0.0.1").port(0).heartbeatInterval(Duration.ofSeconds(1)).build()
-                .start();
+        server = LtpServer.builder().host("127.0.0.1").port(0).heartbeatInterval(Duration.ofSeconds(1))
+                .handler(BROADCASTER).build().start();
         url = URI.create("ws://127.0.0.1:" + server.port() + "/");
         Files.createDirectories(REPORTS);
     }
@@ -54,14 +84,71 @@ class ServerConformanceIT {
     @DisplayName("ltp-server passes every case, strictly (SHOULDs included); only the cases needing options or 30 "
             + "minutes skip")
     void ltpServerConforms() throws IOException {
-        ConformanceReport report = ConformanceSuite.testServer(url, SuiteOptions.builder().strict(true).build());
+        ConformanceReport report = ConformanceSuite.testServer(url,
+                SuiteOptions.builder().profile(DEFAULT_PROFILE).strict(true).build());
         write(report, "ltp-server");
         assertThat(report.results()).as(report.toText()).allSatisfy(result ->
                 assertThat(result.outcome()).as(result.title()).isIn(Outcome.PASS, Outcome.SKIP));
-        assertThat(report.results().stream().filter(r -> r.outcome() == Outcome.SKIP).map(CaseResult::id))
-                .containsExactlyInAnyOrder("LTP-ENV-004", "LTP-HB-004", "LTP-SEC-003", "LTP-SEC-004", "LTP-SEC-005",
-                        "LTP-SEC-006", "LTP-SEC-007");
+        assertThat(report.results().stream().filter(r -> r.outcome() == Outcome.SKIP).map(CaseResult::title))
+                .containsExactlyInAnyOrder("LTP-ENV-004 relays affect and context_tag unchanged",
+                        "LTP-HS-004 over a declared per-thread cap, the oldest connection is closed 1000 "
+                                + "session_superseded",
+                        "LTP-HB-004 keeps a thread that pings resumable past its TTL (30 minutes, or as declared)",
+                        "LTP-SEC-003 signs its envelopes with HMAC-SHA256 over the canonical text",
+                        "LTP-SEC-004 rejects a wrong signature with INVALID_SIGNATURE and stays open",
+                        "LTP-SEC-005 rejects a repeated nonce with INVALID_NONCE",
+                        "LTP-SEC-006 rejects old and future timestamps",
+                        "LTP-SEC-007 accepts metadata.auth_token on init and resume and never echoes it");
         assertThat(report.passed()).isTrue();
+    }
+
+    @Test
+    @DisplayName("ltp-server with every limit low, auth, HMAC and replay protection on passes strictly with a "
+            + "matching profile; only the cases that cannot apply skip")
+    void restrictedServerConforms() throws IOException {
+        String secret = "restricted-secret";
+        String token = "restricted-token";
+        try (LtpServer restricted = LtpServer.builder().host("127.0.0.1").port(0)
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .threadTtl(Duration.ofSeconds(3))
+                .maxConnectionsPerThread(2)
+                .maxConnectionsPerClient(4)
+                .rateLimit(40, Duration.ofSeconds(5))
+                .peerLimits(PeerLimits.builder().maxClientIdBytes(64)
+                        .handshakesPerAddress(Allowance.of(100, Duration.ofSeconds(10))).build())
+                .security(MessageSecurity.builder().signatures(clientId -> secret)
+                        .replayProtection(ReplayGuard.builder().build()).build())
+                .authenticator(request -> token.equals(request.token()) ? AuthResult.allow(request.clientId())
+                        : AuthResult.deny("wrong token"))
+                .handler(BROADCASTER)
+                .build().start()) {
+            String profile = """
+                    {
+                      "heartbeat_interval_ms": 1000,
+                      "idle_close": true,
+                      "thread_ttl_ms": 3000,
+                      "max_connections_per_thread": 2,
+                      "max_connections_per_client": 4,
+                      "rate_limit": {"messages": 40, "window_ms": 5000},
+                      "handshake_limit": {"handshakes": 100, "window_ms": 10000},
+                      "identity": "client",
+                      "max_client_id_bytes": 64,
+                      "broadcast_trigger": {"type": "event", "payload": {"event_type": "conformance_broadcast", "data": {}}},
+                      "auth_token": "%s",
+                      "signing_secret": "%s",
+                      "replay_protection": true
+                    }
+                    """.formatted(token, secret);
+            ConformanceReport report = ConformanceSuite.testServer(
+                    URI.create("ws://127.0.0.1:" + restricted.port() + "/"),
+                    SuiteOptions.builder().profile(profile).strict(true).build());
+            write(report, "ltp-server-restricted");
+            assertThat(report.results()).as(report.toText()).allSatisfy(result ->
+                    assertThat(result.outcome()).as(result.title()).isIn(Outcome.PASS, Outcome.SKIP));
+            assertThat(report.results().stream().filter(r -> r.outcome() == Outcome.SKIP).map(CaseResult::id))
+                    .containsExactlyInAnyOrder("LTP-ENV-004", "LTP-SEC-002");
+            assertThat(report.passed()).isTrue();
+        }
     }
 
     @Test
@@ -83,8 +170,9 @@ class ServerConformanceIT {
             assertThat(report.results()).as(report.toText()).allSatisfy(result ->
                     assertThat(result.outcome()).as(result.title()).isIn(Outcome.PASS, Outcome.SKIP));
             assertThat(report.results().stream().filter(r -> r.outcome() == Outcome.SKIP).map(CaseResult::id))
-                    .as("with a secret the suite checks signatures; LTP-SEC-002 is for servers without them")
-                    .containsExactly("LTP-SEC-002");
+                    .as("with a secret the suite checks signatures; LTP-SEC-002 is for servers without them; no "
+                            + "profile declares a push trigger or a per-thread cap")
+                    .containsExactlyInAnyOrder("LTP-SEC-002", "LTP-HS-004", "LTP-HS-004");
         }
     }
 
@@ -139,6 +227,26 @@ class ServerConformanceIT {
                     });
             assertThat(report.passed()).isTrue();
             assertThat(report.toJUnitXml()).contains("INCONCLUSIVE: ");
+        }
+    }
+
+    @Test
+    @DisplayName("a declared rate limit is respected: the same cases that were inconclusive undeclared all pass")
+    void declaredRateLimitIsPaced() {
+        try (LtpServer limited = LtpServer.builder().host("127.0.0.1").port(0).rateLimit(5, Duration.ofSeconds(2))
+                .build().start()) {
+            URI limitedUrl = URI.create("ws://127.0.0.1:" + limited.port() + "/");
+            ConformanceReport undeclared = ConformanceSuite.testServer(limitedUrl,
+                    SuiteOptions.builder().only("LTP-MSG", "LTP-ERR-005").build());
+            assertThat(undeclared.results()).as(undeclared.toText())
+                    .anyMatch(result -> result.outcome() == Outcome.INCONCLUSIVE);
+
+            ConformanceReport declared = ConformanceSuite.testServer(limitedUrl, SuiteOptions.builder()
+                    .only("LTP-MSG", "LTP-ERR-005")
+                    .profile("{\"rate_limit\": {\"messages\": 5, \"window_ms\": 2000}, \"identity\": \"thread\"}")
+                    .strict(true).build());
+            assertThat(declared.results()).as(declared.toText()).allSatisfy(result ->
+                    assertThat(result.outcome()).as(result.title()).isEqualTo(Outcome.PASS));
         }
     }
 

@@ -3,8 +3,10 @@ package io.liminal.ltp.conformance;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import io.liminal.ltp.conformance.FaultProxy.Fault;
 import io.liminal.ltp.conformance.FaultProxy.Link;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -174,17 +176,8 @@ enum ServerFaults {
         }
         return json;
     })),
-    CLOSES_AFTER_MALFORMED("LTP-ERR-003", "unparseable", Outcome.FAIL, new Fault() {
-        @Override
-        public List<String> toClient(String text, Link link) {
-            if ("MALFORMED_MESSAGE".equals(code(parse(text)))) {
-                link.sendToClient(text);
-                link.closeClient(1002, "malformed");
-                return List.of();
-            }
-            return List.of(text);
-        }
-    }),
+    CLOSES_AFTER_MALFORMED("LTP-ERR-003", "unparseable", Outcome.FAIL,
+            closesAfterError("MALFORMED_MESSAGE", 1002, "malformed")),
     ANSWERS_ERRORS("LTP-ERR-004", "client's error", Outcome.FAIL, new Fault() {
         @Override
         public List<String> toServer(String text, Link link) {
@@ -243,28 +236,452 @@ enum ServerFaults {
             return List.of(text);
         }
     }),
-    CLOSES_ON_TOO_LARGE("LTP-LIM-002", "MESSAGE_TOO_LARGE", Outcome.WARN, new Fault() {
+    CLOSES_ON_TOO_LARGE("LTP-LIM-002", "MESSAGE_TOO_LARGE", Outcome.WARN,
+            closesAfterError("MESSAGE_TOO_LARGE", 1009, "too big")),
+    REFUSES_MESSAGE_AT_LIMIT("LTP-LIM-001", "exactly 1,048,576 bytes", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            // Off by one (>= instead of >): a message of exactly the limit is made one byte longer (a space), so the
+            // server refuses it as it refuses any larger one.
+            return List.of(text.getBytes(StandardCharsets.UTF_8).length == 1_048_576 ? text + " " : text);
+        }
+    }),
+    STRING_LIMIT_OFF_BY_ONE("LTP-LIM-001", "exactly 65,536 bytes", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            // Off by one: a string of exactly the limit is refused as one byte longer would be.
+            return List.of(text.contains("\"" + "k".repeat(65_536) + "\"")
+                    ? text.replace("\"" + "k".repeat(65_536) + "\"", "\"" + "k".repeat(65_537) + "\"") : text);
+        }
+    }),
+    STRING_LIMIT_ON_TOON_DATA("LTP-LIM-001", "TOON data longer", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "toon".equals(string(json, "content_encoding")) && longestString(json) > 65_536) {
+                // The string limit applied to TOON data (A-17 exempts it): read as JSON, the string is too long.
+                json.remove("content_encoding");
+                return List.of(json.toString());
+            }
+            return List.of(text);
+        }
+    }),
+    NO_SIZE_LIMIT("LTP-LIM-002", "1,048,577 bytes", Outcome.WARN, new Fault() {
         @Override
         public List<String> toClient(String text, Link link) {
-            if ("MESSAGE_TOO_LARGE".equals(code(parse(text)))) {
-                link.sendToClient(text);
-                link.closeClient(1009, "too big");
+            // As if the oversized message had been accepted: no error.
+            return "MESSAGE_TOO_LARGE".equals(code(parse(text))) ? List.of() : List.of(text);
+        }
+    }),
+    DEPTH_DETAILS_INCOMPLETE("LTP-LIM-002", "payload depth 11", Outcome.WARN, toClient(json -> {
+        if ("MESSAGE_TOO_LARGE".equals(code(json))) {
+            JsonObject details = json.getAsJsonObject("payload").getAsJsonObject("details");
+            if (details != null && "payload_depth".equals(string(details, "limit"))) {
+                details.remove("max_depth");
+            }
+        }
+        return json;
+    })),
+    CLIENT_ID_LIMIT_NOT_ENFORCED("LTP-HS-011", "declared maximum length", Outcome.FAIL,
+            "{\"max_client_id_bytes\": 64}", toServer(json -> {
+                String clientId = string(json, "client_id");
+                if ("handshake_init".equals(type(json)) && clientId != null && clientId.length() > 64) {
+                    json.addProperty("client_id", clientId.substring(0, 64));
+                }
+                return json;
+            })),
+    CAP_SUPERSEDES_THE_NEWEST("LTP-HS-004", "per-thread cap", Outcome.FAIL,
+            "{\"max_connections_per_thread\": 2}", new Fault() {
+                /** The live connections of each thread, oldest first, as a cap of 2 that closes the wrong one. */
+                private final java.util.Map<String, List<Link>> threads = new java.util.concurrent.ConcurrentHashMap<>();
+
+                @Override
+                public List<String> toClient(String text, Link link) {
+                    JsonObject json = parse(text);
+                    if (json != null && "handshake_ack".equals(type(json))) {
+                        List<Link> links = threads.computeIfAbsent(string(json, "thread_id"),
+                                thread -> new java.util.concurrent.CopyOnWriteArrayList<>());
+                        links.add(link);
+                        if (links.size() > 2) {
+                            links.remove(link);
+                            link.sendToClient(text);
+                            link.closeClient(1000, "session_superseded");
+                            return List.of();
+                        }
+                    }
+                    return List.of(text);
+                }
+            }),
+    PUSHES_ONLY_TO_THE_SENDER("LTP-HS-004", "reach every live connection", Outcome.FAIL,
+            ServerFaultsIT.BROADCAST_PROFILE, new Fault() {
+                @Override
+                public List<String> toServer(String text, Link link) {
+                    if (text.contains("conformance_broadcast")) {
+                        link.state().put("asked", true);
+                    }
+                    return List.of(text);
+                }
+
+                @Override
+                public List<String> toClient(String text, Link link) {
+                    JsonObject json = parse(text);
+                    boolean push = json != null && "event".equals(type(json)) && json.has("payload")
+                            && "broadcast".equals(string(json.getAsJsonObject("payload"), "event_type"));
+                    return push && !link.state().containsKey("asked") ? List.of() : List.of(text);
+                }
+            }),
+    CLOSES_AFTER_ONE_SILENT_INTERVAL("LTP-HB-003", "closes a silent connection", Outcome.FAIL, new Fault() {
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "idle-fault");
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        @Override
+        public List<String> toServer(String text, Link link) {
+            link.state().put("last", System.nanoTime());
+            return List.of(text);
+        }
+
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "handshake_ack".equals(type(json))) {
+                long interval = json.get("heartbeat_interval_ms").getAsLong();
+                link.state().put("last", System.nanoTime());
+                timer.scheduleAtFixedRate(() -> {
+                    long idleMs = (System.nanoTime() - (long) link.state().get("last")) / 1_000_000;
+                    if (idleMs > interval) { // 1 interval instead of 2
+                        link.closeClient(1000, "heartbeat_timeout");
+                    }
+                }, interval / 10, interval / 10, TimeUnit.MILLISECONDS);
+            }
+            return List.of(text);
+        }
+    }),
+    IDLE_CLOSE_NOT_DONE("LTP-HB-003", "closes a silent connection", Outcome.FAIL, "{\"idle_close\": true}",
+            new Fault() {
+                @Override
+                public boolean forwardServerClose(int code) {
+                    return code != 1000; // declared to close idle connections, it never does
+                }
+            }),
+    IDLE_CLOCK_IGNORES_PINGS("LTP-HB-004", "resumable past its TTL", Outcome.WARN,
+            "{\"thread_ttl_ms\": " + ServerFaultsIT.THREAD_TTL_MS + "}", new Fault() {
+                @Override
+                public List<String> toServer(String text, Link link) {
+                    JsonObject json = parse(text);
+                    // The session's own pings are answered here: the server never sees them.
+                    if (json != null && "ping".equals(type(json))
+                            && String.valueOf(string(json, "session_id")).equals(link.state().get("session"))
+                            && String.valueOf(string(json, "thread_id")).equals(link.state().get("thread"))) {
+                        JsonObject pong = new JsonObject();
+                        pong.addProperty("type", "pong");
+                        pong.addProperty("thread_id", string(json, "thread_id"));
+                        pong.addProperty("session_id", string(json, "session_id"));
+                        pong.addProperty("timestamp", System.currentTimeMillis() / 1000);
+                        pong.add("payload", new JsonObject());
+                        pong.addProperty("nonce", "proxy-" + System.nanoTime() + "-" + Long.toHexString(
+                                java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                        link.sendToClient(pong.toString());
+                        return List.of();
+                    }
+                    return List.of(text);
+                }
+
+                @Override
+                public List<String> toClient(String text, Link link) {
+                    JsonObject json = parse(text);
+                    if (json != null && "handshake_ack".equals(type(json))) {
+                        link.state().put("session", string(json, "session_id"));
+                        link.state().put("thread", string(json, "thread_id"));
+                    }
+                    return List.of(text);
+                }
+            }),
+    CLOSES_ON_RATE_LIMIT("LTP-ERR-005", "past the declared rate limit", Outcome.FAIL,
+            "{\"rate_limit\": {\"messages\": " + ServerFaultsIT.RATE_LIMIT + ", \"window_ms\": 60000}, "
+                    + "\"identity\": \"thread\"}", closesAfterError("RATE_LIMIT_EXCEEDED", 1008, "rate limited")),
+    PONGS_IN_AN_ARRAY("LTP-TR-003", "one JSON object", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            return "pong".equals(type(text)) ? List.of("[" + text + "]") : List.of(text);
+        }
+    }),
+    PONGS_IN_BINARY_FRAMES("LTP-TR-003", "one JSON object", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            if ("pong".equals(type(text))) {
+                link.sendBinaryToClient(text); // readable, but not the text message the rule asks for
                 return List.of();
             }
             return List.of(text);
         }
-    });
+    }),
+    UNKNOWN_META_FIELDS_REFUSED("LTP-ENV-002", "ignores unknown fields", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && json.get("meta") instanceof JsonObject meta && meta.has("x_meta_field")) {
+                link.sendToClient(error("MALFORMED_MESSAGE", "unknown meta field"));
+                return List.of();
+            }
+            return List.of(text);
+        }
+    }),
+    MISSING_ENVELOPE_FIELD_MISCODED("LTP-ENV-005", "missing required field", Outcome.FAIL, toClient(json -> {
+        JsonObject details = "MISSING_REQUIRED_FIELD".equals(code(json))
+                ? json.getAsJsonObject("payload").getAsJsonObject("details") : null;
+        if (details != null && List.of("type", "thread_id", "session_id", "timestamp")
+                .contains(String.valueOf(string(details, "missing_field")))) {
+            rename(json, "MISSING_REQUIRED_FIELD", "MALFORMED_MESSAGE");
+        }
+        return json;
+    })),
+    EARLY_ENVELOPES_MISCODED("LTP-ENV-006", "before the handshake", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "handshake_ack".equals(type(json))) {
+                link.state().put("acked", true);
+            }
+            if (json != null && !link.state().containsKey("acked") && "SESSION_EXPIRED".equals(code(json))) {
+                rename(json, "SESSION_EXPIRED", "UNKNOWN_THREAD");
+                return List.of(json.toString());
+            }
+            return List.of(text);
+        }
+    }),
+    ERRORS_WITHOUT_MESSAGE("LTP-ERR-001", "payload form", Outcome.FAIL, toClient(json -> {
+        if (code(json) != null) {
+            json.getAsJsonObject("payload").remove("error_message");
+        }
+        return json;
+    })),
+    NON_OBJECT_INPUT_MISCODED("LTP-ERR-003", "non-object input", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            String trimmed = text.trim();
+            if (trimmed.equals("42") || trimmed.equals("null") || trimmed.startsWith("[")) {
+                link.sendToClient(error("UNKNOWN_MESSAGE_TYPE", "no type"));
+                return List.of();
+            }
+            return List.of(text);
+        }
+    }),
+    EXPLICIT_JSON_ENCODING_REFUSED("LTP-ENC-001", "absent content_encoding", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            if ("json".equals(string(parse(text), "content_encoding"))) {
+                link.sendToClient(error("MALFORMED_MESSAGE", "json is not an encoding"));
+                return List.of();
+            }
+            return List.of(text);
+        }
+    }),
+    TWO_PONGS_PER_PING("LTP-MSG-001", "answers each ping", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "pong".equals(type(json))) {
+                JsonObject again = json.deepCopy();
+                again.addProperty("nonce", "server-" + System.nanoTime() + "-" + Long.toHexString(
+                        java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                return List.of(text, again.toString());
+            }
+            return List.of(text);
+        }
+    }),
+    ACK_WITHOUT_CAPABILITIES("LTP-HS-003", "acks an init", Outcome.FAIL, toClient(json -> {
+        if ("handshake_ack".equals(type(json))) {
+            json.remove("server_capabilities");
+        }
+        return json;
+    })),
+    REJECT_WITHOUT_SUGGEST_NEW("LTP-HS-005", "rejects a resume of an unknown thread", Outcome.FAIL, toClient(json -> {
+        if ("handshake_reject".equals(type(json))) {
+            json.addProperty("suggest_new", false);
+        }
+        return json;
+    })),
+    IGNORES_INIT_AFTER_REJECT("LTP-HS-006", "right after a handshake_reject", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            if ("handshake_reject".equals(type(text))) {
+                link.state().put("rejected", true);
+            }
+            return List.of(text);
+        }
+
+        @Override
+        public List<String> toServer(String text, Link link) {
+            return link.state().containsKey("rejected") && "handshake_init".equals(type(text)) ? List.of()
+                    : List.of(text);
+        }
+    }),
+    ACKS_ALWAYS_V3("LTP-HS-008", "echoes the requested version", Outcome.FAIL, toClient(json -> {
+        if ("handshake_ack".equals(type(json))) {
+            json.addProperty("ltp_version", "0.3");
+        }
+        return json;
+    })),
+    ANYONE_MAY_RESUME("LTP-HS-012", "another client_id", Outcome.WARN, new Fault() {
+        /** The client id that opened each thread, as the reference server does not keep it. */
+        private final java.util.Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public List<String> toServer(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "handshake_init".equals(type(json)) && string(json, "client_id") != null) {
+                link.state().put("client", string(json, "client_id"));
+            }
+            String owner = json == null ? null : owners.get(String.valueOf(string(json, "thread_id")));
+            if (owner != null && "handshake_resume".equals(type(json)) && json.get("client_id") instanceof JsonPrimitive id
+                    && id.isString() && json.has("ltp_version")) {
+                json.addProperty("client_id", owner);
+                return List.of(json.toString());
+            }
+            return List.of(text);
+        }
+
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "handshake_ack".equals(type(json)) && link.state().containsKey("client")) {
+                owners.putIfAbsent(string(json, "thread_id"), (String) link.state().get("client"));
+            }
+            return List.of(text);
+        }
+    }),
+    RANGE_CHECKS_AFFECT("LTP-ENV-003", "affect and context_tag", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            JsonObject json = parse(text);
+            JsonObject meta = json != null && json.get("meta") instanceof JsonObject m ? m : null;
+            if (meta != null && meta.get("affect") instanceof JsonObject affect && affect.has("valence")
+                    && affect.get("valence").isJsonPrimitive() && affect.get("valence").getAsJsonPrimitive().isNumber()
+                    && Math.abs(affect.get("valence").getAsDouble()) > 1) {
+                link.sendToClient(error("MALFORMED_MESSAGE", "valence out of range"));
+                return List.of();
+            }
+            return List.of(text);
+        }
+    }),
+    UNKNOWN_THREAD_MISCODED("LTP-ENV-007", "another thread_id", Outcome.FAIL, toClient(json -> {
+        rename(json, "UNKNOWN_THREAD", "SESSION_EXPIRED");
+        return json;
+    })),
+    ONLY_LISTED_KINDS("LTP-MSG-002", "any non-empty kind", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && "state_update".equals(type(json)) && json.get("payload") instanceof JsonObject payload
+                    && String.valueOf(string(payload, "kind")).contains("-")) { // as if kinds were identifiers
+                link.sendToClient(error("INVALID_STATE_UPDATE", "unknown kind"));
+                return List.of();
+            }
+            return List.of(text);
+        }
+    }),
+    ACCEPTS_NON_STRING_TOON("LTP-ENC-002", "non-string TOON data", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            JsonObject json = parse(text);
+            // As if the object had been taken: no error for TOON data that is not a string.
+            return "INVALID_STATE_UPDATE".equals(code(json)) && text.contains("TOON") ? List.of() : List.of(text);
+        }
+    }),
+    REQUIRES_NONCES("LTP-SEC-002", "missing nonce", Outcome.FAIL, new Fault() {
+        @Override
+        public List<String> toServer(String text, Link link) {
+            JsonObject json = parse(text);
+            if (json != null && json.has("thread_id") && !String.valueOf(type(json)).startsWith("handshake_")
+                    && !json.has("nonce")) {
+                link.sendToClient(error("INVALID_NONCE", "nonce required"));
+                return List.of();
+            }
+            return List.of(text);
+        }
+    }),
+    CORRUPT_SIGNATURES("LTP-SEC-003", "signs its envelopes", Outcome.FAIL, Secured.YES, toClient(json -> {
+        if ("pong".equals(type(json))) {
+            json.addProperty("signature", "0".repeat(64));
+        }
+        return json;
+    })),
+    WRONG_SIGNATURE_MISCODED("LTP-SEC-004", "wrong signature", Outcome.FAIL, Secured.YES, toClient(json -> {
+        rename(json, "INVALID_SIGNATURE", "MALFORMED_MESSAGE");
+        return json;
+    })),
+    REPLAY_MISCODED("LTP-SEC-005", "repeated nonce", Outcome.FAIL, Secured.YES, toClient(json -> {
+        rename(json, "INVALID_NONCE", "INVALID_TIMESTAMP");
+        return json;
+    })),
+    OLD_TIMESTAMPS_ACCEPTED("LTP-SEC-006", "old and future timestamps", Outcome.FAIL, Secured.YES, new Fault() {
+        @Override
+        public List<String> toClient(String text, Link link) {
+            return "MESSAGE_TOO_OLD".equals(code(parse(text))) ? List.of() : List.of(text);
+        }
+    }),
+    ECHOES_THE_TOKEN("LTP-SEC-007", "never echoes it", Outcome.FAIL, Secured.YES, toClient(json -> {
+        if ("handshake_ack".equals(type(json))) {
+            JsonObject metadata = json.get("metadata") instanceof JsonObject m ? m : new JsonObject();
+            metadata.addProperty("auth_token", ServerFaultsIT.TOKEN);
+            json.add("metadata", metadata);
+        }
+        return json;
+    }));
+
+    /** Whether a fault sits in front of the server with signatures, replay protection and a token on. */
+    enum Secured { YES }
 
     private final String caseId;
     private final String nameFragment;
     private final Outcome expected;
     private final Fault fault;
+    private final String profile;
+    private final boolean secured;
 
     ServerFaults(String caseId, String nameFragment, Outcome expected, Fault fault) {
+        this(caseId, nameFragment, expected, (String) null, fault);
+    }
+
+    /** A fault of the server with the extensions on (the run gets its secret, token and replay protection). */
+    ServerFaults(String caseId, String nameFragment, Outcome expected, Secured secured, Fault fault) {
+        this(caseId, nameFragment, expected, null, fault, true);
+    }
+
+    /** A fault of a server whose configuration the run is told about with {@code profile}. */
+    ServerFaults(String caseId, String nameFragment, Outcome expected, String profile, Fault fault) {
+        this(caseId, nameFragment, expected, profile, fault, false);
+    }
+
+    ServerFaults(String caseId, String nameFragment, Outcome expected, String profile, Fault fault, boolean secured) {
+        this.secured = secured;
         this.caseId = caseId;
         this.nameFragment = nameFragment;
         this.expected = expected;
+        this.profile = profile;
         this.fault = fault;
+    }
+
+    /** The options that run this fault's case, with its profile if it has one. */
+    SuiteOptions.Builder options() {
+        return options(caseId);
+    }
+
+    /** The options that run the cases whose IDs start with one of {@code prefixes}, with this fault's profile. */
+    SuiteOptions.Builder options(String... prefixes) {
+        SuiteOptions.Builder options = SuiteOptions.builder().only(prefixes);
+        if (secured) {
+            options.signingSecret(ServerFaultsIT.SECRET).authToken(ServerFaultsIT.TOKEN).replayProtection(true);
+        }
+        return profile == null ? options : options.profile(profile);
+    }
+
+    /** Whether the fault sits in front of the server with the extensions on. */
+    boolean secured() {
+        return secured;
     }
 
     String caseId() {
@@ -284,6 +701,54 @@ enum ServerFaults {
     }
 
     // ---- Helpers shared by the faults -------------------------------------------------------------------------
+
+    /** An error in the payload form, as a faulty server would send it. */
+    static String error(String code, String message) {
+        JsonObject payload = new JsonObject();
+        payload.addProperty("error_code", code);
+        payload.addProperty("error_message", message);
+        payload.add("details", new JsonObject());
+        JsonObject error = new JsonObject();
+        error.addProperty("type", "error");
+        error.addProperty("timestamp", System.currentTimeMillis() / 1000);
+        error.add("payload", payload);
+        return error.toString();
+    }
+
+    /** A MESSAGE_TOO_LARGE error as a faulty server would send it. */
+    static String tooLarge() {
+        JsonObject details = new JsonObject();
+        details.addProperty("size_bytes", 0);
+        details.addProperty("max_bytes", 1_048_576);
+        JsonObject payload = new JsonObject();
+        payload.addProperty("error_code", "MESSAGE_TOO_LARGE");
+        payload.addProperty("error_message", "too large");
+        payload.add("details", details);
+        JsonObject error = new JsonObject();
+        error.addProperty("type", "error");
+        error.addProperty("timestamp", System.currentTimeMillis() / 1000);
+        error.add("payload", payload);
+        return error.toString();
+    }
+
+    /** The UTF-8 length of the longest string value or key in {@code element}. */
+    static int longestString(JsonElement element) {
+        if (element.isJsonPrimitive() && element.getAsJsonPrimitive().isString()) {
+            return element.getAsString().getBytes(StandardCharsets.UTF_8).length;
+        }
+        int longest = 0;
+        if (element.isJsonObject()) {
+            for (java.util.Map.Entry<String, JsonElement> member : element.getAsJsonObject().entrySet()) {
+                longest = Math.max(longest, Math.max(member.getKey().getBytes(StandardCharsets.UTF_8).length,
+                        longestString(member.getValue())));
+            }
+        } else if (element.isJsonArray()) {
+            for (JsonElement item : element.getAsJsonArray()) {
+                longest = Math.max(longest, longestString(item));
+            }
+        }
+        return longest;
+    }
 
     static JsonObject parse(String text) {
         try {
@@ -321,6 +786,21 @@ enum ServerFaults {
     }
 
     /** A fault that rewrites every JSON object the server sends. */
+    /** Passes an error with {@code errorCode} on, then closes the client's side with {@code closeCode}. */
+    static Fault closesAfterError(String errorCode, int closeCode, String reason) {
+        return new Fault() {
+            @Override
+            public List<String> toClient(String text, Link link) {
+                if (errorCode.equals(code(parse(text)))) {
+                    link.sendToClient(text);
+                    link.closeClient(closeCode, reason);
+                    return List.of();
+                }
+                return List.of(text);
+            }
+        };
+    }
+
     static Fault toClient(UnaryOperator<JsonObject> rewrite) {
         return new Fault() {
             @Override
