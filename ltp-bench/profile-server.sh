@@ -3,20 +3,22 @@
 # warm-up with jcmd), and prints where its CPU time goes per million messages (or handshakes). Run it for both
 # servers and compare: what ltp-server spends beyond the baseline is LTP.
 #
-#   ltp-bench/profile-server.sh <ltp|baseline> [echo|handshake] [out-prefix]
+#   ltp-bench/profile-server.sh <ltp|baseline> [echo|events|handshake] [out-prefix]
 #
-# echo (default): 100 closed-loop sessions sending 256-byte pings; handshake: connect, handshake, close, 50 in
-# flight. The default prefix is /tmp/ltp-profile-<server>-<scenario>.
+# echo (default): 100 closed-loop sessions sending 256-byte pings; events: the same with events that the
+# application answers (the "Events" scenario); handshake: connect, handshake, close, 50 in flight. The default prefix is /tmp/ltp-profile-<server>-<scenario>.
 #
 # Writes <prefix>.collapsed (collapsed stacks, one sample per millisecond of CPU; feed them to a flame graph tool)
 # and <prefix>.load.txt (the load generator's report). This VM has no hardware counters: samples come from itimer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kind=${1:?usage: profile-server.sh <ltp|baseline> [echo|handshake] [out-prefix]}
+kind=${1:?usage: profile-server.sh <ltp|baseline> [echo|events|handshake] [out-prefix]}
 scenario=${2:-echo}
 out=${3:-/tmp/ltp-profile-$kind-$scenario}
 case "$scenario" in
   echo) LOAD_ARGS=(--mode closed --sessions 100 --payload 256 --warmup 10s --duration 20s); START=12; SECONDS_PROFILED=15 ;;
+  events) LOAD_ARGS=(--mode closed --message event --heartbeat 15s --sessions 100 --payload 256 --warmup 10s
+                     --duration 20s); START=12; SECONDS_PROFILED=15 ;;
   handshake) LOAD_ARGS=(--mode handshake --in-flight 50 --warmup 45s --duration 12s
                         --source-addresses 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5); START=46; SECONDS_PROFILED=10 ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
