@@ -97,6 +97,8 @@ public final class LtpEngine implements TransportContext {
     private volatile long startedMillis;
 
     private final Executor applicationExecutor;
+    /** Where thread lanes run: the application executor, or the submitting thread for a non-blocking handler. */
+    private final Executor laneExecutor;
     private final Executor blockingExecutor;
     private final Scheduler maintenance;
     private final ExecutorService ownedApplicationExecutor;
@@ -169,6 +171,9 @@ public final class LtpEngine implements TransportContext {
                     new LinkedBlockingQueue<>(), daemonThreads("ltp-app"));
             applicationExecutor = ownedApplicationExecutor;
         }
+        // A non-blocking handler runs where the message was read. A lane still runs one task at a time: a task
+        // submitted while another thread drains it is queued and run by that thread, in order.
+        laneExecutor = settings.handlerOnIoThreads() ? Runnable::run : applicationExecutor;
         if (settings.blockingExecutor() != null) {
             ownedBlockingExecutor = null;
             blockingExecutor = settings.blockingExecutor();
@@ -587,7 +592,7 @@ public final class LtpEngine implements TransportContext {
     }
 
     SerialExecutor newThreadLane() {
-        return new SerialExecutor(applicationExecutor, laneErrors);
+        return new SerialExecutor(laneExecutor, laneErrors);
     }
 
     void connectionClosed(EngineConnection connection) {
@@ -630,12 +635,9 @@ public final class LtpEngine implements TransportContext {
         return outbox;
     }
 
+    /** Puts back the enclosing call's outbox; {@code set(null)} keeps the thread's map entry for the next call. */
     private void restore(Outbox outer) {
-        if (outer == null) {
-            currentOutbox.remove();
-        } else {
-            currentOutbox.set(outer);
-        }
+        currentOutbox.set(outer);
     }
 
     /** Publishes what a call without a numbered message sent; a failed commit fails those sends' futures. */

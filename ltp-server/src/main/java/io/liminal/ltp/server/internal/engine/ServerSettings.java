@@ -51,6 +51,7 @@ public record ServerSettings(
         Clock clock,
         Scheduler maintenanceScheduler,
         Executor applicationExecutor,
+        boolean handlerOnIoThreads,
         Executor blockingExecutor,
         MeterRegistry meterRegistry,
         LtpTransport transport,

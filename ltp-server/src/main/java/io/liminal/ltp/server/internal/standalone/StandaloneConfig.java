@@ -231,7 +231,8 @@ public final class StandaloneConfig {
                 throw invalid(Setting.TRUSTED_PROXIES, values.get(Setting.TRUSTED_PROXIES), e.getMessage());
             }
         }
-        builder.threadStore(store());
+        ThreadStore store = store();
+        builder.threadStore(store);
         ClusterBus bus = cluster();
         if (bus != null) {
             builder.cluster(bus);
@@ -267,6 +268,9 @@ public final class StandaloneConfig {
             builder.adminToken(token);
         }
         builder.handler(handler());
+        if (!store.isBlocking()) {
+            builder.nonBlockingHandler(); // the built-in handlers never block: no hand-off to a pool per message
+        }
         return builder;
     }
 
