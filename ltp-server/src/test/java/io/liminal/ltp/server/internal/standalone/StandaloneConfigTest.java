@@ -26,6 +26,16 @@ class StandaloneConfigTest {
     }
 
     @Test
+    @DisplayName("with the in-memory store, the built-in handlers run on the I/O threads (nonBlockingHandler)")
+    void builtInHandlersOnIoThreads() {
+        for (String handler : new String[] {"reference", "silent"}) {
+            LtpServer.Builder builder = StandaloneConfig.parse(new String[] {"--handler", handler}, Map.of()).toBuilder();
+            assertThatThrownBy(() -> builder.applicationExecutor(Runnable::run).build())
+                    .hasMessageContaining("nonBlockingHandler");
+        }
+    }
+
+    @Test
     @DisplayName("invalid values fail at start-up with a message naming the setting")
     void invalidValuesNameTheSetting() {
         assertThatThrownBy(() -> build(new String[0], Map.of("PORT", "eighty"))).hasMessageContaining("PORT")
