@@ -66,6 +66,9 @@ public class LtpServerAutoConfiguration {
                 .heartbeatInterval(properties.getHeartbeatInterval())
                 .handshakeTimeout(properties.getHandshakeTimeout())
                 .threadTtl(properties.getThreadTtl());
+        if (properties.isNonBlockingHandler()) {
+            builder.nonBlockingHandler();
+        }
         if (properties.getTransport() == LtpServerProperties.Transport.SERVLET) {
             JakartaTransport transport = servletTransport.getIfAvailable();
             if (transport == null) {

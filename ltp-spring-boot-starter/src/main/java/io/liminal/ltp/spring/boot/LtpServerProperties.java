@@ -51,6 +51,12 @@ public class LtpServerProperties {
     private Duration drainTimeout = Duration.ofSeconds(10);
 
     /**
+     * The LtpHandler beans never block: their calls run on the I/O threads (LtpServer.Builder#nonBlockingHandler),
+     * saving two thread hand-offs per message. Needs a store that does not block (memory).
+     */
+    private boolean nonBlockingHandler;
+
+    /**
      * Thread store: {@code memory}, {@code sqlite:PATH}, {@code jdbc:URL} (ltp-jdbc) or {@code redis://HOST:PORT}
      * (ltp-redis). A ThreadStore bean takes precedence.
      */
@@ -268,6 +274,14 @@ public class LtpServerProperties {
 
     public void setDrainTimeout(Duration drainTimeout) {
         this.drainTimeout = drainTimeout;
+    }
+
+    public boolean isNonBlockingHandler() {
+        return nonBlockingHandler;
+    }
+
+    public void setNonBlockingHandler(boolean nonBlockingHandler) {
+        this.nonBlockingHandler = nonBlockingHandler;
     }
 
     public String getStore() {

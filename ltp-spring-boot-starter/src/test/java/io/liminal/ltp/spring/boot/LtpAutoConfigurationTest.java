@@ -2,13 +2,23 @@ package io.liminal.ltp.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.liminal.ltp.client.LtpClient;
+import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
+import io.liminal.ltp.server.SessionContext;
 import io.liminal.ltp.server.store.InMemoryThreadStore;
 import io.liminal.ltp.server.store.ThreadStore;
+import io.liminal.ltp.testing.WsTestClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -52,6 +62,48 @@ class LtpAutoConfigurationTest {
                     assertThat(customized).hasValue(1);
                     assertThat(context.getBean(LtpServer.class).port()).isPositive();
                 });
+    }
+
+    @Test
+    void nonBlockingHandlerRunsOnIoThreads() {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        LtpHandler recording = new LtpHandler() {
+            @Override
+            public void onEvent(SessionContext session, EventPayload event) {
+                threads.add(Thread.currentThread().getName());
+                session.reply(Envelope.builder("event").payload(new EventPayload("echo", event.data()).toJson())
+                        .build());
+            }
+        };
+        ApplicationContextRunner nettyServer = runner.withBean(LtpHandler.class, () -> recording)
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.port=0", "ltp.server.host=127.0.0.1",
+                        "ltp.server.limits.rate-limit-per-minute=0");
+        for (boolean nonBlocking : new boolean[] {true, false}) {
+            threads.clear();
+            nettyServer.withPropertyValues("ltp.server.non-blocking-handler=" + nonBlocking).run(context -> {
+                LtpServer server = context.getBean(LtpServer.class); // started by the lifecycle bean
+                try (WsTestClient client = WsTestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/"))) {
+                    JsonObject ack = JsonParser.parseString(client.send("{\"type\":\"handshake_init\","
+                            + "\"ltp_version\":\"0.3\",\"client_id\":\"c\"}").next()).getAsJsonObject();
+                    client.send("{\"type\":\"event\",\"thread_id\":\"" + ack.get("thread_id").getAsString()
+                            + "\",\"session_id\":\"" + ack.get("session_id").getAsString()
+                            + "\",\"timestamp\":1731600000,\"payload\":{\"event_type\":\"e\",\"data\":1}}");
+                    assertThat(client.next()).contains("\"echo\"");
+                }
+            });
+            assertThat(threads).singleElement().asString().startsWith(nonBlocking ? "ltp-io" : "ltp-app");
+        }
+        ThreadStore blocking = (ThreadStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ThreadStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("isBlocking")) {
+                        return true;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        runner.withBean(LtpHandler.class, () -> recording).withBean(ThreadStore.class, () -> blocking)
+                .withPropertyValues("ltp.server.transport=netty", "ltp.server.non-blocking-handler=true")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("nonBlockingHandler()"));
     }
 
     @Test
