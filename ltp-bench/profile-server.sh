@@ -36,7 +36,7 @@ fi
 
 main=io.liminal.ltp.bench.server.BenchServer
 [ "$kind" = baseline ] && main=io.liminal.ltp.bench.server.EchoServer
-java -Xms256m -Xmx1g -cp "$JAR" "$main" 18080 > "$out.server.log" 2>&1 &
+java -Xms256m -Xmx1g ${EXP_JVM:-} -cp "$JAR" "$main" 18080 > "$out.server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q listening "$out.server.log" && break; sleep 0.1; done

@@ -51,13 +51,16 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
-# start_server <baseline|ltp> <port> [jvm options...]: starts a server, sets SERVER_PID, waits until it listens.
+# start_server <baseline|ltp|ltp-executor|jakarta> <port> [jvm options...]: starts a server, sets SERVER_PID, waits
+# until it listens. ltp-executor: BenchServer with its handler on the application executor (a handler that may block).
 start_server() {
   local kind=$1 port=$2; shift 2
   local main=io.liminal.ltp.bench.server.BenchServer
+  local options=()
   [ "$kind" = baseline ] && main=io.liminal.ltp.bench.server.EchoServer
   [ "$kind" = jakarta ] && main=io.liminal.ltp.bench.server.JakartaBenchServer
-  java "$@" -cp "$JAR" "$main" "$port" > "$WORK/$kind-$port.log" 2>&1 &
+  [ "$kind" = ltp-executor ] && options=(-Dltp.bench.handler=executor)
+  java "$@" "${options[@]}" -cp "$JAR" "$main" "$port" > "$WORK/$kind-$port.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     grep -q "listening" "$WORK/$kind-$port.log" 2>/dev/null && return 0
@@ -100,7 +103,7 @@ fi
 if want events; then
   echo "== Events: event in, the application's event out, 256-byte payload, 100 sessions, closed loop, heartbeats" >&2
   for round in $(seq 1 "$EVENT_ROUNDS"); do
-    for kind in baseline ltp; do
+    for kind in baseline ltp ltp-executor; do
       start_server "$kind" 18080 "${SERVER_JVM[@]}"
       load "events:$kind" 18080 --mode closed --message event --heartbeat 15s --sessions 100 --payload 256 \
           --warmup "$WARMUP" --duration "$DURATION" >&2

@@ -10,12 +10,13 @@ import java.time.Duration;
 /**
  * ltp-server as benchmarked: in-memory store, no rate limit (a load test is one "client" per session sending far
  * more than 100 messages a minute), the standalone server's reference handler (it answers every event with an
- * event, through the application executor), everything else default, except the bounds against hostile peers that
+ * event) declared non-blocking as the standalone server declares it, everything else default, except the bounds against hostile peers that
  * a load generator on one address would hit: pings and handshakes keep their allowance checks on the measured path,
  * with allowances no load reaches; no bound on pending connections per address or on threads stored (the handshake
- * scenario leaves about a million).
+ * scenario leaves about a million). {@code -Dltp.bench.handler=executor} runs the handler on the application
+ * executor instead, as a handler that may block runs.
  *
- * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>
+ * <pre>java [-Dltp.bench.handler=executor] -cp ltp-bench.jar io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>
  */
 public final class BenchServer {
     private BenchServer() {
@@ -23,21 +24,28 @@ public final class BenchServer {
 
     /** The server as benchmarked, on 127.0.0.1:{@code port} (0 picks one); tests of the load tools use it too. */
     public static LtpServer.Builder builder(int port) {
+        return builder(port, true);
+    }
+
+    /** As {@link #builder(int)}, with the handler on the I/O threads or on the application executor. */
+    public static LtpServer.Builder builder(int port, boolean nonBlockingHandler) {
         Allowance unreached = Allowance.of(Integer.MAX_VALUE, Duration.ofMillis(1));
-        return LtpServer.builder().host("127.0.0.1").port(port).noRateLimit()
+        LtpServer.Builder builder = LtpServer.builder().host("127.0.0.1").port(port).noRateLimit()
                 .peerLimits(PeerLimits.builder().pings(unreached).handshakesPerAddress(unreached).build())
                 .transportLimits(TransportLimits.builder().maxPendingPerAddress(0).maxPendingConnections(100_000)
                         .build())
                 .maxThreads(0)
                 .handler(new ReferenceHandler())
                 .maxConnections(50_000);
+        return nonBlockingHandler ? builder.nonBlockingHandler() : builder;
     }
 
     /** Entry point; prints the port, runs until killed. */
     public static void main(String[] args) throws InterruptedException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
         long heartbeatMs = args.length > 1 ? Long.parseLong(args[1]) : 15_000;
-        LtpServer server = builder(port).heartbeatInterval(Duration.ofMillis(heartbeatMs)).build().start();
+        boolean onExecutor = "executor".equals(System.getProperty("ltp.bench.handler"));
+        LtpServer server = builder(port, !onExecutor).heartbeatInterval(Duration.ofMillis(heartbeatMs)).build().start();
         System.out.println("ltp server listening on ws://127.0.0.1:" + server.port() + "/");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(Duration.ofSeconds(2))));
         Thread.currentThread().join();

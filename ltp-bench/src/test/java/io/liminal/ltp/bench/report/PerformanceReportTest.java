@@ -174,16 +174,27 @@ class PerformanceReportTest {
         assertThat(report).contains("| 3,800 B | 3,850 B (19,000 connections) |").contains("| 1,900 B | no /metrics |");
     }
 
+    private static JsonObject events(String server, double perSecond, double cpuNanos) {
+        return json("{\"label\":\"events:" + server + "\",\"messages_per_second\":" + perSecond
+                + ",\"server_cpu_ns_per_message\":" + cpuNanos
+                + ",\"p50_ms\":1,\"p99_ms\":3,\"p999_ms\":9,\"late_replies\":0,\"unanswered\":0}");
+    }
+
     @Test
-    void eventsAreReportedWithoutATarget() {
-        String report = new PerformanceReport(List.of(
-                json("{\"label\":\"events:baseline\",\"messages_per_second\":100000,\"server_cpu_ns_per_message\":8000,"
-                        + "\"p50_ms\":1,\"p99_ms\":3,\"p999_ms\":9,\"late_replies\":0,\"unanswered\":0}"),
-                json("{\"label\":\"events:ltp\",\"messages_per_second\":50000,\"server_cpu_ns_per_message\":20000,"
-                        + "\"p50_ms\":2,\"p99_ms\":6,\"p999_ms\":19,\"late_replies\":0,\"unanswered\":0}")), null).render();
+    void eventsTargetsJudgeTheNonBlockingHandlerAndReportTheExecutor() {
+        String report = new PerformanceReport(List.of(events("baseline", 100_000, 8000),
+                events("ltp", 92_000, 9600), events("ltp-executor", 70_000, 14_400)), null).render();
         assertThat(report).contains("## Events: the application path")
-                .contains("server CPU per event **2.50x** the baseline (rounds: 2.50x), throughput **50.0%**")
-                .doesNotContain("| Events");
+                .contains("server CPU per event **1.20x** the baseline (rounds: 1.20x), throughput **92.0%**")
+                .contains("On the application executor: **1.80x** the baseline's CPU (rounds: 1.80x), "
+                        + "throughput **70.0%**")
+                .contains("| Events: server CPU per event ≤ 1.25x baseline | 1.20x | yes |")
+                .contains("| Events: throughput ≥ 90% of baseline | 92.0% | yes |");
+        String slow = new PerformanceReport(List.of(events("baseline", 100_000, 8000),
+                events("ltp", 50_000, 20_000)), null).render();
+        assertThat(slow).contains("| Events: server CPU per event ≤ 1.25x baseline | 2.50x | **no** |")
+                .contains("| Events: throughput ≥ 90% of baseline | 50.0% | **no** |")
+                .doesNotContain("On the application executor");
     }
 
     private static JsonObject handshake(String server, double cpuNanos) {
