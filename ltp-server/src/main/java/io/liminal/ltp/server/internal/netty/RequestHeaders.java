@@ -2,6 +2,7 @@ package io.liminal.ltp.server.internal.netty;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -14,6 +15,10 @@ import java.util.Map;
  */
 final class RequestHeaders {
     private static final String[] NONE = new String[0];
+    /** Names most requests carry, shared instead of a String per connection each (lookups ignore case). */
+    private static final String[] COMMON_NAMES = {"host", "origin", "user-agent", "sec-websocket-protocol",
+        "authorization", "cookie", "x-forwarded-for", "x-forwarded-proto", "x-real-ip", "forwarded",
+        "accept-encoding", "accept-language", "cache-control", "pragma"};
     private final String[] namesAndValues;
 
     private RequestHeaders(String[] namesAndValues) {
@@ -29,7 +34,7 @@ final class RequestHeaders {
             Map.Entry<CharSequence, CharSequence> header = entries.next();
             CharSequence name = header.getKey();
             if (!isMechanics(name)) {
-                kept[size++] = name.toString();
+                kept[size++] = nameOf(name);
                 kept[size++] = header.getValue().toString();
             }
         }
@@ -44,6 +49,24 @@ final class RequestHeaders {
             }
         }
         return null;
+    }
+
+    /** The kept header names in request order (tests). */
+    String[] names() {
+        String[] names = new String[namesAndValues.length / 2];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = namesAndValues[2 * i];
+        }
+        return names;
+    }
+
+    private static String nameOf(CharSequence name) {
+        for (String common : COMMON_NAMES) {
+            if (common.length() == name.length() && AsciiString.contentEqualsIgnoreCase(common, name)) {
+                return common;
+            }
+        }
+        return name.toString();
     }
 
     private static boolean isMechanics(CharSequence name) {

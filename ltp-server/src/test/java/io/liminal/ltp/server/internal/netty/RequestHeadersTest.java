@@ -27,4 +27,15 @@ class RequestHeadersTest {
         assertThat(headers.get("Connection")).isNull();
         assertThat(headers.get("Missing")).isNull();
     }
+
+    @Test
+    void commonNamesAreSharedBetweenConnectionsOthersAreKeptAsSent() {
+        String[] first = RequestHeaders.of(new DefaultHttpHeaders().add("Origin", "https://a.test")
+                .add("X-Tenant", "blue")).names();
+        String[] second = RequestHeaders.of(new DefaultHttpHeaders().add("origin", "https://b.test")
+                .add("X-Tenant", "green")).names();
+        assertThat(first[0]).isSameAs(second[0]).isEqualTo("origin");
+        assertThat(first[1]).isEqualTo("X-Tenant");
+        assertThat(second[1]).isEqualTo("X-Tenant");
+    }
 }
