@@ -6,7 +6,9 @@
 #   ltp-bench/profile-server.sh <ltp|baseline> [echo|events|handshake] [out-prefix]
 #
 # echo (default): 100 closed-loop sessions sending 256-byte pings; events: the same with events that the
-# application answers (the "Events" scenario); handshake: connect, handshake, close, 50 in flight. The default prefix is /tmp/ltp-profile-<server>-<scenario>.
+# application answers (the "Events" scenario); handshake: connect, handshake, close, 50 in flight. The default
+# prefix is /tmp/ltp-profile-<server>-<scenario>. SERVER_JVM_OPTS adds JVM options to the server, for example
+# -Dltp.bench.handler=executor (the handler on the application executor).
 #
 # Writes <prefix>.collapsed (collapsed stacks, one sample per millisecond of CPU; feed them to a flame graph tool)
 # and <prefix>.load.txt (the load generator's report). This VM has no hardware counters: samples come from itimer.
@@ -36,7 +38,7 @@ fi
 
 main=io.liminal.ltp.bench.server.BenchServer
 [ "$kind" = baseline ] && main=io.liminal.ltp.bench.server.EchoServer
-java -Xms256m -Xmx1g ${EXP_JVM:-} -cp "$JAR" "$main" 18080 > "$out.server.log" 2>&1 &
+java -Xms256m -Xmx1g ${SERVER_JVM_OPTS:-} -cp "$JAR" "$main" 18080 > "$out.server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q listening "$out.server.log" && break; sleep 0.1; done

@@ -3,7 +3,7 @@
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 40 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
-#                               [--only echo,events,latency,handshake,scale,soak,durable,cluster,jakarta,client,jmh]
+#                               [--only echo,events,latency,handshake,scale,memory,soak,durable,cluster,jakarta,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
@@ -154,6 +154,27 @@ if want scale; then
   load "scale-default-gc:ltp" 18080 --mode idle --sessions "$SCALE_SESSIONS" --heartbeat 15s --warmup 2s \
       --duration "$SCALE_DURATION" --live-heap true --source-addresses "$SOURCES" >&2
   stop_server
+fi
+
+if want memory; then
+  echo "== Memory as an operator sees it: bin/ltp-server with its defaults, cold, 5,000 / 10,000 / 15,000 idle sessions" >&2
+  # Each count on a freshly started server: RSS before the first client and after two heartbeat rounds. The limits
+  # raised here bound what one address may do; the load comes from four, and they do not change memory.
+  # ltp: bin/ltp-server's own JVM options; ltp-g1: the previous default (G1, -Xmn64m) for comparison.
+  bin/ltp-server --help > /dev/null # builds the standalone jar first when it is missing or stale
+  for kind in ltp ltp-g1; do
+    for sessions in 5000 10000 15000; do
+      opts=(); [ "$kind" = ltp-g1 ] && opts=(env JAVA_OPTS=-Xmn64m)
+      "${opts[@]}" bin/ltp-server --host 127.0.0.1 --port 18080 --max-connections 20000 --handshakes-per-address 0 \
+          --max-pending-per-address 0 > "$WORK/memory-$kind-$sessions.log" 2>&1 &
+      SERVER_PID=$!
+      for _ in $(seq 1 600); do grep -q "listening" "$WORK/memory-$kind-$sessions.log" 2>/dev/null && break; sleep 0.1; done
+      sleep 1
+      load "memory-$sessions:$kind" 18080 --mode idle --sessions "$sessions" --heartbeat 15s --warmup 2s \
+          --duration 35s --source-addresses "$SOURCES" >&2
+      stop_server
+    done
+  done
 fi
 
 if want soak; then

@@ -23,7 +23,10 @@ import org.java_websocket.handshake.ServerHandshake;
 
 /**
  * How many small events per second one {@link LtpClient} delivers to a local server (until the server's handler
- * has seen all of them), beside a bare Java-WebSocket client sending the same frames as the baseline.
+ * has seen all of them and the server has acknowledged the last one), beside a bare Java-WebSocket client sending
+ * the same frames as the baseline. The LtpClient runs as built by default, so with the delivery extension
+ * {@code delivery-v1} (numbered messages, acknowledged by the server, in-memory store): the run fails if a message
+ * reached the handler without a number.
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.ClientThroughput [messages]</pre>
  */
@@ -38,12 +41,16 @@ public final class ClientThroughput {
         int messages = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
         String json = args.length > 1 ? args[1] : null;
         AtomicLong received = new AtomicLong();
+        AtomicLong unnumbered = new AtomicLong();
         CountDownLatch[] done = new CountDownLatch[1];
         long[] target = new long[1];
         try (LtpServer server = LtpServer.builder().host("127.0.0.1").port(0).noRateLimit()
                 .handler(new LtpHandler() {
                     @Override
                     public void onEvent(SessionContext session, EventPayload event) {
+                        if (session.delivery() == null && !session.clientId().equals("raw")) {
+                            unnumbered.incrementAndGet();
+                        }
                         if (received.incrementAndGet() == target[0]) {
                             done[0].countDown();
                         }
@@ -60,10 +67,14 @@ public final class ClientThroughput {
                 raws.add(run(uri, messages, received, done, target, true));
                 clients.add(run(uri, messages, received, done, target, false));
             }
+            if (unnumbered.get() > 0) {
+                throw new IllegalStateException(unnumbered.get() + " LtpClient events arrived without delivery-v1");
+            }
             double raw = PerformanceReport.median(raws);
             double client = PerformanceReport.median(clients);
             String line = String.format(Locale.ROOT, "client throughput: LtpClient %,.0f msg/s, bare Java-WebSocket "
-                    + "client %,.0f msg/s (ratio %.2f), %d small events each, median of %d rounds (LtpClient: %s)",
+                    + "client %,.0f msg/s (ratio %.2f), %d small events each, median of %d rounds, LtpClient with "
+                    + "delivery-v1, every send acknowledged (LtpClient: %s)",
                     client, raw, client / raw, messages, ROUNDS, clients.stream()
                             .map(r -> String.format(Locale.ROOT, "%,.0f", r)).toList());
             System.out.println(line);
@@ -74,6 +85,7 @@ public final class ClientThroughput {
                 result.addProperty("ltp_client_per_second", client);
                 result.addProperty("raw_client_per_second", raw);
                 result.addProperty("rounds", ROUNDS);
+                result.addProperty("delivery", true);
                 java.nio.file.Files.writeString(java.nio.file.Path.of(json), result + "\n",
                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             }
@@ -128,6 +140,8 @@ public final class ClientThroughput {
         }
         try (LtpClient client = LtpClient.builder(uri).clientId("throughput").build()) {
             client.connect().get(10, TimeUnit.SECONDS);
+            // Under delivery-v1 a send's future completes at the server's acknowledgement: a window of 10,000
+            // unacknowledged sends, and the run ends when the last one is acknowledged.
             ArrayDeque<CompletableFuture<Void>> window = new ArrayDeque<>();
             start = System.nanoTime();
             for (int i = 0; i < messages; i++) {
@@ -137,6 +151,7 @@ public final class ClientThroughput {
                 }
             }
             done[0].await(120, TimeUnit.SECONDS);
+            window.peekLast().get(120, TimeUnit.SECONDS);
             return messages / ((System.nanoTime() - start) / 1e9);
         }
     }

@@ -197,6 +197,30 @@ class PerformanceReportTest {
                 .doesNotContain("On the application executor");
     }
 
+    private static JsonObject memory(String kind, long sessions, double rssBeforeMiB, double rssDuringMiB) {
+        double before = rssBeforeMiB * 1024 * 1024;
+        double during = rssDuringMiB * 1024 * 1024;
+        return json("{\"label\":\"memory-" + sessions + ":" + kind + "\",\"sessions\":" + sessions
+                + ",\"server_rss_before\":" + before + ",\"server_rss_during\":" + during
+                + ",\"rss_bytes_per_session\":" + (during - before) / sessions + ",\"drops\":0}");
+    }
+
+    @Test
+    void memoryTargetsAreTheColdFigureAtTenThousandAndTheSlope() {
+        // Cold at 10,000: 70 MiB growth / 10,000 = 7.2 KiB; slope: (150 - 110) MiB / 10,000 = 4.1 KiB.
+        String met = new PerformanceReport(List.of(memory("ltp", 5000, 70, 110), memory("ltp", 10_000, 60, 130),
+                memory("ltp", 15_000, 70, 150)), null).render();
+        assertThat(met).contains("## Memory as an operator sees it")
+                .contains("| Memory: RSS per idle session, cold start to 10,000 (bin/ltp-server defaults) ≤ 8 KiB "
+                        + "| 7.2 KiB | yes |")
+                .contains("| Memory: marginal RSS per idle session, 5,000 to 15,000 ≤ 5 KiB | 4.1 KiB | yes |");
+        // 100 MiB over 10,000 = 10.2 KiB cold; (200 - 110) MiB / 10,000 = 9.2 KiB slope.
+        String missed = new PerformanceReport(List.of(memory("ltp", 5000, 70, 110), memory("ltp", 10_000, 60, 160),
+                memory("ltp", 15_000, 70, 200), memory("ltp-g1", 10_000, 60, 200)), null).render();
+        assertThat(missed).contains("| 10.2 KiB | **no** |").contains("| 9.2 KiB | **no** |")
+                .contains("| G1, -Xmn64m | 10,000 |");
+    }
+
     private static JsonObject handshake(String server, double cpuNanos) {
         return json("{\"label\":\"handshake:" + server + "\",\"handshakes_per_second\":10000,"
                 + "\"server_cpu_ns_per_message\":" + cpuNanos + ",\"p50_ms\":2,\"p99_ms\":6,\"errors\":0}");
@@ -227,6 +251,11 @@ class PerformanceReportTest {
                 + "\"ltp_client_per_second\":60000,\"raw_client_per_second\":100000,\"rounds\":3}")), null).render();
         assertThat(report).contains("Medians of 3 alternating rounds.")
                 .contains("| Client: one LtpClient ≥ 50,000 sends/s | 60,000/s | yes |");
+        String withDelivery = new PerformanceReport(List.of(json("{\"label\":\"client-throughput\",\"messages\":1000,"
+                + "\"ltp_client_per_second\":45000,\"raw_client_per_second\":100000,\"rounds\":3,\"delivery\":true}")),
+                null).render();
+        assertThat(withDelivery).contains("with `delivery-v1`")
+                .contains("| Client: one LtpClient with delivery-v1 ≥ 50,000 sends/s, acks flowing | 45,000/s | **no** |");
     }
 
     @Test
