@@ -39,7 +39,10 @@ import org.HdrHistogram.Recorder;
  * half of that peak: sends at a fixed total rate for {@code seconds}.
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.DurableLoad --store memory|sqlite:FILE|jdbc:...|redis://...
- *     [--sessions 100] [--window 8] [--seconds 10] [--no-delivery] [--label L] [--json FILE]</pre>
+ *     [--sessions 100] [--window 8] [--seconds 10] [--no-delivery] [--app-threads N] [--label L] [--json FILE]</pre>
+ *
+ * <p>{@code --app-threads} gives the server an application executor of that many threads (default: the server's
+ * own, max(2, cores)).
  */
 public final class DurableLoad {
     private DurableLoad() {
@@ -52,6 +55,7 @@ public final class DurableLoad {
         int window = 8;
         int seconds = 10;
         boolean delivery = true;
+        int appThreads = 0;
         String label = null;
         String json = null;
         for (int i = 0; i < args.length; i++) {
@@ -61,10 +65,11 @@ public final class DurableLoad {
                 case "--window" -> window = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--no-delivery" -> delivery = false;
+                case "--app-threads" -> appThreads = Integer.parseInt(args[++i]);
                 case "--label" -> label = args[++i];
                 case "--json" -> json = args[++i];
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                        + "; usage: --store SPEC [--sessions N] [--window N] [--seconds N] [--no-delivery] "
+                        + "; usage: --store SPEC [--sessions N] [--window N] [--seconds N] [--no-delivery] [--app-threads N] "
                         + "[--label L] [--json FILE]");
             }
         }
@@ -78,6 +83,13 @@ public final class DurableLoad {
                 });
         if (!"memory".equals(store)) {
             builder.threadStore(open(store));
+        }
+        if (appThreads > 0) {
+            builder.applicationExecutor(Executors.newFixedThreadPool(appThreads, task -> {
+                Thread thread = new Thread(task, "durable-app");
+                thread.setDaemon(true);
+                return thread;
+            }));
         }
         try (LtpServer server = builder.build().start()) {
             URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/");

@@ -43,7 +43,25 @@ class PerformanceReportTest {
                 .contains("| memory-plain (plain v0.3: no delivery-v1, nothing logged) | nothing | 30,000 | 15,000 "
                         + "| 1.50 | 9.00 |")
                 .contains("| sqlite | process crash (WAL, `synchronous=NORMAL`; the last commits can go with a power "
-                        + "loss) | 5,400 | 2,700 | 0.77 | 11.10 |");
+                        + "loss) | 5,400 | 2,700 | 0.77 | 11.10 |")
+                .contains("| Durable: sqlite ≥ 15,000 msg/s | 5,400 msg/s | **no** |")
+                .contains("| Durable: sqlite p99 < 20 ms at half its peak | 11.10 ms | yes |");
+    }
+
+    @Test
+    void durableInMemoryTargetIsTheRatioToThePlainPeak() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
+                        + "\"peak_per_second\":40000,\"half_load_per_second\":20000,\"p50_ms\":1,\"p99_ms\":9}"),
+                json("{\"label\":\"durable-memory\",\"store\":\"memory\",\"delivery\":true,"
+                        + "\"peak_per_second\":36000,\"half_load_per_second\":18000,\"p50_ms\":1,\"p99_ms\":25}"),
+                json("{\"label\":\"durable-redis\",\"store\":\"redis\",\"delivery\":true,"
+                        + "\"peak_per_second\":26000,\"half_load_per_second\":13000,\"p50_ms\":1,\"p99_ms\":4}")),
+                null).render();
+        assertThat(report)
+                .contains("| Durable: in-memory store with delivery-v1 ≥ 85% of the peak without it | 90.0% | yes |")
+                .contains("| Durable: memory p99 < 20 ms at half its peak | 25.00 ms | **no** |")
+                .contains("| Durable: redis ≥ 25,000 msg/s | 26,000 msg/s | yes |");
     }
 
     @Test
