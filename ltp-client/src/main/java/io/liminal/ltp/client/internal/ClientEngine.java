@@ -97,6 +97,8 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
     /** Highest server message number handed to the listener lane (duplicates below it are dropped). */
     private long dispatchedThrough;
     private boolean cursorSaveScheduled;
+    /** Whether an ack task is queued on the lane; it acknowledges whatever is processed when it runs. */
+    private boolean ackQueued;
     private CompletableFuture<Void> connectFuture;
     private volatile State publishedState = State.DISCONNECTED;
     private volatile String publishedThreadId;
@@ -362,7 +364,15 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
             return;
         }
         processedThrough = seq;
-        sendAck(seq);
+        if (!ackQueued) { // acks are cumulative: messages processed before this task runs share its ack
+            ackQueued = true;
+            lane.execute(() -> {
+                ackQueued = false;
+                if (thread.equals(cursorThread)) {
+                    sendAck(processedThrough);
+                }
+            });
+        }
         if (!cursorSaveScheduled) {
             cursorSaveScheduled = true;
             schedule(this::saveCursor, 200);

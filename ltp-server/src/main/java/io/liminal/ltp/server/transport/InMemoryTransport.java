@@ -203,6 +203,20 @@ public final class InMemoryTransport implements LtpTransport {
             });
         }
 
+        /**
+         * Sends several text messages as one network read would hand them over: the server takes in all of them
+         * before any task it posts to the connection runs (what it writes back may then be combined).
+         */
+        public void sendTexts(String... texts) {
+            lane.execute(() -> {
+                for (String text : texts) {
+                    if (!closed) {
+                        listener.onText(text, text.getBytes(StandardCharsets.UTF_8).length);
+                    }
+                }
+            });
+        }
+
         /** Sends a binary message to the server. */
         public void sendBinary(byte[] data) {
             lane.execute(() -> {

@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -78,6 +79,8 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
      * this connection's lane, read by the thread's lane.
      */
     private volatile DeliveryProtocol.Hello deliveryPeer;
+    /** The highest client message to acknowledge in the ack task already posted; 0 when none is posted. */
+    private final AtomicLong ackThrough = new AtomicLong();
 
     EngineConnection(LtpEngine engine, TransportConnection transport) {
         this.engine = engine;
@@ -674,11 +677,19 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         });
     }
 
-    /** Acknowledges the client's numbered messages up to {@code through}, from the thread's lane. */
+    /**
+     * Acknowledges the client's numbered messages up to {@code through}, from the thread's lane. Acks are
+     * cumulative, so those made while one is waiting to be written go out as one: a burst of messages read together
+     * costs one ack frame, not one each.
+     */
     void postAck(long through) {
+        if (ackThrough.getAndAccumulate(through, Math::max) != 0) {
+            return; // a posted ack has not been written yet: it will carry this one
+        }
         post(() -> {
-            if (!closed && session != null && deliveryPeer != null) {
-                sendNow(DeliveryProtocol.ack(through));
+            long upTo = ackThrough.getAndSet(0);
+            if (!closed && session != null && deliveryPeer != null && upTo > 0) {
+                sendNow(DeliveryProtocol.ack(upTo));
             }
         });
     }

@@ -229,6 +229,21 @@ class DeliveryEngineTest {
     }
 
     @Test
+    @DisplayName("messages read together are acknowledged by one cumulative ack once all are processed")
+    void acksOfABurstAreCombined() {
+        start(b -> { });
+        Peer peer = transport.connect();
+        JsonObject ack = initDelivery(peer, "c1", "instance-1");
+        peer.sendTexts(numberedEvent(ack, 1, "a"), numberedEvent(ack, 2, "b"), numberedEvent(ack, 3, "c"));
+        assertThat(drain(peer)).filteredOn(m -> type(m.toString()).equals("delivery:ack"))
+                .extracting(m -> m.getAsJsonObject("payload").get("through").getAsLong()).containsExactly(3L);
+        assertThat(handled).containsExactly("c1:a", "c1:b", "c1:c");
+        peer.sendText(numberedEvent(ack, 4, "d"));
+        assertThat(drain(peer)).extracting(m -> m.getAsJsonObject("payload").get("through").getAsLong())
+                .as("the next message gets its own ack").containsExactly(4L);
+    }
+
+    @Test
     @DisplayName("a resume that asks for trimmed messages is told exactly which it missed")
     void trimmedRangeIsReported() {
         start(b -> b.delivery(new DeliveryRetention(2, 1 << 20, Duration.ofHours(1))));
