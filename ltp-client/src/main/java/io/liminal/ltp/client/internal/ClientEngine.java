@@ -368,8 +368,8 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
             ackQueued = true;
             lane.execute(() -> {
                 ackQueued = false;
-                if (thread.equals(cursorThread)) {
-                    sendAck(processedThrough);
+                if (cursorThread != null && cursorThread.equals(machine.threadId())) {
+                    sendAck(processedThrough); // the position of the session's own thread, whatever queued this
                 }
             });
         }
