@@ -39,10 +39,12 @@ import org.HdrHistogram.Recorder;
  * half of that peak: sends at a fixed total rate for {@code seconds}.
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.DurableLoad --store memory|sqlite:FILE|jdbc:...|redis://...
- *     [--sessions 100] [--window 8] [--seconds 10] [--no-delivery] [--app-threads N] [--label L] [--json FILE]</pre>
+ *     [--sessions 100] [--window 8] [--seconds 10] [--no-delivery] [--app-threads N] [--rate R] [--label L]
+ *     [--json FILE]</pre>
  *
  * <p>{@code --app-threads} gives the server an application executor of that many threads (default: the server's
- * own, max(2, cores)).
+ * own, max(2, cores)); {@code --rate} fixes the open-loop rate of the latency phase (default: half the
+ * measured peak), to compare latencies at one rate.
  */
 public final class DurableLoad {
     private DurableLoad() {
@@ -56,6 +58,7 @@ public final class DurableLoad {
         int seconds = 10;
         boolean delivery = true;
         int appThreads = 0;
+        double rate = 0;
         String label = null;
         String json = null;
         for (int i = 0; i < args.length; i++) {
@@ -66,10 +69,11 @@ public final class DurableLoad {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--no-delivery" -> delivery = false;
                 case "--app-threads" -> appThreads = Integer.parseInt(args[++i]);
+                case "--rate" -> rate = Double.parseDouble(args[++i]);
                 case "--label" -> label = args[++i];
                 case "--json" -> json = args[++i];
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                        + "; usage: --store SPEC [--sessions N] [--window N] [--seconds N] [--no-delivery] [--app-threads N] "
+                        + "; usage: --store SPEC [--sessions N] [--window N] [--seconds N] [--no-delivery] [--app-threads N] [--rate R] "
                         + "[--label L] [--json FILE]");
             }
         }
@@ -101,7 +105,7 @@ public final class DurableLoad {
                 closedLoop(all, window, Duration.ofSeconds(Math.max(2, seconds / 3))); // warm-up
                 double peak = closedLoop(all, window, Duration.ofSeconds(seconds));
                 Recorder latency = new Recorder(3);
-                double offered = peak / 2;
+                double offered = rate > 0 ? rate : peak / 2;
                 double achieved = openLoop(all, offered, Duration.ofSeconds(seconds), latency);
                 var histogram = latency.getIntervalHistogram();
                 String name = label != null ? label : kind(store) + (delivery ? "" : "-plain");
