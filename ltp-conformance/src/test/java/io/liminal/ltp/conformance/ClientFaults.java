@@ -50,21 +50,7 @@ enum ClientFaults {
                     return generator.get();
                 }
             }))),
-    IGNORES_SUGGEST_NEW("LTP-HS-014", "sends handshake_init", proxy(new Fault() {
-        @Override
-        public List<String> toClient(String text, Link link) {
-            if ("handshake_reject".equals(type(text))) {
-                link.state().put("rejected", true);
-            }
-            return List.of(text);
-        }
-
-        @Override
-        public List<String> toServer(String text, Link link) {
-            boolean rejected = link.state().containsKey("rejected");
-            return rejected && "handshake_init".equals(type(text)) ? List.of() : List.of(text);
-        }
-    })),
+    IGNORES_SUGGEST_NEW("LTP-HS-014", "sends handshake_init", proxy(ServerFaults.dropsInitsAfterAReject())),
     SENDS_BEFORE_ACK("LTP-HS-015", "no envelope before", proxy(new Fault() {
         @Override
         public List<String> toServer(String text, Link link) {

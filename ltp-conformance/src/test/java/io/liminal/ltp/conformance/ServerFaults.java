@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -205,37 +206,8 @@ enum ServerFaults {
             return List.of(text);
         }
     }),
-    COUNTS_ONLY_PINGS_AS_ACTIVITY("LTP-HB-003", "does not close", Outcome.FAIL, new Fault() {
-        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "idle-fault");
-            thread.setDaemon(true);
-            return thread;
-        });
-
-        @Override
-        public List<String> toServer(String text, Link link) {
-            if ("ping".equals(type(parse(text)))) {
-                link.state().put("lastPing", System.nanoTime());
-            }
-            return List.of(text);
-        }
-
-        @Override
-        public List<String> toClient(String text, Link link) {
-            JsonObject json = parse(text);
-            if (json != null && "handshake_ack".equals(type(json))) {
-                long interval = json.get("heartbeat_interval_ms").getAsLong();
-                link.state().put("lastPing", System.nanoTime());
-                timer.scheduleAtFixedRate(() -> {
-                    long idleMs = (System.nanoTime() - (long) link.state().get("lastPing")) / 1_000_000;
-                    if (idleMs > 2 * interval) {
-                        link.closeClient(1000, "heartbeat_timeout");
-                    }
-                }, interval, interval / 4, TimeUnit.MILLISECONDS);
-            }
-            return List.of(text);
-        }
-    }),
+    COUNTS_ONLY_PINGS_AS_ACTIVITY("LTP-HB-003", "does not close", Outcome.FAIL,
+            idleCloser(text -> "ping".equals(type(parse(text))), 2, 4)),
     CLOSES_ON_TOO_LARGE("LTP-LIM-002", "MESSAGE_TOO_LARGE", Outcome.WARN,
             closesAfterError("MESSAGE_TOO_LARGE", 1009, "too big")),
     REFUSES_MESSAGE_AT_LIMIT("LTP-LIM-001", "exactly 1,048,576 bytes", Outcome.FAIL, new Fault() {
@@ -330,35 +302,8 @@ enum ServerFaults {
                     return push && !link.state().containsKey("asked") ? List.of() : List.of(text);
                 }
             }),
-    CLOSES_AFTER_ONE_SILENT_INTERVAL("LTP-HB-003", "closes a silent connection", Outcome.FAIL, new Fault() {
-        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "idle-fault");
-            thread.setDaemon(true);
-            return thread;
-        });
-
-        @Override
-        public List<String> toServer(String text, Link link) {
-            link.state().put("last", System.nanoTime());
-            return List.of(text);
-        }
-
-        @Override
-        public List<String> toClient(String text, Link link) {
-            JsonObject json = parse(text);
-            if (json != null && "handshake_ack".equals(type(json))) {
-                long interval = json.get("heartbeat_interval_ms").getAsLong();
-                link.state().put("last", System.nanoTime());
-                timer.scheduleAtFixedRate(() -> {
-                    long idleMs = (System.nanoTime() - (long) link.state().get("last")) / 1_000_000;
-                    if (idleMs > interval) { // 1 interval instead of 2
-                        link.closeClient(1000, "heartbeat_timeout");
-                    }
-                }, interval / 10, interval / 10, TimeUnit.MILLISECONDS);
-            }
-            return List.of(text);
-        }
-    }),
+    CLOSES_AFTER_ONE_SILENT_INTERVAL("LTP-HB-003", "closes a silent connection", Outcome.FAIL,
+            idleCloser(text -> true, 1, 10)), // 1 interval instead of 2
     IDLE_CLOSE_NOT_DONE("LTP-HB-003", "closes a silent connection", Outcome.FAIL, "{\"idle_close\": true}",
             new Fault() {
                 @Override
@@ -504,21 +449,8 @@ enum ServerFaults {
         }
         return json;
     })),
-    IGNORES_INIT_AFTER_REJECT("LTP-HS-006", "right after a handshake_reject", Outcome.FAIL, new Fault() {
-        @Override
-        public List<String> toClient(String text, Link link) {
-            if ("handshake_reject".equals(type(text))) {
-                link.state().put("rejected", true);
-            }
-            return List.of(text);
-        }
-
-        @Override
-        public List<String> toServer(String text, Link link) {
-            return link.state().containsKey("rejected") && "handshake_init".equals(type(text)) ? List.of()
-                    : List.of(text);
-        }
-    }),
+    IGNORES_INIT_AFTER_REJECT("LTP-HS-006", "right after a handshake_reject", Outcome.FAIL,
+            dropsInitsAfterAReject()),
     ACKS_ALWAYS_V3("LTP-HS-008", "echoes the requested version", Outcome.FAIL, toClient(json -> {
         if ("handshake_ack".equals(type(json))) {
             json.addProperty("ltp_version", "0.3");
@@ -786,6 +718,64 @@ enum ServerFaults {
     }
 
     /** A fault that rewrites every JSON object the server sends. */
+    /**
+     * Closes the client's side 1000 heartbeat_timeout once the client sent nothing that {@code counts} as activity
+     * for more than {@code silentIntervals} heartbeat intervals (as the ack announced), checked
+     * {@code checksPerInterval} times an interval.
+     */
+    static Fault idleCloser(Predicate<String> counts, int silentIntervals, int checksPerInterval) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "idle-fault");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return new Fault() {
+            @Override
+            public List<String> toServer(String text, Link link) {
+                if (counts.test(text)) {
+                    link.state().put("lastActivity", System.nanoTime());
+                }
+                return List.of(text);
+            }
+
+            @Override
+            public List<String> toClient(String text, Link link) {
+                JsonObject json = parse(text);
+                if (json != null && "handshake_ack".equals(type(json))) {
+                    long interval = json.get("heartbeat_interval_ms").getAsLong();
+                    link.state().put("lastActivity", System.nanoTime());
+                    long period = interval / checksPerInterval;
+                    timer.scheduleAtFixedRate(() -> {
+                        long idleMs = (System.nanoTime() - (long) link.state().get("lastActivity")) / 1_000_000;
+                        if (idleMs > silentIntervals * interval) {
+                            link.closeClient(1000, "heartbeat_timeout");
+                        }
+                    }, period, period, TimeUnit.MILLISECONDS);
+                }
+                return List.of(text);
+            }
+        };
+    }
+
+    /** Once the server has sent a handshake_reject, the client's handshake_inits never reach it. */
+    static Fault dropsInitsAfterAReject() {
+        return new Fault() {
+            @Override
+            public List<String> toClient(String text, Link link) {
+                if ("handshake_reject".equals(type(text))) {
+                    link.state().put("rejected", true);
+                }
+                return List.of(text);
+            }
+
+            @Override
+            public List<String> toServer(String text, Link link) {
+                return link.state().containsKey("rejected") && "handshake_init".equals(type(text)) ? List.of()
+                        : List.of(text);
+            }
+        };
+    }
+
     /** Passes an error with {@code errorCode} on, then closes the client's side with {@code closeCode}. */
     static Fault closesAfterError(String errorCode, int closeCode, String reason) {
         return new Fault() {
