@@ -2,14 +2,19 @@ package io.liminal.ltp.core.concurrent;
 
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
 
 /**
  * Runs tasks one at a time, in submission order, on a shared {@link Executor}: a "lane". Many lanes can share one
  * pool without any of them running two tasks at once, so state owned by a lane needs no locks.
  *
  * <p>A task that throws does not stop the lane; the exception goes to the handler given at construction.
+ *
+ * <p>A task may hold the lane until some asynchronous work completes ({@link #continueAfter}): the lane then runs
+ * nothing else, yet holds no thread while it waits.
  *
  * <p>A server keeps one lane per live thread, so an idle lane is kept small: its queue is made when a task first
  * has to wait.
@@ -21,6 +26,12 @@ public final class SerialExecutor implements Executor {
     private final Runnable drain = this::drain;
     private ArrayDeque<Runnable> tasks;
     private boolean running;
+    /** A task of {@link #drain} is running (so a continuation that is ready must wait for it to return). */
+    private boolean inTask;
+    /** A task asked to hold the lane until its continuation runs. */
+    private boolean held;
+    /** The continuation, when it was ready before the task that asked for it returned. */
+    private Runnable ready;
 
     /**
      * @param delegate where the lane's tasks run
@@ -83,6 +94,44 @@ public final class SerialExecutor implements Executor {
         }
     }
 
+    /**
+     * Holds the lane until {@code stage} completes, then runs {@code then} on the lane, before anything submitted
+     * meanwhile. Call it from a task this lane runs through {@link #execute}, at most once per task; the thread
+     * that runs the task is free when the task returns, so a lane waiting for I/O does not hold a pool thread.
+     * {@code then} may itself call this method.
+     *
+     * <p>When the delegate refuses the continuation (it is shutting down), the continuation runs on the thread
+     * that completed {@code stage}, so that it is never lost.
+     *
+     * @throws IllegalStateException when not called from a task of this lane, or twice from one task
+     */
+    public <T> void continueAfter(CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> then) {
+        Objects.requireNonNull(then, "then");
+        synchronized (drain) {
+            if (!inTask || held) {
+                throw new IllegalStateException("continueAfter must be called once from a task this lane runs");
+            }
+            held = true;
+        }
+        stage.whenComplete((value, error) -> resume(() -> then.accept(value, error)));
+    }
+
+    private void resume(Runnable continuation) {
+        synchronized (drain) {
+            if (inTask) {
+                ready = continuation; // the task that held the lane is still running: drain picks it up
+                return;
+            }
+            held = false;
+            inTask = true;
+        }
+        try {
+            delegate.execute(() -> drainFrom(continuation));
+        } catch (RejectedExecutionException e) {
+            drainFrom(continuation);
+        }
+    }
+
     /** How many tasks wait to run (not counting the one running). */
     public int queued() {
         synchronized (drain) {
@@ -99,19 +148,40 @@ public final class SerialExecutor implements Executor {
     }
 
     private void drain() {
+        drainFrom(null);
+    }
+
+    /** Runs {@code first} (when given, with {@link #inTask} already set), then the queue, until empty or held. */
+    private void drainFrom(Runnable first) {
+        Runnable task = first;
         while (true) {
-            Runnable task;
-            synchronized (drain) {
-                task = tasks.poll();
-                if (task == null) {
-                    running = false;
-                    return;
+            if (task == null) {
+                synchronized (drain) {
+                    task = queue().poll();
+                    if (task == null) {
+                        running = false;
+                        return;
+                    }
+                    inTask = true;
                 }
             }
             try {
                 task.run();
             } catch (Throwable t) {
                 onError.uncaughtException(Thread.currentThread(), t);
+            }
+            synchronized (drain) {
+                inTask = false;
+                task = null;
+                if (held) {
+                    if (ready == null) {
+                        return; // still running as far as submitters know: the continuation resumes the lane
+                    }
+                    task = ready;
+                    ready = null;
+                    held = false;
+                    inTask = true;
+                }
             }
         }
     }

@@ -1,14 +1,17 @@
 package io.liminal.ltp.core.concurrent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -101,5 +104,92 @@ class SerialExecutorTest {
         assertThat(handedOff).hasSize(1);
         handedOff.get(0).run();
         assertThat(ran).containsExactly("inline", "submitted meanwhile");
+    }
+
+    @Test
+    void aHeldLaneRunsTheContinuationBeforeWhatWasSubmittedMeanwhile() {
+        SerialExecutor lane = new SerialExecutor(Runnable::run, (t, e) -> { });
+        List<String> ran = new ArrayList<>();
+        CompletableFuture<String> commit = new CompletableFuture<>();
+        lane.execute(() -> {
+            ran.add("task");
+            lane.continueAfter(commit, (value, error) -> ran.add("then " + value));
+        });
+        lane.execute(() -> ran.add("next"));
+        assertThat(ran).containsExactly("task");
+        assertThat(lane.queued()).isEqualTo(1);
+
+        commit.complete("committed");
+
+        assertThat(ran).containsExactly("task", "then committed", "next");
+        assertThat(lane.queued()).isZero();
+    }
+
+    @Test
+    void aStageCompleteBeforeTheTaskReturnsContinuesRightAfterIt() {
+        SerialExecutor lane = new SerialExecutor(Runnable::run, (t, e) -> { });
+        List<String> ran = new ArrayList<>();
+        lane.execute(() -> {
+            lane.continueAfter(CompletableFuture.failedFuture(new IllegalStateException("x")),
+                    (value, error) -> ran.add("then " + error.getMessage()));
+            lane.execute(() -> ran.add("next"));
+            ran.add("task");
+        });
+        assertThat(ran).containsExactly("task", "then x", "next");
+    }
+
+    @Test
+    void aHeldLaneHoldsNoThread() throws Exception {
+        ExecutorService oneThread = Executors.newSingleThreadExecutor();
+        try {
+            SerialExecutor held = new SerialExecutor(oneThread, (t, e) -> { });
+            SerialExecutor other = new SerialExecutor(oneThread, (t, e) -> { });
+            CompletableFuture<Void> io = new CompletableFuture<>();
+            CountDownLatch holding = new CountDownLatch(1);
+            CompletableFuture<String> continued = new CompletableFuture<>();
+            held.execute(() -> {
+                held.continueAfter(io, (value, error) -> continued.complete(Thread.currentThread().getName()));
+                holding.countDown();
+            });
+            assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<String> otherRan = new CompletableFuture<>();
+            other.execute(() -> otherRan.complete("ran"));
+            assertThat(otherRan.get(5, TimeUnit.SECONDS)).isEqualTo("ran"); // the only pool thread was free
+            assertThat(continued).isNotDone();
+            io.complete(null);
+            assertThat(continued.get(5, TimeUnit.SECONDS)).startsWith("pool-");
+        } finally {
+            oneThread.shutdownNow();
+        }
+    }
+
+    @Test
+    void continueAfterOnlyFromALaneTaskAndOncePerTask() {
+        List<Throwable> errors = new ArrayList<>();
+        SerialExecutor lane = new SerialExecutor(Runnable::run, (t, e) -> errors.add(e));
+        assertThatThrownBy(() -> lane.continueAfter(new CompletableFuture<>(), (v, e) -> { }))
+                .isInstanceOf(IllegalStateException.class);
+        lane.execute(() -> {
+            lane.continueAfter(new CompletableFuture<>(), (v, e) -> { });
+            lane.continueAfter(new CompletableFuture<>(), (v, e) -> { });
+        });
+        assertThat(errors).singleElement().isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aRefusedContinuationRunsOnTheCompletingThread() {
+        boolean[] refuse = {false};
+        SerialExecutor lane = new SerialExecutor(task -> {
+            if (refuse[0]) {
+                throw new RejectedExecutionException("stopping");
+            }
+            task.run();
+        }, (t, e) -> { });
+        CompletableFuture<Void> io = new CompletableFuture<>();
+        List<String> ran = new ArrayList<>();
+        lane.execute(() -> lane.continueAfter(io, (v, e) -> ran.add("then")));
+        refuse[0] = true;
+        io.complete(null);
+        assertThat(ran).containsExactly("then");
     }
 }
