@@ -48,6 +48,27 @@ public interface DeliveryStore {
     long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention);
 
+    /**
+     * Stores several commits, of different threads, each exactly as {@link #commit} would: the server groups the
+     * commits that wait at the same moment into one call (group commit), so that a store can write them in one
+     * transaction or one round trip. Each commit stays all-or-nothing; a store need not make the group atomic.
+     *
+     * <p>The default commits them one by one.
+     *
+     * @return per commit, in order, what {@link #commit} returns
+     * @throws RuntimeException when a commit failed; any commit of the group may then be stored or not (each
+     *     still whole or not at all), and the server re-reads the positions involved before trusting them
+     */
+    default long[] commitAll(List<Commit> commits) {
+        long[] firsts = new long[commits.size()];
+        for (int i = 0; i < firsts.length; i++) {
+            Commit commit = commits.get(i);
+            firsts[i] = commit(commit.threadId(), commit.messages(), commit.processed(), commit.now(),
+                    commit.retention());
+        }
+        return firsts;
+    }
+
     /** Appends one message for every client of the thread or one instance: a {@link #commit} of it alone. */
     default long appendOutbound(String threadId, String message, String targetInstance, Instant now,
             DeliveryRetention retention) {
@@ -71,6 +92,21 @@ public interface DeliveryStore {
 
     /** Whether {@link #recordCleanStop} was called for the process (and not yet forgotten). */
     boolean stoppedCleanly(String processId);
+
+    /**
+     * The arguments of one {@link #commit}, for {@link #commitAll}.
+     *
+     * @param processed the inbound message this completes, or {@code null} for a push
+     */
+    record Commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
+            DeliveryRetention retention) {
+        public Commit {
+            Objects.requireNonNull(threadId, "threadId");
+            messages = List.copyOf(messages);
+            Objects.requireNonNull(now, "now");
+            Objects.requireNonNull(retention, "retention");
+        }
+    }
 
     /**
      * A message to log.

@@ -135,6 +135,67 @@ public abstract class DeliveryStoreContract {
     }
 
     @Test
+    @DisplayName("a group of commits stores each as a commit alone would: numbers, rows, positions, missing threads")
+    void commitAllIsEachCommit() {
+        String one = newThread();
+        String two = newThread();
+        delivery.appendOutbound(two, "{\"before\":1}", null, T0, ROOMY);
+        Instant later = T0.plusSeconds(1);
+        long[] firsts = delivery.commitAll(List.of(
+                new DeliveryStore.Commit(one, List.of(new Outbound("{\"r\":1}", "a"), new Outbound("{\"r\":2}", null)),
+                        new Processed("a", 7, "run-1"), T0, ROOMY),
+                new DeliveryStore.Commit(two, List.of(new Outbound("{\"r\":3}", "b")), new Processed("b", 2, "run-1"),
+                        T0, ROOMY),
+                new DeliveryStore.Commit("no-such-thread", List.of(new Outbound("{}", null)),
+                        new Processed("a", 3, "run-1"), T0, ROOMY),
+                new DeliveryStore.Commit(one, List.of(new Outbound("{\"r\":4}", null)), null, later, ROOMY),
+                new DeliveryStore.Commit(two, List.of(), new Processed("c", 5, "run-2"), later, ROOMY),
+                new DeliveryStore.Commit(one, List.of(), new Processed("a", 6, "run-2"), later, ROOMY)));
+
+        assertThat(firsts).containsExactly(1, 2, 0, 3, 0, 0);
+        assertThat(delivery.outboundAfter(one, 0, 10)).extracting(LoggedMessage::seq, LoggedMessage::message,
+                LoggedMessage::targetInstance, LoggedMessage::loggedAt).containsExactly(
+                        tuple(1L, "{\"r\":1}", "a", T0),
+                        tuple(2L, "{\"r\":2}", null, T0),
+                        tuple(3L, "{\"r\":4}", null, later));
+        assertThat(delivery.outboundAfter(two, 1, 10)).extracting(LoggedMessage::seq, LoggedMessage::message)
+                .containsExactly(tuple(2L, "{\"r\":3}"));
+        assertThat(delivery.inboundCursor(one, "a")).as("a later, lower position does not lower it")
+                .isEqualTo(new InboundCursor(7, "run-1"));
+        assertThat(delivery.inboundCursor(two, "b")).isEqualTo(new InboundCursor(2, "run-1"));
+        assertThat(delivery.inboundCursor(two, "c")).isEqualTo(new InboundCursor(5, "run-2"));
+        assertThat(delivery.inboundCursor("no-such-thread", "a")).isEqualTo(InboundCursor.NONE);
+        assertThat(delivery.outboundBounds(one)).isEqualTo(new LogBounds(1, 3));
+        assertThat(delivery.commit(one, List.of(new Outbound("{}", null)), null, later, ROOMY))
+                .as("numbers go on after the group").isEqualTo(4);
+    }
+
+    @Test
+    @DisplayName("a group of commits trims each thread's log by its retention")
+    void commitAllTrims() {
+        String counted = newThread();
+        String aged = newThread();
+        String kept = newThread();
+        DeliveryRetention three = new DeliveryRetention(3, 1L << 30, Duration.ofDays(1));
+        DeliveryRetention minute = new DeliveryRetention(100, 1L << 30, Duration.ofMinutes(1));
+        delivery.commit(counted, List.of(new Outbound("{\"n\":1}", null), new Outbound("{\"n\":2}", null)), null, T0,
+                three);
+        delivery.appendOutbound(aged, "{\"old\":1}", null, T0, minute);
+        delivery.appendOutbound(kept, "{\"old\":1}", null, T0, ROOMY);
+        Instant later = T0.plus(Duration.ofMinutes(2));
+        delivery.commitAll(List.of(
+                new DeliveryStore.Commit(counted, List.of(new Outbound("{\"n\":3}", null), new Outbound("{\"n\":4}",
+                        null)), null, T0, three),
+                new DeliveryStore.Commit(aged, List.of(new Outbound("{\"new\":2}", null)), null, later, minute),
+                new DeliveryStore.Commit(kept, List.of(new Outbound("{\"new\":2}", null)), null, later, ROOMY),
+                new DeliveryStore.Commit(counted, List.of(new Outbound("{\"n\":5}", null)), null, T0, three)));
+        assertThat(delivery.outboundBounds(counted)).isEqualTo(new LogBounds(3, 5));
+        assertThat(delivery.outboundAfter(counted, 0, 10)).extracting(LoggedMessage::seq).containsExactly(3L, 4L, 5L);
+        assertThat(delivery.outboundBounds(aged)).isEqualTo(new LogBounds(2, 2));
+        assertThat(delivery.outboundBounds(kept)).isEqualTo(new LogBounds(1, 2));
+    }
+
+    @Test
     @DisplayName("clean stops are remembered per server run")
     void cleanStops() {
         assertThat(delivery.stoppedCleanly("run-1")).isFalse();

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * logging, replay, attaching a connection, and handling numbered messages happen in one order per thread: a
  * message is logged before any connection that attaches later reads the log, and a connection is attached (and
  * gets live messages) only after its replay was queued. Store calls may block; the lane runs on the application
- * executor, never on an I/O thread.
+ * executor, never on an I/O thread. A handled message's commit may hold the lane without its thread (group commit,
+ * see {@link OutboxPublisher#publishThen}); nothing else of the thread runs until it is done.
  */
 final class DeliveryLog {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryLog.class);
@@ -62,9 +63,13 @@ final class DeliveryLog {
 
     /** The text a message is logged and replayed as: the envelope without anything per connection. */
     String template(Envelope envelope) {
-        Envelope template = DeliveryProtocol.withoutSeq(envelope).withIds("", "").withTimestamp(0).withNonce(null)
+        return engine.codec().encodeChecked(templateOf(envelope));
+    }
+
+    /** The envelope as logged: {@link #template} before encoding, what decoding the log's text gives back. */
+    static Envelope templateOf(Envelope envelope) {
+        return DeliveryProtocol.withoutSeq(envelope).withIds("", "").withTimestamp(0).withNonce(null)
                 .withSignature(null);
-        return engine.codec().encodeChecked(template);
     }
 
     /**
@@ -77,6 +82,24 @@ final class DeliveryLog {
         thread.deliveryEnabled = true;
         LiveThread.DeliveryState state = thread.delivery();
         LiveThread.Position position = state.positions.get(instance);
+        if (position != null && position.reread) {
+            // A failed commit may have been stored: what it completed must not be handed to the handler again.
+            try {
+                long stored = store.inboundCursor(thread.threadId(), instance).seq();
+                if (stored > position.seq) {
+                    position.seq = stored;
+                    position.doubt = false; // it landed, and nothing after it was handed over
+                }
+                position.reread = false;
+            } catch (RuntimeException e) {
+                engine.metrics().storeFailure("read cursor");
+                engine.storeHealth().failed(e);
+                LOG.warn("Could not read the position of client instance {} on thread {} after a failed commit; "
+                        + "closing its connection", LogSafe.id(instance), thread.threadId(), Redaction.redact(e));
+                connection.closeForStoreFailure();
+                return;
+            }
+        }
         if (position != null && position.failed) {
             position.failed = false; // the client is back: what it resends is handled again, marked
         }
@@ -180,10 +203,10 @@ final class DeliveryLog {
      */
     private int handToTargets(LiveThread thread, LoggedMessage logged, Envelope envelope) {
         int handed = 0;
-        List<LoggedMessage> one = List.of(logged);
+        Envelope asLogged = envelope == null ? null : templateOf(envelope);
         for (Map.Entry<EngineConnection, String> target : thread.delivery().targets.entrySet()) {
             if (logged.targetInstance() == null || logged.targetInstance().equals(target.getValue())) {
-                target.getKey().sendLogged(one);
+                target.getKey().sendLogged(logged, asLogged);
                 handed++;
             }
         }
@@ -223,30 +246,49 @@ final class DeliveryLog {
         if (!process.enterHandover()) {
             return; // stopping: the next server process gets it
         }
+        Outbox outbox;
         try {
             boolean possibleRedelivery = position.doubt && seq == position.seq + 1;
-            Outbox outbox = engine.dispatch(thread, context.withDelivery(new DeliveryInfo(seq, instance,
+            outbox = engine.dispatch(thread, context.withDelivery(new DeliveryInfo(seq, instance,
                     possibleRedelivery)), envelope, arrivedNanos);
-            // Completed even when the handler threw: a message that always fails must not block the stream.
-            try {
-                engine.publisher().publish(thread, outbox.sends(), new Processed(instance, seq, process.id()), false);
-            } catch (RuntimeException e) {
-                position.failed = true;
-                position.doubt = true;
-                process.commitFailed();
-                engine.metrics().storeFailure("commit");
-                engine.storeHealth().failed(e);
-                LOG.error("Could not commit message {} of client instance {} on thread {}; closing its connection "
-                        + "so that it is resent", seq, LogSafe.id(instance), thread.threadId(), Redaction.redact(e));
-                from.closeForStoreFailure();
-                return;
-            }
-            position.seq = seq;
-            position.doubt = false;
-            from.postAck(seq);
-        } finally {
+        } catch (RuntimeException e) {
             process.exitHandover();
+            throw e;
         }
+        // Completed even when the handler threw: a message that always fails must not block the stream. On a
+        // blocking store the lane waits for the group commit without a thread, and goes on here.
+        engine.publisher().publishThen(thread, outbox.sends(), new Processed(instance, seq, process.id()), failure -> {
+            try {
+                if (failure != null) {
+                    commitFailed(thread, position, seq, instance, from, failure);
+                    return;
+                }
+                position.seq = Math.max(position.seq, seq);
+                position.doubt = false;
+                from.postAck(seq);
+            } finally {
+                process.exitHandover();
+            }
+        });
+    }
+
+    /**
+     * The commit of a handled message failed: nothing is acknowledged, the connection is closed so that the
+     * client resends from its last acknowledged message, and the instance's later messages are dropped until it
+     * is back. The commit may have been stored all the same (a lost answer, or a group that failed as a whole):
+     * the position is read from the store again when the client is back.
+     */
+    private void commitFailed(LiveThread thread, LiveThread.Position position, long seq, String instance,
+            EngineConnection from, RuntimeException failure) {
+        position.failed = true;
+        position.doubt = true;
+        position.reread = true;
+        process.commitFailed();
+        engine.metrics().storeFailure("commit");
+        engine.storeHealth().failed(failure);
+        LOG.error("Could not commit message {} of client instance {} on thread {}; closing its connection so that "
+                + "it is resent", seq, LogSafe.id(instance), thread.threadId(), Redaction.redact(failure));
+        from.closeForStoreFailure();
     }
 
     /** The instance's position, read from the store once per live thread. */

@@ -654,18 +654,35 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     void sendLogged(List<DeliveryStore.LoggedMessage> messages) {
         post(() -> {
             for (DeliveryStore.LoggedMessage logged : messages) {
-                if (closed || session == null || deliveryPeer == null) {
-                    return; // still in the log: the client gets it on its next resume
-                }
-                try {
-                    Envelope template = (Envelope) engine.codec().decode(logged.message());
-                    sendNow(DeliveryProtocol.withSeq(template, logged.seq()));
-                } catch (RuntimeException e) {
-                    LOG.error("Could not send logged message {} of thread {}", logged.seq(), session.threadId(), e);
-                    engine.metrics().internalError("send_logged");
+                if (!sendLoggedNow(logged, null)) {
+                    return;
                 }
             }
         });
+    }
+
+    /**
+     * Sends one freshly logged message with its number, from the thread's lane.
+     *
+     * @param template the message as logged ({@code DeliveryLog.templateOf}), which saves decoding its text
+     */
+    void sendLogged(DeliveryStore.LoggedMessage logged, Envelope template) {
+        post(() -> sendLoggedNow(logged, template));
+    }
+
+    /** False when the connection can no longer send: what is left stays in the log for the next resume. */
+    private boolean sendLoggedNow(DeliveryStore.LoggedMessage logged, Envelope template) {
+        if (closed || session == null || deliveryPeer == null) {
+            return false;
+        }
+        try {
+            Envelope asLogged = template != null ? template : (Envelope) engine.codec().decode(logged.message());
+            sendNow(DeliveryProtocol.withSeq(asLogged, logged.seq()));
+        } catch (RuntimeException e) {
+            LOG.error("Could not send logged message {} of thread {}", logged.seq(), session.threadId(), e);
+            engine.metrics().internalError("send_logged");
+        }
+        return true;
     }
 
     /** Sends an unnumbered copy to a plain v0.3 connection, from the thread's lane. */

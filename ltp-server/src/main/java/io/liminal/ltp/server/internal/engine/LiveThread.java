@@ -65,6 +65,8 @@ final class LiveThread {
         boolean doubt;
         /** A commit failed: the instance's messages are dropped, unacknowledged, until it attaches again. */
         boolean failed;
+        /** A commit failed but may have been stored: {@link #seq} is read from the store again at the next attach. */
+        boolean reread;
 
         Position(long seq, boolean doubt) {
             this.seq = seq;

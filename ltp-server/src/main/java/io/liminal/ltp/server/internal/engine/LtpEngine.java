@@ -103,6 +103,8 @@ public final class LtpEngine implements TransportContext {
     private final Scheduler maintenance;
     private final ExecutorService ownedApplicationExecutor;
     private final ExecutorService ownedBlockingExecutor;
+    /** Writes group commits on a blocking delivery store; {@code null} otherwise. */
+    private final ExecutorService ownedCommitWriter;
     private final ScheduledExecutorService ownedMaintenance;
     /** Whether the handler overrides the session callbacks; a no-op default is not worth a lane hand-off. */
     private final boolean dispatchesOpened;
@@ -151,7 +153,6 @@ public final class LtpEngine implements TransportContext {
         this.deliveryLog = settings.deliveryOffered()
                 ? new DeliveryLog(this, (DeliveryStore) settings.threadStore(), settings.deliveryRetention(), process)
                 : null;
-        this.publisher = new OutboxPublisher(this, deliveryLog);
         this.dispatchesOpened = overrides(settings.handler(), "onSessionOpened", SessionContext.class);
         this.dispatchesClosed = overrides(settings.handler(), "onSessionClosed", SessionContext.class, int.class,
                 String.class);
@@ -161,6 +162,16 @@ public final class LtpEngine implements TransportContext {
                 settings.transport()::pendingConnections, registry::size,
                 storedThreads::get);
         metrics.inboundBufferedBytes(settings.transport()::bufferedInboundBytes);
+        if (deliveryLog != null && store.isBlocking()) {
+            // Lanes hand their commits to one writer that stores what waits together (group commit).
+            ownedCommitWriter = Executors.newSingleThreadExecutor(daemonThreads("ltp-commit"));
+            metrics.groupCommits();
+            this.publisher = new OutboxPublisher(this, deliveryLog,
+                    new GroupCommitter(deliveryLog.store(), ownedCommitWriter, metrics));
+        } else {
+            ownedCommitWriter = null;
+            this.publisher = new OutboxPublisher(this, deliveryLog, null);
+        }
 
         if (settings.applicationExecutor() != null) {
             ownedApplicationExecutor = null;
@@ -279,6 +290,7 @@ public final class LtpEngine implements TransportContext {
         shutdownOwned(ownedApplicationExecutor, grace);
         shutdownOwned(ownedBlockingExecutor, grace);
         recordCleanStop(grace);
+        shutdownOwned(ownedCommitWriter, grace);
         if (ownedMaintenance != null) {
             ownedMaintenance.shutdownNow();
         }

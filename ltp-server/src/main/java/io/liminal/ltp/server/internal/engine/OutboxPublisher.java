@@ -2,6 +2,7 @@ package io.liminal.ltp.server.internal.engine;
 
 import io.liminal.ltp.core.delivery.DeliveryProtocol;
 import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.server.store.DeliveryStore.Commit;
 import io.liminal.ltp.server.store.DeliveryStore.LoggedMessage;
 import io.liminal.ltp.server.store.DeliveryStore.Outbound;
 import io.liminal.ltp.server.store.DeliveryStore.Processed;
@@ -9,11 +10,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
  * Publishes what was sent to one thread, on that thread's lane: first one commit of everything that goes to the
  * thread's log (with the handled message's new position, when there is one), then every send in call order, to
- * the connections live now. A send to the log completes its future at the commit; a send that is not logged (a
+ * the connections live now. On a blocking store the commit goes through the {@link GroupCommitter}. A send to the log completes its future at the commit; a send that is not logged (a
  * plain v0.3 session, a thread without the extension, the extension off) completes when it is written.
  */
 final class OutboxPublisher {
@@ -21,13 +24,17 @@ final class OutboxPublisher {
     /** {@code null} when the extension is off. */
     private final DeliveryLog log;
 
-    OutboxPublisher(LtpEngine engine, DeliveryLog log) {
+    /** Groups the commits of many lanes on a blocking store; {@code null} to commit on the lane. */
+    private final GroupCommitter groupCommitter;
+
+    OutboxPublisher(LtpEngine engine, DeliveryLog log, GroupCommitter groupCommitter) {
         this.engine = engine;
         this.log = log;
+        this.groupCommitter = groupCommitter;
     }
 
     /**
-     * Commits and sends. Lane only.
+     * Commits and sends, waiting for the commit. Lane only.
      *
      * @param processed the numbered message these sends complete, or {@code null}
      * @param fromOutside whether the sends come from outside a handler call: their futures then count the
@@ -35,8 +42,76 @@ final class OutboxPublisher {
      * @throws RuntimeException when the commit failed: nothing was sent, and every future has failed
      */
     void publish(LiveThread thread, List<Outbox.Send> sends, Processed processed, boolean fromOutside) {
-        if (sends.isEmpty() && processed == null) {
+        Publication publication = prepare(thread, sends, processed, fromOutside);
+        if (publication == null) {
             return;
+        }
+        long first;
+        try {
+            first = publication.commit == null ? 0 : groupCommitter == null ? commitNow(publication.commit)
+                    : groupCommitter.submit(publication.commit).join();
+        } catch (CompletionException e) {
+            throw publication.failed(e.getCause() instanceof RuntimeException r ? r : e);
+        } catch (RuntimeException e) {
+            throw publication.failed(e);
+        }
+        finish(publication, first);
+    }
+
+    /**
+     * Commits and sends without holding the lane's thread while the store writes: the lane waits (running nothing
+     * else of the thread), and {@code then} runs on it once the sends went out, with {@code null} or the commit's
+     * failure (nothing was sent then, and every future has failed). Called from a lane task, as its last step.
+     */
+    void publishThen(LiveThread thread, List<Outbox.Send> sends, Processed processed,
+            Consumer<RuntimeException> then) {
+        Publication publication = prepare(thread, sends, processed, false);
+        if (publication == null) {
+            then.accept(null);
+            return;
+        }
+        if (publication.commit == null || groupCommitter == null) {
+            long first;
+            try {
+                first = publication.commit == null ? 0 : commitNow(publication.commit);
+            } catch (RuntimeException e) {
+                then.accept(publication.failed(e));
+                return;
+            }
+            finish(publication, first);
+            then.accept(null);
+            return;
+        }
+        thread.lane.continueAfter(groupCommitter.submit(publication.commit), (first, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                then.accept(publication.failed(cause instanceof RuntimeException r ? r
+                        : new IllegalStateException(cause)));
+                return;
+            }
+            finish(publication, first);
+            then.accept(null);
+        });
+    }
+
+    /** What one publish logs and sends; {@code commit} is {@code null} when nothing goes to the store. */
+    private record Publication(LiveThread thread, List<Outbox.Send> sends, boolean fromOutside, Commit commit,
+            int[] slot, Instant now) {
+        /** Fails every send's future; returns {@code e} to be thrown. */
+        RuntimeException failed(RuntimeException e) {
+            for (Outbox.Send send : sends) {
+                send.future().completeExceptionally(e);
+            }
+            return e;
+        }
+    }
+
+    /** Decides what is logged: {@code null} when there is nothing to do. */
+    private Publication prepare(LiveThread thread, List<Outbox.Send> sends, Processed processed,
+            boolean fromOutside) {
+        if (sends.isEmpty() && processed == null) {
+            return null;
         }
         List<Outbound> toLog = new ArrayList<>(0);
         int[] slot = new int[sends.size()];
@@ -56,17 +131,23 @@ final class OutboxPublisher {
             }
         }
         Instant now = engine.clock().instant();
-        long first = 0;
-        if (log != null && (!toLog.isEmpty() || processed != null)) {
-            try {
-                first = log.store().commit(thread.threadId(), toLog, processed, now, log.retention());
-            } catch (RuntimeException e) {
-                for (Outbox.Send send : sends) {
-                    send.future().completeExceptionally(e);
-                }
-                throw e;
-            }
-        }
+        Commit commit = log != null && (!toLog.isEmpty() || processed != null)
+                ? new Commit(thread.threadId(), toLog, processed, now, log.retention()) : null;
+        return new Publication(thread, sends, fromOutside, commit, slot, now);
+    }
+
+    private long commitNow(Commit commit) {
+        return log.store().commit(commit.threadId(), commit.messages(), commit.processed(), commit.now(),
+                commit.retention());
+    }
+
+    /** After the commit (which assigned {@code first}): hands the logged messages out and sends the rest. */
+    private void finish(Publication publication, long first) {
+        LiveThread thread = publication.thread;
+        List<Outbox.Send> sends = publication.sends;
+        int[] slot = publication.slot;
+        boolean fromOutside = publication.fromOutside;
+        List<Outbound> toLog = publication.commit == null ? List.of() : publication.commit.messages();
         boolean threadGone = !toLog.isEmpty() && first == 0;
         int[] handed = new int[0];
         List<LoggedMessage> logged = List.of();
@@ -76,7 +157,8 @@ final class OutboxPublisher {
             for (int i = 0; i < sends.size(); i++) {
                 if (slot[i] >= 0) {
                     Outbound outbound = toLog.get(slot[i]);
-                    logged.add(new LoggedMessage(first + slot[i], outbound.message(), outbound.targetInstance(), now));
+                    logged.add(new LoggedMessage(first + slot[i], outbound.message(), outbound.targetInstance(),
+                            publication.now));
                     envelopes.add(sends.get(i).envelope());
                 }
             }

@@ -1,6 +1,7 @@
 package io.liminal.ltp.server.internal.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -61,6 +62,8 @@ public final class ServerMetrics {
     private Counter clusterReceived;
     private Counter clusterReconnects;
     private Timer clusterRoundTrip;
+    private DistributionSummary commitGroupSize;
+    private Timer commitGroupTime;
 
     /**
      * @param applicationRegistry the application's registry to publish to as well, or {@code null}
@@ -139,6 +142,24 @@ public final class ServerMetrics {
                 .minimumExpectedValue(Duration.ofNanos(50_000))
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+    }
+
+    /** Registers the meters of group commit (only servers on a blocking delivery store have them). */
+    public void groupCommits() {
+        commitGroupSize = DistributionSummary.builder("ltp_delivery_commit_group_size")
+                .description("Commits of the delivery log written together in one store call").register(registry);
+        commitGroupTime = Timer.builder("ltp_delivery_commit_group_seconds")
+                .description("Time one store call took to write a group of delivery commits")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    /** One group of {@code size} commits took {@code nanos} in the store. */
+    public void commitGroup(int size, long nanos) {
+        commitGroupSize.record(size);
+        commitGroupTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void clusterPublished() {
