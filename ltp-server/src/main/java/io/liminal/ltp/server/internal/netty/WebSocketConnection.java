@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Messages up to the engine's limit are buffered; larger ones are discarded as they stream in and only counted
  * (the engine answers {@code MESSAGE_TOO_LARGE} and the connection stays open); beyond the hard limit the
- * connection closes with 1009. Writes made while a read is in progress are flushed once at the end of the read.
+ * connection closes with 1009. Writes made while a read is in progress are flushed once at the end of the read, other
+ * writes once per batch of event-loop tasks.
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter implements TransportConnection {
     private final TransportContext context;
@@ -342,12 +343,28 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
         write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)));
     }
 
+    /**
+     * Writes now and flushes once per batch: at the end of the read in progress, or, outside a read, in a task
+     * queued behind the tasks already waiting on the event loop, so that frames posted together (a reply and its
+     * ack) leave in one system call.
+     */
     private void write(WebSocketFrame frame) {
-        if (inRead) {
-            channel.write(frame, channel.voidPromise());
+        channel.write(frame, channel.voidPromise());
+        if (!flushPending) {
             flushPending = true;
-        } else {
-            channel.writeAndFlush(frame, channel.voidPromise());
+            if (!inRead) {
+                channel.eventLoop().execute(flushLater);
+            }
+        }
+    }
+
+    /** The flush of writes made outside a read; nothing left when a read's end or a close flushed them first. */
+    private final Runnable flushLater = this::flushWrites;
+
+    private void flushWrites() {
+        if (flushPending && !inRead) {
+            flushPending = false;
+            channel.flush();
         }
     }
 
