@@ -5,6 +5,7 @@ import com.google.gson.JsonParser;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.liminal.ltp.jdbc.internal.Dialect;
+import io.liminal.ltp.jdbc.internal.LogWrites;
 import io.liminal.ltp.jdbc.internal.Schema;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore;
@@ -287,117 +288,25 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     @Override
     public long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention) {
-        return inTransaction("commit delivery", c -> {
-            long first = 0;
-            if (!messages.isEmpty()) {
-                long[] sizes = new long[messages.size()];
-                long total = 0;
-                for (int i = 0; i < sizes.length; i++) {
-                    sizes[i] = messages.get(i).message().getBytes(StandardCharsets.UTF_8).length;
-                    total += sizes[i];
-                }
-                long last;
-                long bytes;
-                try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads SET out_seq = out_seq + ?, "
-                        + "out_bytes = out_bytes + ? WHERE thread_id = ? RETURNING out_seq, out_bytes")) {
-                    next.setLong(1, messages.size());
-                    next.setLong(2, total);
-                    next.setString(3, threadId);
-                    try (ResultSet row = next.executeQuery()) {
-                        if (!row.next()) {
-                            return 0L; // the thread is gone: nothing was written
-                        }
-                        last = row.getLong(1);
-                        bytes = row.getLong(2);
-                    }
-                }
-                first = last - messages.size() + 1;
-                try (PreparedStatement insert = c.prepareStatement("INSERT INTO ltp_outbound (thread_id, seq, "
-                        + "logged_at, size_bytes, target_instance, message) VALUES (?, ?, ?, ?, ?, ?)")) {
-                    for (int i = 0; i < sizes.length; i++) {
-                        Outbound message = messages.get(i);
-                        insert.setString(1, threadId);
-                        insert.setLong(2, first + i);
-                        insert.setLong(3, now.toEpochMilli());
-                        insert.setLong(4, sizes[i]);
-                        if (message.targetInstance() == null) {
-                            insert.setNull(5, Types.VARCHAR);
-                        } else {
-                            insert.setString(5, message.targetInstance());
-                        }
-                        insert.setString(6, message.message());
-                        insert.addBatch();
-                    }
-                    insert.executeBatch();
-                }
-                trim(c, threadId, last, bytes, now, retention);
-            }
-            if (processed != null) {
-                try (PreparedStatement upsert = c.prepareStatement("INSERT INTO ltp_inbound_cursors (thread_id, "
-                        + "instance, last_seq, updated_at, process_id) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 "
-                        + "FROM ltp_threads WHERE thread_id = ?) ON CONFLICT (thread_id, instance) DO UPDATE SET "
-                        + "process_id = CASE WHEN excluded.last_seq > ltp_inbound_cursors.last_seq THEN "
-                        + "excluded.process_id ELSE ltp_inbound_cursors.process_id END, last_seq = CASE WHEN "
-                        + "excluded.last_seq > ltp_inbound_cursors.last_seq THEN excluded.last_seq ELSE "
-                        + "ltp_inbound_cursors.last_seq END, updated_at = excluded.updated_at")) {
-                    upsert.setString(1, threadId);
-                    upsert.setString(2, processed.instance());
-                    upsert.setLong(3, processed.seq());
-                    upsert.setLong(4, now.toEpochMilli());
-                    upsert.setString(5, processed.processId());
-                    upsert.setString(6, threadId);
-                    upsert.executeUpdate();
-                }
-            }
-            return first;
-        });
+        List<Commit> one = List.of(new Commit(threadId, messages, processed, now, retention));
+        return inTransaction("commit delivery", c -> LogWrites.commit(c, dialect, one))[0];
     }
 
-    /** Drops the oldest entries until the log is within every bound; usually reads one row. */
-    private static void trim(Connection c, String threadId, long last, long bytes, Instant now,
-            DeliveryRetention retention) throws SQLException {
-        long oldestAllowed = now.minus(retention.maxAge()).toEpochMilli();
-        long cut = 0;
-        long removed = 0;
-        boolean more = true;
-        long after = 0;
-        while (more) {
-            more = false;
-            try (PreparedStatement oldest = c.prepareStatement("SELECT seq, size_bytes, logged_at FROM ltp_outbound "
-                    + "WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT 64")) {
-                oldest.setString(1, threadId);
-                oldest.setLong(2, after);
-                try (ResultSet row = oldest.executeQuery()) {
-                    while (row.next()) {
-                        long seq = row.getLong(1);
-                        long kept = last - seq + 1;
-                        if (seq < last && (kept > retention.maxMessages() || bytes - removed > retention.maxBytes()
-                                || row.getLong(3) < oldestAllowed)) {
-                            cut = seq;
-                            removed += row.getLong(2);
-                            after = seq;
-                            more = true;
-                        } else {
-                            more = false;
-                            break;
-                        }
-                    }
-                }
-            }
+    /**
+     * One transaction for the whole group, with a fixed number of statements per group on PostgreSQL (see
+     * {@code LogWrites}). When it fails, it was rolled back, and each commit is tried alone so that one bad commit
+     * does not fail the others.
+     */
+    @Override
+    public long[] commitAll(List<Commit> commits) {
+        if (commits.size() <= 1) {
+            return DeliveryStore.super.commitAll(commits);
         }
-        if (cut > 0) {
-            try (PreparedStatement delete = c.prepareStatement(
-                    "DELETE FROM ltp_outbound WHERE thread_id = ? AND seq <= ?")) {
-                delete.setString(1, threadId);
-                delete.setLong(2, cut);
-                delete.executeUpdate();
-            }
-            try (PreparedStatement update = c.prepareStatement(
-                    "UPDATE ltp_threads SET out_bytes = out_bytes - ? WHERE thread_id = ?")) {
-                update.setLong(1, removed);
-                update.setString(2, threadId);
-                update.executeUpdate();
-            }
+        try {
+            return inTransaction("commit delivery group", c -> LogWrites.commit(c, dialect, commits));
+        } catch (IllegalStateException e) {
+            LOG.debug("A group of {} delivery commits failed; committing them one by one", commits.size(), e);
+            return DeliveryStore.super.commitAll(commits);
         }
     }
 

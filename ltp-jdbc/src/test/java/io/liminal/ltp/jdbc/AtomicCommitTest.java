@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStore.Commit;
 import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
 import io.liminal.ltp.server.store.DeliveryStore.LogBounds;
 import io.liminal.ltp.server.store.DeliveryStore.Outbound;
@@ -17,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,10 +63,42 @@ class AtomicCommitTest {
         }
     }
 
-    /** Connections straight from the driver; preparing the position upsert fails while armed. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    @DisplayName("a group of commits that fails is rolled back whole and retried commit by commit")
+    void aFailedGroupIsRetriedOneByOne(String database) throws Exception {
+        String url = database.equals("sqlite") ? "jdbc:sqlite:" + TestDatabases.sqliteFile()
+                : TestDatabases.postgresSchema();
+        FailingDataSource source = new FailingDataSource(url);
+        try (JdbcThreadStore store = JdbcThreadStore.of(source.proxy())) {
+            store.create(ThreadRecord.create("t-1", "client-1", null, T0));
+            store.create(ThreadRecord.create("t-2", "client-1", null, T0));
+
+            source.failLogInserts.set(1); // the group's batch of rows fails, after its counters moved
+            long[] firsts = store.commitAll(List.of(
+                    new Commit("t-1", List.of(new Outbound("{\"r\":1}", "a")), new Processed("a", 1, "run-1"), T0,
+                            DeliveryRetention.DEFAULT),
+                    new Commit("t-2", List.of(new Outbound("{\"r\":2}", "b")), new Processed("b", 1, "run-1"), T0,
+                            DeliveryRetention.DEFAULT)));
+
+            assertThat(source.failLogInserts.get()).as("the failure was injected").isZero();
+            assertThat(firsts).as("the group's rollback freed the numbers").containsExactly(1, 1);
+            assertThat(store.outboundBounds("t-1")).isEqualTo(new LogBounds(1, 1));
+            assertThat(store.outboundBounds("t-2")).isEqualTo(new LogBounds(1, 1));
+            assertThat(store.inboundCursor("t-2", "b")).isEqualTo(new InboundCursor(1, "run-1"));
+        } finally {
+            if (database.equals("postgresql")) {
+                TestDatabases.dropPostgresSchema(url);
+            }
+        }
+    }
+
+    /** Connections straight from the driver; preparing the position upsert (or a log insert) fails while armed. */
     private static final class FailingDataSource {
         private final String url;
         volatile boolean failCursorWrites;
+        /** How many of the next log inserts fail when prepared. */
+        final AtomicInteger failLogInserts = new AtomicInteger();
 
         FailingDataSource(String url) {
             this.url = url;
@@ -85,6 +119,10 @@ class AtomicCommitTest {
                 if (failCursorWrites && method.getName().equals("prepareStatement")
                         && ((String) args[0]).startsWith("INSERT INTO ltp_inbound_cursors")) {
                     throw new SQLException("injected failure of the position write");
+                }
+                if (method.getName().equals("prepareStatement") && ((String) args[0]).startsWith(
+                        "INSERT INTO ltp_outbound") && failLogInserts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new SQLException("injected failure of the log insert");
                 }
                 try {
                     return method.invoke(real, args);

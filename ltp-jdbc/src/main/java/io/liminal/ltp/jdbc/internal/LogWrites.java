@@ -1,0 +1,296 @@
+package io.liminal.ltp.jdbc.internal;
+
+import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStore.Commit;
+import io.liminal.ltp.server.store.DeliveryStore.Outbound;
+import io.liminal.ltp.server.store.DeliveryStore.Processed;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The delivery log's writes for a group of commits, inside the caller's transaction, with a fixed number of
+ * statements per group wherever the database allows: per thread of the group one counter update (one statement
+ * for all of them on PostgreSQL), then every new row in one batch, the trims, and every inbound position in one
+ * batch. A lone commit is a group of one.
+ */
+public final class LogWrites {
+    private LogWrites() {
+    }
+
+    /** One thread's share of a group: how many messages and bytes it appends, and the range they got. */
+    private static final class ThreadShare {
+        long count;
+        long bytes;
+        /** After the counter update: the last sequence number and the log's bytes; {@code last == 0}: no thread. */
+        long last;
+        long logBytes;
+        /** The next number to hand to a commit of this thread, in group order. */
+        long next;
+        Instant now;
+        DeliveryRetention retention;
+    }
+
+    /**
+     * Writes every commit of the group.
+     *
+     * @return per commit, the sequence number of its first message; 0 when it had none or its thread is gone
+     */
+    public static long[] commit(Connection c, Dialect dialect, List<Commit> commits) throws SQLException {
+        Map<String, ThreadShare> shares = new LinkedHashMap<>();
+        long[][] sizes = new long[commits.size()][];
+        for (int i = 0; i < commits.size(); i++) {
+            Commit commit = commits.get(i);
+            List<Outbound> messages = commit.messages();
+            if (messages.isEmpty()) {
+                continue;
+            }
+            sizes[i] = new long[messages.size()];
+            ThreadShare share = shares.computeIfAbsent(commit.threadId(), id -> new ThreadShare());
+            for (int m = 0; m < messages.size(); m++) {
+                sizes[i][m] = messages.get(m).message().getBytes(StandardCharsets.UTF_8).length;
+                share.bytes += sizes[i][m];
+            }
+            share.count += messages.size();
+            share.now = commit.now(); // the latest commit's clock and retention trim the log
+            share.retention = commit.retention();
+        }
+        if (!shares.isEmpty()) {
+            advanceCounters(c, dialect, shares);
+        }
+        long[] firsts = new long[commits.size()];
+        if (!shares.isEmpty()) {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ltp_outbound (thread_id, seq, "
+                    + "logged_at, size_bytes, target_instance, message) VALUES (?, ?, ?, ?, ?, ?)")) {
+                boolean any = false;
+                for (int i = 0; i < commits.size(); i++) {
+                    Commit commit = commits.get(i);
+                    ThreadShare share = sizes[i] == null ? null : shares.get(commit.threadId());
+                    if (share == null || share.last == 0) {
+                        continue; // no messages, or the thread is gone: nothing was written
+                    }
+                    firsts[i] = share.next;
+                    List<Outbound> messages = commit.messages();
+                    for (int m = 0; m < messages.size(); m++) {
+                        Outbound message = messages.get(m);
+                        insert.setString(1, commit.threadId());
+                        insert.setLong(2, share.next++);
+                        insert.setLong(3, commit.now().toEpochMilli());
+                        insert.setLong(4, sizes[i][m]);
+                        if (message.targetInstance() == null) {
+                            insert.setNull(5, Types.VARCHAR);
+                        } else {
+                            insert.setString(5, message.targetInstance());
+                        }
+                        insert.setString(6, message.message());
+                        insert.addBatch();
+                        any = true;
+                    }
+                }
+                if (any) {
+                    insert.executeBatch();
+                }
+            }
+            trim(c, dialect, shares);
+        }
+        recordPositions(c, commits);
+        return firsts;
+    }
+
+    /** Raises each thread's counters by its share; {@code last} stays 0 for a thread that is not stored. */
+    private static void advanceCounters(Connection c, Dialect dialect, Map<String, ThreadShare> shares)
+            throws SQLException {
+        if (dialect == Dialect.POSTGRESQL && shares.size() > 1) {
+            String[] ids = new String[shares.size()];
+            Long[] counts = new Long[ids.length];
+            Long[] bytes = new Long[ids.length];
+            int k = 0;
+            for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
+                ids[k] = entry.getKey();
+                counts[k] = entry.getValue().count;
+                bytes[k++] = entry.getValue().bytes;
+            }
+            try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads AS t SET out_seq = t.out_seq + "
+                    + "v.n, out_bytes = t.out_bytes + v.b FROM unnest(?::varchar[], ?::bigint[], ?::bigint[]) AS "
+                    + "v(id, n, b) WHERE t.thread_id = v.id RETURNING t.thread_id, t.out_seq, t.out_bytes")) {
+                next.setArray(1, c.createArrayOf("varchar", ids));
+                next.setArray(2, c.createArrayOf("bigint", counts));
+                next.setArray(3, c.createArrayOf("bigint", bytes));
+                try (ResultSet row = next.executeQuery()) {
+                    while (row.next()) {
+                        advanced(shares.get(row.getString(1)), row.getLong(2), row.getLong(3));
+                    }
+                }
+            }
+            return;
+        }
+        try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads SET out_seq = out_seq + ?, "
+                + "out_bytes = out_bytes + ? WHERE thread_id = ? RETURNING out_seq, out_bytes")) {
+            for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
+                next.setLong(1, entry.getValue().count);
+                next.setLong(2, entry.getValue().bytes);
+                next.setString(3, entry.getKey());
+                try (ResultSet row = next.executeQuery()) {
+                    if (row.next()) {
+                        advanced(entry.getValue(), row.getLong(1), row.getLong(2));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void advanced(ThreadShare share, long last, long logBytes) {
+        share.last = last;
+        share.logBytes = logBytes;
+        share.next = last - share.count + 1;
+    }
+
+    /**
+     * Trims each thread's log to its retention. The oldest row of every thread is read first (one statement on
+     * PostgreSQL); only a log whose oldest row must go is walked.
+     */
+    private static void trim(Connection c, Dialect dialect, Map<String, ThreadShare> shares) throws SQLException {
+        Map<String, long[]> oldest = oldestRows(c, dialect, shares);
+        for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
+            ThreadShare share = entry.getValue();
+            long[] head = oldest.get(entry.getKey()); // seq, logged_at
+            if (share.last == 0 || head == null || head[0] >= share.last) {
+                continue;
+            }
+            DeliveryRetention retention = share.retention;
+            boolean due = share.last - head[0] + 1 > retention.maxMessages() || share.logBytes > retention.maxBytes()
+                    || head[1] < share.now.minus(retention.maxAge()).toEpochMilli();
+            if (due) {
+                trimOne(c, entry.getKey(), share.last, share.logBytes, share.now, retention);
+            }
+        }
+    }
+
+    /** Per thread of the group, the sequence number and time of its oldest logged row (absent: empty log). */
+    private static Map<String, long[]> oldestRows(Connection c, Dialect dialect, Map<String, ThreadShare> shares)
+            throws SQLException {
+        Map<String, long[]> oldest = new HashMap<>();
+        if (dialect == Dialect.POSTGRESQL && shares.size() > 1) {
+            Array ids = c.createArrayOf("varchar", shares.keySet().toArray(new String[0]));
+            try (PreparedStatement select = c.prepareStatement("SELECT t.id, o.seq, o.logged_at FROM "
+                    + "unnest(?::varchar[]) AS t(id) CROSS JOIN LATERAL (SELECT seq, logged_at FROM ltp_outbound "
+                    + "WHERE thread_id = t.id ORDER BY seq LIMIT 1) AS o")) {
+                select.setArray(1, ids);
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        oldest.put(row.getString(1), new long[] {row.getLong(2), row.getLong(3)});
+                    }
+                }
+            }
+            return oldest;
+        }
+        try (PreparedStatement select = c.prepareStatement("SELECT seq, logged_at FROM ltp_outbound WHERE "
+                + "thread_id = ? ORDER BY seq LIMIT 1")) {
+            for (String id : shares.keySet()) {
+                select.setString(1, id);
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next()) {
+                        oldest.put(id, new long[] {row.getLong(1), row.getLong(2)});
+                    }
+                }
+            }
+        }
+        return oldest;
+    }
+
+    /** Drops the oldest entries of one log until it is within every bound. */
+    private static void trimOne(Connection c, String threadId, long last, long bytes, Instant now,
+            DeliveryRetention retention) throws SQLException {
+        long oldestAllowed = now.minus(retention.maxAge()).toEpochMilli();
+        long cut = 0;
+        long removed = 0;
+        boolean more = true;
+        long after = 0;
+        while (more) {
+            more = false;
+            try (PreparedStatement oldest = c.prepareStatement("SELECT seq, size_bytes, logged_at FROM ltp_outbound "
+                    + "WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT 64")) {
+                oldest.setString(1, threadId);
+                oldest.setLong(2, after);
+                try (ResultSet row = oldest.executeQuery()) {
+                    while (row.next()) {
+                        long seq = row.getLong(1);
+                        long kept = last - seq + 1;
+                        if (seq < last && (kept > retention.maxMessages() || bytes - removed > retention.maxBytes()
+                                || row.getLong(3) < oldestAllowed)) {
+                            cut = seq;
+                            removed += row.getLong(2);
+                            after = seq;
+                            more = true;
+                        } else {
+                            more = false;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if (cut > 0) {
+            try (PreparedStatement delete = c.prepareStatement(
+                    "DELETE FROM ltp_outbound WHERE thread_id = ? AND seq <= ?")) {
+                delete.setString(1, threadId);
+                delete.setLong(2, cut);
+                delete.executeUpdate();
+            }
+            try (PreparedStatement update = c.prepareStatement(
+                    "UPDATE ltp_threads SET out_bytes = out_bytes - ? WHERE thread_id = ?")) {
+                update.setLong(1, removed);
+                update.setString(2, threadId);
+                update.executeUpdate();
+            }
+        }
+    }
+
+    /** Raises every processed position of the group (never lowers one), in one batch. */
+    private static void recordPositions(Connection c, List<Commit> commits) throws SQLException {
+        List<Commit> processing = new ArrayList<>(commits.size());
+        for (Commit commit : commits) {
+            if (commit.processed() != null) {
+                processing.add(commit);
+            }
+        }
+        if (processing.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement upsert = c.prepareStatement("INSERT INTO ltp_inbound_cursors (thread_id, "
+                + "instance, last_seq, updated_at, process_id) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 "
+                + "FROM ltp_threads WHERE thread_id = ?) ON CONFLICT (thread_id, instance) DO UPDATE SET "
+                + "process_id = CASE WHEN excluded.last_seq > ltp_inbound_cursors.last_seq THEN "
+                + "excluded.process_id ELSE ltp_inbound_cursors.process_id END, last_seq = CASE WHEN "
+                + "excluded.last_seq > ltp_inbound_cursors.last_seq THEN excluded.last_seq ELSE "
+                + "ltp_inbound_cursors.last_seq END, updated_at = excluded.updated_at")) {
+            for (Commit commit : processing) {
+                Processed processed = commit.processed();
+                upsert.setString(1, commit.threadId());
+                upsert.setString(2, processed.instance());
+                upsert.setLong(3, processed.seq());
+                upsert.setLong(4, commit.now().toEpochMilli());
+                upsert.setString(5, processed.processId());
+                upsert.setString(6, commit.threadId());
+                if (processing.size() == 1) {
+                    upsert.executeUpdate();
+                } else {
+                    upsert.addBatch();
+                }
+            }
+            if (processing.size() > 1) {
+                upsert.executeBatch();
+            }
+        }
+    }
+}
