@@ -4,9 +4,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.store.DeliveryRetention;
@@ -21,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A {@link ThreadStore} and {@link DeliveryStore} in Redis, for several server instances sharing threads. Redis
@@ -126,6 +132,9 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
     private final RedisCommands<String, String> redis;
+    private final RedisAsyncCommands<String, String> async;
+    /** The SHA1 of the commit script, to pipeline it with EVALSHA. */
+    private final String commitDigest;
     private final String prefix;
     private final Duration threadTtl;
     private final Clock clock;
@@ -140,6 +149,8 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
                     + builder.uri.getPort() + ": " + e.getMessage(), e);
         }
         this.redis = connection.sync();
+        this.async = connection.async();
+        this.commitDigest = redis.digest(COMMIT);
         this.prefix = builder.prefix;
         this.threadTtl = builder.threadTtl;
         this.clock = builder.clock;
@@ -271,6 +282,57 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
     @Override
     public long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention) {
+        Long first = redis.eval(COMMIT, ScriptOutputType.INTEGER, commitKeys(threadId),
+                commitArgs(messages, processed, now, retention));
+        return first == null ? 0 : first;
+    }
+
+    /**
+     * Pipelined: every commit's script is sent before the first answer is awaited, so a group costs one round
+     * trip. Each script is atomic on its own; the group is not (see {@link DeliveryStore#commitAll}).
+     */
+    @Override
+    public long[] commitAll(List<Commit> commits) {
+        if (commits.size() <= 1) {
+            return DeliveryStore.super.commitAll(commits);
+        }
+        List<RedisFuture<Long>> answers = new ArrayList<>(commits.size());
+        for (Commit commit : commits) {
+            answers.add(async.evalsha(commitDigest, ScriptOutputType.INTEGER, commitKeys(commit.threadId()),
+                    commitArgs(commit.messages(), commit.processed(), commit.now(), commit.retention())));
+        }
+        long[] firsts = new long[commits.size()];
+        long deadline = System.nanoTime() + connection.getTimeout().toNanos();
+        for (int i = 0; i < firsts.length; i++) {
+            Long first;
+            try {
+                first = answers.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RedisNoScriptException)) {
+                    throw new IllegalStateException("Thread store: could not commit delivery: "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+                Commit commit = commits.get(i); // the script was not run: Redis lost its script cache
+                first = redis.eval(COMMIT, ScriptOutputType.INTEGER, commitKeys(commit.threadId()),
+                        commitArgs(commit.messages(), commit.processed(), commit.now(), commit.retention()));
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("Thread store: could not commit delivery: no answer from Redis "
+                        + "within " + connection.getTimeout(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Thread store: interrupted while committing delivery", e);
+            }
+            firsts[i] = first == null ? 0 : first;
+        }
+        return firsts;
+    }
+
+    private String[] commitKeys(String threadId) {
+        return new String[] {threadKey(threadId), outKey(threadId), inKey(threadId)};
+    }
+
+    private static String[] commitArgs(List<Outbound> messages, Processed processed, Instant now,
+            DeliveryRetention retention) {
         String[] args = new String[8 + 2 * messages.size()];
         args[0] = Long.toString(now.toEpochMilli());
         args[1] = Integer.toString(retention.maxMessages());
@@ -284,9 +346,7 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
             args[8 + 2 * i] = messages.get(i).message();
             args[9 + 2 * i] = orEmpty(messages.get(i).targetInstance());
         }
-        Long first = redis.eval(COMMIT, ScriptOutputType.INTEGER, new String[] {threadKey(threadId),
-                outKey(threadId), inKey(threadId)}, args);
-        return first == null ? 0 : first;
+        return args;
     }
 
     @Override

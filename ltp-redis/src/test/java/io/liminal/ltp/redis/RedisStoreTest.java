@@ -7,7 +7,9 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.liminal.ltp.server.store.DeliveryRetention;
+import io.liminal.ltp.server.store.DeliveryStore.Commit;
 import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
+import io.liminal.ltp.server.store.DeliveryStore.Outbound;
 import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import io.liminal.ltp.server.store.DeliveryStoreContract;
 import io.liminal.ltp.server.store.ThreadRecord;
@@ -134,6 +136,30 @@ class RedisStoreTest {
         assertThat(provider.supports("sqlite:/x")).isFalse();
         try (ThreadStore store = provider.create(URI, Duration.ofMinutes(5))) {
             assertThat(store.toString()).contains("PT5M");
+        }
+    }
+
+    @Test
+    @DisplayName("a group commit still lands when Redis forgot its scripts (SCRIPT FLUSH): NOSCRIPT is run again")
+    void groupCommitAfterScriptFlush() {
+        try (RedisThreadStore store = atT0()) {
+            store.create(ThreadRecord.create("t-1", "client-1", null, T0));
+            store.create(ThreadRecord.create("t-2", "client-1", null, T0));
+            RedisClient client = RedisClient.create(URI);
+            try (StatefulRedisConnection<String, String> connection = client.connect()) {
+                connection.sync().scriptFlush();
+            } finally {
+                client.shutdown();
+            }
+            long[] firsts = store.commitAll(List.of(
+                    new Commit("t-1", List.of(new Outbound("{\"r\":1}", "a")), new Processed("a", 1, "run-1"), T0,
+                            DeliveryRetention.DEFAULT),
+                    new Commit("t-2", List.of(new Outbound("{\"r\":2}", null)), new Processed("b", 4, "run-1"), T0,
+                            DeliveryRetention.DEFAULT)));
+            assertThat(firsts).containsExactly(1, 1);
+            assertThat(store.inboundCursor("t-1", "a")).isEqualTo(new InboundCursor(1, "run-1"));
+            assertThat(store.inboundCursor("t-2", "b")).isEqualTo(new InboundCursor(4, "run-1"));
+            assertThat(store.outboundAfter("t-2", 0, 10)).hasSize(1);
         }
     }
 }
