@@ -3,7 +3,7 @@
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 40 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
-#                               [--only echo,events,latency,handshake,scale,memory,soak,durable,cluster,jakarta,client,jmh]
+#                               [--only echo,events,latency,handshake,scale,memory,soak,durable,storm,cluster,jakarta,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
@@ -185,23 +185,43 @@ if want soak; then
 fi
 
 if want durable; then
-  echo "== Durable: 100 LtpClients with delivery-v1, a reply per message, per store" >&2
-  durable() { java -Xmx2g -cp "$JAR" io.liminal.ltp.bench.load.DurableLoad --seconds "$DURABLE_SECONDS" \
-      --json "$RESULTS" "$@" 2>/dev/null | tail -n 1 >&2; }
-  durable --store memory --no-delivery --label memory-plain
-  durable --store memory --label memory
-  durable --store "sqlite:$WORK/durable.db" --label sqlite
+  echo "== Durable: 100 delivery-v1 sessions (DeliveryLoad, own process), a reply per message, per store" >&2
+  # durable <kind> <store spec> [DeliveryLoad options...]: BenchServer on that store, the load from another process.
+  durable() {
+    local kind=$1 spec=$2; shift 2
+    start_server ltp 18080 "${SERVER_JVM[@]}" "-Dltp.bench.store=$spec"
+    java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/ \
+        --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --store "$kind" --json "$RESULTS" "$@" | tail -n 1 >&2
+    stop_server
+  }
+  durable memory memory --no-delivery --label durable-memory-plain
+  durable memory memory --label durable-memory
+  durable sqlite "sqlite:$WORK/durable.db" --label durable-sqlite
   if psql -h 127.0.0.1 -U postgres -d test -q -c "DROP SCHEMA IF EXISTS ltp_bench CASCADE; CREATE SCHEMA ltp_bench" \
       > /dev/null 2>&1; then
-    durable --store "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&currentSchema=ltp_bench" --label postgresql
+    durable postgresql "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&currentSchema=ltp_bench" \
+        --label durable-postgresql
   else
     echo "   (no PostgreSQL on 127.0.0.1:5432: skipped)" >&2
   fi
   if redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
-    durable --store redis://127.0.0.1:6379 --label redis
+    redis-cli -h 127.0.0.1 --scan --pattern 'ltp:*' | xargs -r redis-cli -h 127.0.0.1 del > /dev/null
+    durable redis redis://127.0.0.1:6379 --label durable-redis
   else
     echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
   fi
+fi
+
+if want storm; then
+  echo "== Reconnect storm: 10,000 delivery-v1 sessions on SQLite, server killed and restarted" >&2
+  storm() {
+    local label=$1; shift
+    rm -f "$WORK"/storm.db*
+    java -Xmx2g -cp "$JAR" io.liminal.ltp.bench.load.ReconnectStorm --store "sqlite:$WORK/storm.db" \
+        --sessions 10000 --rate 2000 --label "$label" --json "$RESULTS" "$@" 2>/dev/null | head -n 1 >&2 || true
+  }
+  storm reconnect-storm-sqlite
+  storm reconnect-storm-sqlite-pending-10000 --server-jvm "-Xms256m -Xmx1g -Dltp.bench.pending-handshakes=10000"
 fi
 
 if want jakarta; then

@@ -2,6 +2,7 @@ package io.liminal.ltp.bench.load;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.bench.server.BenchServer;
 import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.client.LtpClientListener;
 import io.liminal.ltp.client.OverflowPolicy;
@@ -10,8 +11,6 @@ import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
-import io.liminal.ltp.server.store.ThreadStore;
-import io.liminal.ltp.server.store.ThreadStoreProvider;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -86,7 +84,7 @@ public final class DurableLoad {
                     }
                 });
         if (!"memory".equals(store)) {
-            builder.threadStore(open(store));
+            builder.threadStore(BenchServer.store(store));
         }
         if (appThreads > 0) {
             builder.applicationExecutor(Executors.newFixedThreadPool(appThreads, task -> {
@@ -206,15 +204,6 @@ public final class DurableLoad {
 
     private static long answered(List<Session> sessions) {
         return sessions.stream().mapToLong(s -> s.answered.get()).sum();
-    }
-
-    private static ThreadStore open(String spec) {
-        for (ThreadStoreProvider provider : ServiceLoader.load(ThreadStoreProvider.class)) {
-            if (provider.supports(spec)) {
-                return provider.create(spec, Duration.ofMinutes(30));
-            }
-        }
-        throw new IllegalArgumentException("No thread store for " + spec);
     }
 
     /** One client; replies come back in the order of their requests (one thread, one handler lane). */

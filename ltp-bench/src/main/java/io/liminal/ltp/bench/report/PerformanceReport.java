@@ -33,8 +33,10 @@ public final class PerformanceReport {
     /** Runs by label ({@code scenario:server}), in file order. */
     private final Map<String, List<JsonObject>> runs = new LinkedHashMap<>();
     private final JsonObject client;
-    /** DurableLoad results, one per store, in run order. */
+    /** DeliveryLoad results, one per store, in run order. */
     private final List<JsonObject> durable = new ArrayList<>();
+    /** ReconnectStorm results, in run order. */
+    private final List<JsonObject> storms = new ArrayList<>();
     /** ClusterLoad's result, or {@code null}. */
     private final JsonObject cluster;
     private final JsonArray jmh;
@@ -56,6 +58,8 @@ public final class PerformanceReport {
                 default -> {
                     if (label.startsWith("durable-")) {
                         durable.add(result);
+                    } else if (label.startsWith("reconnect-storm")) {
+                        storms.add(result);
                     } else {
                         runs.computeIfAbsent(label, l -> new ArrayList<>()).add(result);
                     }
@@ -91,6 +95,7 @@ public final class PerformanceReport {
         memory();
         soak();
         durablePath();
+        reconnectStorm();
         clusterSection();
         jakarta();
         clientThroughput();
@@ -550,28 +555,29 @@ public final class PerformanceReport {
         }
         line("## Durable path: delivery-v1, a reply per message");
         line();
-        line("`DurableLoad`: 100 `LtpClient`s with delivery-v1 send events to an in-process ltp-server whose handler "
-                + "answers each with a reply. Each message is numbered, handed to the handler once, committed "
-                + "*together with its reply* in one store write (the transactional outbox of docs/durability.md), "
-                + "acknowledged; the reply is numbered, logged, delivered and acknowledged by the client. Peak: 8 "
-                + "messages in flight per session; latency: send to reply, at a fixed rate of half the peak. "
-                + "Clients and server share this host's 2 cores, so the in-memory rows measure the clients as much "
-                + "as the server (the `Events` section measures the server alone).");
+        line("`DeliveryLoad` (its own process, Netty, the protocol of ltp-client: numbered events, cumulative acks "
+                + "both ways, one ack per read burst) drives 100 delivery-v1 sessions against `BenchServer` on each "
+                + "store; the reference handler answers each event with a reply. Each message is numbered, handed "
+                + "to the handler once, committed *together with its reply* (the transactional outbox of "
+                + "docs/durability.md), acknowledged; the reply is numbered, logged, delivered and acknowledged. On "
+                + "a blocking store (SQLite, PostgreSQL, Redis) the commits of all threads that wait together go to "
+                + "the store in one call (group commit: one transaction, or one pipelined round trip for Redis), and "
+                + "a lane waits for its commit without a thread. Peak: 8 messages in flight per session; latency: "
+                + "send to reply, at half the peak. The store's server (PostgreSQL, Redis) shares the 2 cores.");
         line();
-        line("| Configuration | Survives | Peak msg/s | At half: msg/s | p50 ms | p99 ms |");
-        line("|---|---|---|---|---|---|");
+        line("| Configuration | Survives | Peak msg/s | Server CPU/msg | At half: msg/s | p50 ms | p99 ms |");
+        line("|---|---|---|---|---|---|---|");
         for (JsonObject run : durable) {
             String label = run.get("label").getAsString().substring("durable-".length());
             String store = run.get("store").getAsString();
             boolean delivery = run.get("delivery").getAsBoolean();
-            line(String.format(Locale.ROOT, "| %s%s | %s | %,.0f | %,.0f | %.2f | %.2f |", label,
+            line(String.format(Locale.ROOT, "| %s%s | %s | %,.0f | %s | %,.0f | %.2f | %.2f |", label,
                     delivery ? "" : " (plain v0.3: no delivery-v1, nothing logged)",
                     delivery ? durability(store) : "nothing", num(run, "peak_per_second"),
+                    run.has("server_cpu_us_per_message") ? String.format(Locale.ROOT, "%.0f us",
+                            num(run, "server_cpu_us_per_message")) : "-",
                     num(run, "half_load_per_second"), num(run, "p50_ms"), num(run, "p99_ms")));
         }
-        line();
-        line("Each durable message costs one store transaction of its own (cursor, log, sequence) on the handler's "
-                + "lane; batching the commits of many threads into one transaction (group commit) is the next step.");
         line();
         JsonObject plain = null;
         for (JsonObject run : durable) {
@@ -601,6 +607,45 @@ public final class PerformanceReport {
             }
             target(String.format(Locale.ROOT, "Durable: %s p99 < 20 ms at half its peak", store),
                     String.format(Locale.ROOT, "%.2f ms", num(run, "p99_ms")), num(run, "p99_ms") < 20);
+        }
+    }
+
+    private void reconnectStorm() {
+        if (storms.isEmpty()) {
+            return;
+        }
+        line("## Reconnect storm: a node restarts under 10,000 delivery-v1 sessions");
+        line();
+        line("`ReconnectStorm`: 10,000 sessions (`DeliverySessions`: ltp-client's protocol and default backoff, 1 s "
+                + "doubling, 10 % jitter) on `BenchServer` with SQLite send 2,000 events/s for 5 s; the server is "
+                + "killed (SIGKILL) and started again on the same file. Every session reconnects by itself, resumes, "
+                + "resends what was not processed and gets the replies it missed. Times are from the restart (the "
+                + "new process listening); CPU per resume and per first handshake are both measured from a cold "
+                + "process. A refusal is the server shedding handshakes past `maxPendingHandshakes` (1008 Server at "
+                + "capacity; the client retries with its backoff).");
+        line();
+        line("| Run | Events | Unanswered at the kill | Last resumed | Last caught up | CPU/resume | CPU/init | "
+                + "Refused | Missing a message |");
+        line("|---|---|---|---|---|---|---|---|---|");
+        for (JsonObject run : storms) {
+            line(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.1f s | %.1f s | %.0f us | %.0f us | %,.0f | "
+                    + "%,.0f |", run.get("label").getAsString(), num(run, "events"), num(run, "unanswered_at_kill"),
+                    num(run, "last_resumed_s"), num(run, "last_caught_up_s"), num(run, "cpu_us_per_resume"),
+                    num(run, "cpu_us_per_init"), num(run, "refused"), num(run, "sessions_missing_a_message")));
+        }
+        line();
+        for (JsonObject run : storms) {
+            String label = run.get("label").getAsString();
+            double ratio = num(run, "cpu_us_per_resume") / num(run, "cpu_us_per_init");
+            target("Reconnect storm (" + label + "): all resumed within 10 s of the restart",
+                    String.format(Locale.ROOT, "%.1f s", num(run, "last_caught_up_s")),
+                    num(run, "last_caught_up_s") <= 10);
+            target("Reconnect storm (" + label + "): CPU per resume ≤ 1.3x per init",
+                    String.format(Locale.ROOT, "%.2fx", ratio), ratio <= 1.3);
+            target("Reconnect storm (" + label + "): zero loss",
+                    String.format(Locale.ROOT, "%,.0f sessions missing a message, %,.0f never caught up",
+                            num(run, "sessions_missing_a_message"), num(run, "never_caught_up")),
+                    num(run, "sessions_missing_a_message") == 0 && num(run, "never_caught_up") == 0);
         }
     }
 
@@ -744,7 +789,7 @@ public final class PerformanceReport {
                 + "holds everything below.");
         line();
         line("- All scenarios: `ltp-bench/run-benchmarks.sh` (writes this file), `--quick` for a smaller run, "
-                + "`--only echo,events,latency,handshake,scale,soak,durable,cluster,jakarta,client,jmh` and "
+                + "`--only echo,events,latency,handshake,scale,memory,soak,durable,storm,cluster,jakarta,client,jmh` and "
                 + "`--rounds N` for some of them (the partial report goes to the work directory).");
         line("- The servers as benchmarked: `java -cp ltp-bench/target/ltp-bench.jar "
                 + "io.liminal.ltp.bench.server.BenchServer 8080` (ltp-server) and `... "

@@ -4,8 +4,11 @@ import io.liminal.ltp.core.session.Allowance;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.PeerLimits;
 import io.liminal.ltp.server.internal.standalone.ReferenceHandler;
+import io.liminal.ltp.server.store.ThreadStore;
+import io.liminal.ltp.server.store.ThreadStoreProvider;
 import io.liminal.ltp.server.transport.TransportLimits;
 import java.time.Duration;
+import java.util.ServiceLoader;
 
 /**
  * ltp-server as benchmarked: in-memory store, no rate limit (a load test is one "client" per session sending far
@@ -14,9 +17,13 @@ import java.time.Duration;
  * a load generator on one address would hit: pings and handshakes keep their allowance checks on the measured path,
  * with allowances no load reaches; no bound on pending connections per address or on threads stored (the handshake
  * scenario leaves about a million). {@code -Dltp.bench.handler=executor} runs the handler on the application
- * executor instead, as a handler that may block runs.
+ * executor instead, as a handler that may block runs. {@code -Dltp.bench.store=SPEC} puts the threads in a store
+ * ({@code sqlite:FILE}, a {@code jdbc:} URL, {@code redis://...}; the handler then runs on the executor, as the
+ * standalone server runs it with a blocking store); {@code -Dltp.bench.pending-handshakes=N} changes the bound on
+ * handshakes waiting for a blocking store (default: the server's, 1,000).
  *
- * <pre>java [-Dltp.bench.handler=executor] -cp ltp-bench.jar io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>
+ * <pre>java [-Dltp.bench.handler=executor] [-Dltp.bench.store=SPEC] -cp ltp-bench.jar
+ *     io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>
  */
 public final class BenchServer {
     private BenchServer() {
@@ -31,7 +38,9 @@ public final class BenchServer {
     public static LtpServer.Builder builder(int port, boolean nonBlockingHandler) {
         Allowance unreached = Allowance.of(Integer.MAX_VALUE, Duration.ofMillis(1));
         LtpServer.Builder builder = LtpServer.builder().host("127.0.0.1").port(port).noRateLimit()
-                .peerLimits(PeerLimits.builder().pings(unreached).handshakesPerAddress(unreached).build())
+                .peerLimits(PeerLimits.builder().pings(unreached).handshakesPerAddress(unreached)
+                        .maxPendingHandshakes(Integer.getInteger("ltp.bench.pending-handshakes",
+                                PeerLimits.DEFAULTS.maxPendingHandshakes())).build())
                 .transportLimits(TransportLimits.builder().maxPendingPerAddress(0).maxPendingConnections(100_000)
                         .build())
                 .maxThreads(0)
@@ -40,12 +49,27 @@ public final class BenchServer {
         return nonBlockingHandler ? builder.nonBlockingHandler() : builder;
     }
 
+    /** A thread store by its spec, as the standalone server opens one (30 minutes' thread TTL). */
+    public static ThreadStore store(String spec) {
+        for (ThreadStoreProvider provider : ServiceLoader.load(ThreadStoreProvider.class)) {
+            if (provider.supports(spec)) {
+                return provider.create(spec, Duration.ofMinutes(30));
+            }
+        }
+        throw new IllegalArgumentException("No thread store for " + spec);
+    }
+
     /** Entry point; prints the port, runs until killed. */
     public static void main(String[] args) throws InterruptedException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
         long heartbeatMs = args.length > 1 ? Long.parseLong(args[1]) : 15_000;
-        boolean onExecutor = "executor".equals(System.getProperty("ltp.bench.handler"));
-        LtpServer server = builder(port, !onExecutor).heartbeatInterval(Duration.ofMillis(heartbeatMs)).build().start();
+        String store = System.getProperty("ltp.bench.store", "memory");
+        boolean onExecutor = "executor".equals(System.getProperty("ltp.bench.handler")) || !"memory".equals(store);
+        LtpServer.Builder builder = builder(port, !onExecutor).heartbeatInterval(Duration.ofMillis(heartbeatMs));
+        if (!"memory".equals(store)) {
+            builder.threadStore(store(store));
+        }
+        LtpServer server = builder.build().start();
         System.out.println("ltp server listening on ws://127.0.0.1:" + server.port() + "/");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(Duration.ofSeconds(2))));
         Thread.currentThread().join();

@@ -37,13 +37,14 @@ class PerformanceReportTest {
                 json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
                         + "\"peak_per_second\":30000,\"half_load_per_second\":15000,\"p50_ms\":1.5,\"p99_ms\":9}"),
                 json("{\"label\":\"durable-sqlite\",\"store\":\"sqlite\",\"delivery\":true,"
-                        + "\"peak_per_second\":5400,\"half_load_per_second\":2700,\"p50_ms\":0.77,\"p99_ms\":11.1}")),
+                        + "\"peak_per_second\":5400,\"server_cpu_us_per_message\":150,\"half_load_per_second\":2700,"
+                        + "\"p50_ms\":0.77,\"p99_ms\":11.1}")),
                 null).render();
         assertThat(report).contains("## Durable path")
-                .contains("| memory-plain (plain v0.3: no delivery-v1, nothing logged) | nothing | 30,000 | 15,000 "
-                        + "| 1.50 | 9.00 |")
+                .contains("| memory-plain (plain v0.3: no delivery-v1, nothing logged) | nothing | 30,000 | - | "
+                        + "15,000 | 1.50 | 9.00 |")
                 .contains("| sqlite | process crash (WAL, `synchronous=NORMAL`; the last commits can go with a power "
-                        + "loss) | 5,400 | 2,700 | 0.77 | 11.10 |")
+                        + "loss) | 5,400 | 150 us | 2,700 | 0.77 | 11.10 |")
                 .contains("| Durable: sqlite ≥ 15,000 msg/s | 5,400 msg/s | **no** |")
                 .contains("| Durable: sqlite p99 < 20 ms at half its peak | 11.10 ms | yes |");
     }
@@ -62,6 +63,21 @@ class PerformanceReportTest {
                 .contains("| Durable: in-memory store with delivery-v1 ≥ 85% of the peak without it | 90.0% | yes |")
                 .contains("| Durable: memory p99 < 20 ms at half its peak | 25.00 ms | **no** |")
                 .contains("| Durable: redis ≥ 25,000 msg/s | 26,000 msg/s | yes |");
+    }
+
+    @Test
+    void reconnectStormTargetsAreTheLastCatchUpTheCpuRatioAndLoss() {
+        String report = new PerformanceReport(List.of(json("{\"label\":\"reconnect-storm-sqlite\",\"sessions\":10000,"
+                + "\"events\":10020,\"unanswered_at_kill\":64,\"last_resumed_s\":10.2,\"last_caught_up_s\":10.4,"
+                + "\"cpu_us_per_resume\":1300,\"cpu_us_per_init\":1200,\"refused\":4475,"
+                + "\"sessions_missing_a_message\":0,\"never_caught_up\":0}")), null).render();
+        assertThat(report).contains("## Reconnect storm")
+                .contains("| reconnect-storm-sqlite | 10,020 | 64 | 10.2 s | 10.4 s | 1300 us | 1200 us | 4,475 | 0 |")
+                .contains("| Reconnect storm (reconnect-storm-sqlite): all resumed within 10 s of the restart | 10.4 s "
+                        + "| **no** |")
+                .contains("| Reconnect storm (reconnect-storm-sqlite): CPU per resume ≤ 1.3x per init | 1.08x | yes |")
+                .contains("| Reconnect storm (reconnect-storm-sqlite): zero loss | 0 sessions missing a message, 0 "
+                        + "never caught up | yes |");
     }
 
     @Test

@@ -1,0 +1,494 @@
+package io.liminal.ltp.bench.load;
+
+import io.liminal.ltp.client.LtpClient;
+import io.liminal.ltp.client.internal.Backoff;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Recorder;
+
+/**
+ * LTP sessions that speak {@code delivery-v1} the way ltp-client does, over Netty, so that one process drives
+ * thousands of them without a thread each: events numbered per client instance, kept until the server acknowledges
+ * them and resent after a resume from the ack's {@code last_processed}; the server's numbered replies processed
+ * once (a replayed number at or below {@code last_received} is dropped) and acknowledged cumulatively, one ack per
+ * read burst; heartbeat pings; reconnection with ltp-client's default backoff (1 s doubling to 30 s, 10 % jitter).
+ *
+ * <p>The server must answer each event with one reply, in order (the standalone server's reference handler does):
+ * reply k of a session then answers its event k, which gives the latency and the loss check. Each session's state
+ * lives on one event loop.
+ */
+final class DeliverySessions implements AutoCloseable {
+    private static final long PING_EVERY_MILLIS = 10_000;
+
+    private final URI uri;
+    private final boolean delivery;
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final List<Session> sessions = new ArrayList<>();
+    final LongAdder sent = new LongAdder();
+    final LongAdder answered = new LongAdder();
+    final LongAdder handshakes = new LongAdder();
+    final LongAdder resumes = new LongAdder();
+    final LongAdder rejects = new LongAdder();
+    /** Refusals by error code. */
+    final java.util.concurrent.ConcurrentMap<String, LongAdder> rejectReasons =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    final LongAdder drops = new LongAdder();
+    final LongAdder connectFailures = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    /** Replayed replies at or below what a session had processed: dropped, as ltp-client drops them. */
+    final LongAdder replayedAgain = new LongAdder();
+    final Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
+    private volatile boolean reconnect = true;
+
+    DeliverySessions(URI uri, boolean delivery, int threads) {
+        this.uri = uri;
+        this.delivery = delivery;
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("delivery-load", true), io);
+        bootstrap = new Bootstrap()
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
+    }
+
+    /** Makes {@code count} sessions and connects them, at most {@code pending} handshakes at a time. */
+    CompletableFuture<Void> connect(int count, int pending) {
+        List<Session> made = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Session session = new Session("delivery-load-" + sessions.size(), group.next());
+            sessions.add(session);
+            made.add(session);
+        }
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(pending);
+        Thread starter = new Thread(() -> {
+            try {
+                for (Session session : made) {
+                    permits.acquire();
+                    session.firstAck.whenComplete((v, e) -> permits.release());
+                    session.loop.execute(session::connect);
+                }
+                CompletableFuture.allOf(made.stream().map(s -> s.firstAck).toArray(CompletableFuture[]::new))
+                        .whenComplete((v, e) -> all.complete(null));
+            } catch (InterruptedException e) {
+                all.completeExceptionally(e);
+            }
+        }, "delivery-load-connect");
+        starter.setDaemon(true);
+        starter.start();
+        return all;
+    }
+
+    List<Session> sessions() {
+        return sessions;
+    }
+
+    /** Each session keeps {@code window} events unanswered (0: stops adding). */
+    void closedLoop(int window) {
+        for (Session session : sessions) {
+            session.loop.execute(() -> {
+                session.window = window;
+                session.topUp();
+            });
+        }
+    }
+
+    /** Sends {@code perSecond} events in total, spread evenly over the sessions, until {@link #stopSending}. */
+    void openLoop(double perSecond) {
+        long intervalNanos = (long) (sessions.size() * 1e9 / perSecond);
+        for (Session session : sessions) {
+            session.loop.execute(() -> session.startOpenLoop(intervalNanos));
+        }
+    }
+
+    /** No new events from here on (what was sent is still resent and answered). */
+    void stopSending() {
+        for (Session session : sessions) {
+            session.loop.execute(() -> {
+                session.window = 0;
+                session.generation++;
+            });
+        }
+    }
+
+    /** Events sent and not answered yet, over all sessions. */
+    long unanswered() {
+        return sent.sum() - answered.sum();
+    }
+
+    /** Waits until every event sent was answered, or the deadline; returns how many are still unanswered. */
+    long awaitAnswered(long deadlineNanos) throws InterruptedException {
+        while (unanswered() > 0 && System.nanoTime() < deadlineNanos) {
+            Thread.sleep(5);
+        }
+        return unanswered();
+    }
+
+    @Override
+    public void close() {
+        reconnect = false;
+        for (Session session : sessions) {
+            session.loop.execute(session::close);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    /** One client instance on one thread. Confined to {@link #loop}. */
+    final class Session {
+        final String clientId;
+        final String instance = UUID.randomUUID().toString();
+        final EventLoop loop;
+        final CompletableFuture<Void> firstAck = new CompletableFuture<>();
+        String threadId;
+        String sessionId;
+        private Channel channel;
+        private boolean ready;
+        /** The number the next new event gets; events 1..nextSeq-1 exist. */
+        long nextSeq = 1;
+        /** The highest event the server acknowledged as processed. */
+        long processedByServer;
+        /** The highest reply number processed here. */
+        long lastReceived;
+        /** Replies processed: reply k answers event k. */
+        long replies;
+        private final long[] sentAt = new long[1 << 16];
+        private boolean ackDue;
+        private int window;
+        private int generation;
+        private int attempt;
+        /** When the last handshake_ack arrived (nanoTime), and whether it resumed. */
+        volatile long ackedAtNanos;
+        volatile long caughtUpAtNanos;
+
+        Session(String clientId, EventLoop loop) {
+            this.clientId = clientId;
+            this.loop = loop;
+        }
+
+        void connect() {
+            WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
+                    WebSocketVersion.V13, null, false, new DefaultHttpHeaders(), 1 << 20);
+            Connection connection = new Connection(this, handshaker);
+            bootstrap.clone(loop).handler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20), connection);
+                }
+            }).connect(uri.getHost(), uri.getPort()).addListener(f -> {
+                if (!f.isSuccess()) {
+                    connectFailures.increment();
+                    retryLater();
+                }
+            });
+        }
+
+        private String hello() {
+            String deliveryMember = delivery ? ",\"delivery\":{\"version\":1,\"instance\":\"" + instance
+                    + "\",\"last_received\":" + lastReceived + "}" : "";
+            if (threadId == null) {
+                return "{\"type\":\"handshake_init\",\"ltp_version\":\"0.3\",\"client_id\":\"" + clientId + "\""
+                        + (delivery ? ",\"capabilities\":[\"delivery-v1\"]" : "") + deliveryMember + "}";
+            }
+            return "{\"type\":\"handshake_resume\",\"ltp_version\":\"0.3\",\"client_id\":\"" + clientId
+                    + "\",\"thread_id\":\"" + threadId + "\"" + deliveryMember + "}";
+        }
+
+        private void onHandshakeAnswer(Channel from, String text) {
+            if (!text.contains("\"handshake_ack\"")) {
+                rejects.increment();
+                String code = stringMember(text, "code");
+                rejectReasons.computeIfAbsent(code == null ? text.substring(0, Math.min(80, text.length())) : code,
+                        k -> new LongAdder()).increment();
+                from.close();
+                return;
+            }
+            boolean resumed = threadId != null;
+            threadId = stringMember(text, "thread_id");
+            sessionId = stringMember(text, "session_id");
+            if (delivery) {
+                long lastProcessed = numberMember(text, "last_processed");
+                if (lastProcessed < 0) {
+                    errors.increment(); // the server did not take the extension
+                    from.close();
+                    return;
+                }
+                processedByServer = Math.max(processedByServer, lastProcessed);
+            }
+            channel = from;
+            ready = true;
+            attempt = 0;
+            ackedAtNanos = System.nanoTime();
+            (resumed ? resumes : handshakes).increment();
+            firstAck.complete(null);
+            for (long seq = processedByServer + 1; seq < nextSeq; seq++) {
+                write(seq); // unacknowledged events, in order, with their numbers
+            }
+            topUp();
+            checkCaughtUp();
+            schedulePing(from);
+        }
+
+        private void onMessage(String text) {
+            if (text.startsWith("{\"type\":\"delivery:ack\"")) {
+                processedByServer = Math.max(processedByServer, numberMember(text, "through"));
+                checkCaughtUp();
+                return;
+            }
+            if (text.startsWith("{\"type\":\"pong\"")) {
+                return;
+            }
+            if (text.startsWith("{\"type\":\"error\"")) {
+                errors.increment();
+                return;
+            }
+            if (delivery) {
+                long seq = numberMember(text, "seq");
+                if (seq <= 0) {
+                    return; // unnumbered: not a reply to a numbered event
+                }
+                if (seq <= lastReceived) {
+                    replayedAgain.increment();
+                    return;
+                }
+                lastReceived = seq;
+                ackDue = true;
+            }
+            replies++;
+            answered.increment();
+            long at = sentAt[(int) (replies & (sentAt.length - 1))];
+            if (at != 0) {
+                latency.recordValue(Math.max(1, System.nanoTime() - at));
+            }
+            checkCaughtUp();
+            topUp();
+        }
+
+        /** After a read burst: one cumulative ack for everything processed in it. */
+        private void flushAck() {
+            if (ackDue && ready) {
+                ackDue = false;
+                channel.writeAndFlush(new TextWebSocketFrame("{\"type\":\"delivery:ack\",\"thread_id\":\"" + threadId
+                        + "\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1731600000,\"payload\":{\"through\":"
+                        + lastReceived + "}}"), channel.voidPromise());
+            }
+        }
+
+        private void topUp() {
+            while (ready && nextSeq - 1 - replies < window) {
+                sendNew();
+            }
+        }
+
+        private void startOpenLoop(long intervalNanos) {
+            int run = ++generation;
+            long offset = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
+            loop.scheduleAtFixedRate(() -> {
+                if (generation == run) {
+                    sendNew();
+                }
+            }, offset, intervalNanos, TimeUnit.NANOSECONDS);
+        }
+
+        /** A new event: numbered, timed, and written now or, while offline, on the next resume. */
+        private void sendNew() {
+            long seq = nextSeq++;
+            sentAt[(int) (seq & (sentAt.length - 1))] = System.nanoTime();
+            sent.increment();
+            if (ready) {
+                write(seq);
+            }
+        }
+
+        private void write(long seq) {
+            channel.writeAndFlush(new TextWebSocketFrame("{\"type\":\"event\",\"thread_id\":\"" + threadId
+                    + "\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1731600000"
+                    + (delivery ? ",\"seq\":" + seq : "") + ",\"payload\":{\"event_type\":\"load\",\"data\":{\"n\":"
+                    + seq + "}}}"), channel.voidPromise());
+        }
+
+        /** Every event sent so far was processed and answered. */
+        boolean caughtUp() {
+            return ready && processedByServer >= nextSeq - 1 && replies >= nextSeq - 1;
+        }
+
+        private void checkCaughtUp() {
+            if (caughtUpAtNanos == 0 && caughtUp()) {
+                caughtUpAtNanos = System.nanoTime();
+            }
+        }
+
+        /** Forgets when it last caught up, to time the next outage. */
+        void resetCaughtUp() {
+            caughtUpAtNanos = 0;
+        }
+
+        private void schedulePing(Channel on) {
+            loop.schedule(() -> {
+                if (channel == on && on.isActive()) {
+                    on.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ping\",\"thread_id\":\"" + threadId
+                            + "\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1731600000,\"payload\":{}}"),
+                            on.voidPromise());
+                    schedulePing(on);
+                }
+            }, PING_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        private void onClosed(Channel closed) {
+            if (channel == closed) {
+                channel = null;
+                ready = false;
+                caughtUpAtNanos = 0; // caught up again only once resumed
+                drops.increment();
+            }
+            retryLater();
+        }
+
+        /** ltp-client's default reconnect delay for this attempt. */
+        private void retryLater() {
+            if (!reconnect || channel != null) {
+                return;
+            }
+            long delay = Backoff.intervals(LtpClient.DEFAULT_BACKOFF_BASE, LtpClient.DEFAULT_BACKOFF_MAX, 0.1,
+                    ThreadLocalRandom.current()::nextDouble).apply(++attempt, null);
+            loop.schedule(() -> {
+                if (reconnect && channel == null) {
+                    connect();
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        }
+
+        void close() {
+            if (channel != null) {
+                Channel c = channel;
+                channel = null;
+                ready = false;
+                c.writeAndFlush(new CloseWebSocketFrame(1000, "done")).addListener(f -> c.close());
+            }
+        }
+    }
+
+    /** One socket of a session: upgrade, handshake, then frames for the session. */
+    private static final class Connection extends ChannelInboundHandlerAdapter {
+        private final Session session;
+        private final WebSocketClientHandshaker handshaker;
+        private boolean upgraded;
+        private boolean acked;
+
+        Connection(Session session, WebSocketClientHandshaker handshaker) {
+            this.session = session;
+            this.handshaker = handshaker;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            handshaker.handshake(ctx.channel());
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (!upgraded) {
+                    handshaker.finishHandshake(ctx.channel(), (FullHttpResponse) msg);
+                    upgraded = true;
+                    ctx.writeAndFlush(new TextWebSocketFrame(session.hello()), ctx.voidPromise());
+                    return;
+                }
+                if (msg instanceof TextWebSocketFrame frame) {
+                    String text = frame.content().toString(StandardCharsets.UTF_8);
+                    if (acked) {
+                        session.onMessage(text);
+                    } else {
+                        acked = true;
+                        session.onHandshakeAnswer(ctx.channel(), text);
+                    }
+                } else if (msg instanceof CloseWebSocketFrame) {
+                    ctx.close();
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (acked && session.channel == ctx.channel()) {
+                session.flushAck();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            session.onClosed(ctx.channel());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** The value of the first {@code "name":"..."} in a JSON text (ids have no escapes). */
+    static String stringMember(String text, String name) {
+        String key = "\"" + name + "\":\"";
+        int at = text.indexOf(key);
+        if (at < 0) {
+            return null;
+        }
+        int start = at + key.length();
+        return text.substring(start, text.indexOf('"', start));
+    }
+
+    /** The value of the first {@code "name":123} in a JSON text; -1 when absent. */
+    static long numberMember(String text, String name) {
+        String key = "\"" + name + "\":";
+        int at = text.indexOf(key);
+        if (at < 0) {
+            return -1;
+        }
+        long value = 0;
+        int i = at + key.length();
+        if (i >= text.length() || !Character.isDigit(text.charAt(i))) {
+            return -1;
+        }
+        for (; i < text.length() && Character.isDigit(text.charAt(i)); i++) {
+            value = value * 10 + (text.charAt(i) - '0');
+        }
+        return value;
+    }
+}
