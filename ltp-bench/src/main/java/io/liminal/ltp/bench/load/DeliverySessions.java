@@ -187,7 +187,8 @@ final class DeliverySessions implements AutoCloseable {
         long lastReceived;
         /** Replies processed: reply k answers event k. */
         long replies;
-        private final long[] sentAt = new long[1 << 16];
+        /** Send times by event number, modulo its size: bounds the unanswered events whose latency is right. */
+        private final long[] sentAt = new long[1 << 10];
         private boolean ackDue;
         private int window;
         private int generation;
@@ -232,7 +233,7 @@ final class DeliverySessions implements AutoCloseable {
         private void onHandshakeAnswer(Channel from, String text) {
             if (!text.contains("\"handshake_ack\"")) {
                 rejects.increment();
-                String code = stringMember(text, "code");
+                String code = stringMember(text, "error_code");
                 rejectReasons.computeIfAbsent(code == null ? text.substring(0, Math.min(80, text.length())) : code,
                         k -> new LongAdder()).increment();
                 from.close();
