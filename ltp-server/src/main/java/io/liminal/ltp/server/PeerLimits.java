@@ -29,11 +29,13 @@ public record PeerLimits(Allowance handshakesPerAddress, Allowance pings, Allowa
     /**
      * The defaults: 300 handshakes per minute per address (a burst of 300 serves an office behind one NAT
      * reconnecting at once, or a conformance run; 5 per second after that), 20 pings per 10 s, 50 errors per 10 s,
-     * 1 MiB held, 256-byte client ids, 1,000 pending handshakes.
+     * 1 MiB held, 256-byte client ids, 10,000 pending handshakes (as many as the default connection limit: a
+     * node that restarts under a full load queues its clients' resumes rather than turning most of them away; each
+     * waiting handshake holds only its connection, which is bounded anyway, and a small task).
      */
     public static final PeerLimits DEFAULTS = new PeerLimits(Allowance.of(300, Duration.ofMinutes(1)),
             ServerSessionConfig.DEFAULT_PING_ALLOWANCE, ServerSessionConfig.DEFAULT_ERROR_ALLOWANCE,
-            ServerSessionConfig.DEFAULT_MAX_HELD_BYTES, 256, 1_000);
+            ServerSessionConfig.DEFAULT_MAX_HELD_BYTES, 256, 10_000);
 
     /** Validates the values. */
     public PeerLimits {

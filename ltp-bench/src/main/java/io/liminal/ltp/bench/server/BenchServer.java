@@ -20,7 +20,7 @@ import java.util.ServiceLoader;
  * executor instead, as a handler that may block runs. {@code -Dltp.bench.store=SPEC} puts the threads in a store
  * ({@code sqlite:FILE}, a {@code jdbc:} URL, {@code redis://...}; the handler then runs on the executor, as the
  * standalone server runs it with a blocking store); {@code -Dltp.bench.pending-handshakes=N} changes the bound on
- * handshakes waiting for a blocking store (default: the server's, 1,000).
+ * handshakes waiting for a blocking store (default: the server's, 10,000).
  *
  * <pre>java [-Dltp.bench.handler=executor] [-Dltp.bench.store=SPEC] -cp ltp-bench.jar
  *     io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>

@@ -71,6 +71,8 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     /** The handshake timeout until the session is bound, then the idle check: one timer per connection. */
     private Scheduler.Cancellable livenessTimer = Scheduler.Cancellable.NONE;
     private boolean closed;
+    /** {@link #closed} for the blocking executor, which skips the handshake of a connection already gone. */
+    private volatile boolean gone;
     private boolean pausedForBacklog;
     /** The bound session's pong text up to the timestamp (pongs are most of what a server sends). */
     private byte[] pongPrefix;
@@ -124,6 +126,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             return;
         }
         closed = true;
+        gone = true;
         machine.onTransportClosed();
         livenessTimer.cancel();
         unbind(code, reason);
@@ -304,6 +307,9 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             engine.blockingExecutor().execute(() -> {
                 Resolution resolution;
                 try {
+                    if (gone) {
+                        return; // the client left while its handshake waited: no store work for nobody
+                    }
                     resolution = negotiateDelivery(resolveBlocking(clientId, request, resumeThreadId), offered);
                 } finally {
                     guard.exitBlockingHandshake();
