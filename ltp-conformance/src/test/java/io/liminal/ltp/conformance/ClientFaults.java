@@ -1,8 +1,8 @@
 package io.liminal.ltp.conformance;
 
-import static io.liminal.ltp.conformance.ServerFaults.parse;
-import static io.liminal.ltp.conformance.ServerFaults.string;
-import static io.liminal.ltp.conformance.ServerFaults.type;
+import static io.liminal.ltp.conformance.Faults.parse;
+import static io.liminal.ltp.conformance.Faults.string;
+import static io.liminal.ltp.conformance.Faults.type;
 
 import com.google.gson.JsonObject;
 import io.liminal.ltp.client.FileThreadIdStore;
@@ -50,7 +50,7 @@ enum ClientFaults {
                     return generator.get();
                 }
             }))),
-    IGNORES_SUGGEST_NEW("LTP-HS-014", "sends handshake_init", proxy(ServerFaults.dropsInitsAfterAReject())),
+    IGNORES_SUGGEST_NEW("LTP-HS-014", "sends handshake_init", proxy(Faults.dropsInitsAfterAReject())),
     SENDS_BEFORE_ACK("LTP-HS-015", "no envelope before", proxy(new Fault() {
         @Override
         public List<String> toServer(String text, Link link) {
@@ -271,6 +271,6 @@ enum ClientFaults {
     }
 
     private static Fault rewriteToServer(UnaryOperator<JsonObject> rewrite) {
-        return ServerFaults.toServer(rewrite);
+        return Faults.toServer(rewrite);
     }
 }

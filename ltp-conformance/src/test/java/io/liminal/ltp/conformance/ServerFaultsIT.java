@@ -83,7 +83,7 @@ class ServerFaultsIT {
         FaultProxy.Fault silent = new FaultProxy.Fault() {
             @Override
             public java.util.List<String> toClient(String text, FaultProxy.Link link) {
-                return "handshake_ack".equals(ServerFaults.type(text)) ? java.util.List.of(text) : java.util.List.of();
+                return "handshake_ack".equals(Faults.type(text)) ? java.util.List.of(text) : java.util.List.of();
             }
         };
         try (FaultProxy proxy = new FaultProxy(url, silent)) {
@@ -112,8 +112,8 @@ class ServerFaultsIT {
     @Test
     @DisplayName("a case reports every check that failed, not only the first")
     void caseReportsEveryFailedCheck() throws Exception {
-        FaultProxy.Fault twoWrongFields = ServerFaults.toClient(json -> {
-            if ("handshake_ack".equals(ServerFaults.type(json))) {
+        FaultProxy.Fault twoWrongFields = Faults.toClient(json -> {
+            if ("handshake_ack".equals(Faults.type(json))) {
                 json.addProperty("resumed", true);
                 json.addProperty("heartbeat_interval_ms", "soon");
             }
