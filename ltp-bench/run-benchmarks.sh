@@ -194,8 +194,10 @@ if want durable; then
         --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --store "$kind" --json "$RESULTS" "$@" | tail -n 1 >&2
     stop_server
   }
-  durable memory memory --no-delivery --label durable-memory-plain
-  durable memory memory --label durable-memory
+  for round in $(seq 1 "$EVENT_ROUNDS"); do # alternating: the in-memory target is a ratio
+    durable memory memory --no-delivery --label durable-memory-plain
+    durable memory memory --label durable-memory
+  done
   durable sqlite "sqlite:$WORK/durable.db" --label durable-sqlite
   if psql -h 127.0.0.1 -U postgres -d test -q -c "DROP SCHEMA IF EXISTS ltp_bench CASCADE; CREATE SCHEMA ltp_bench" \
       > /dev/null 2>&1; then

@@ -66,6 +66,28 @@ class PerformanceReportTest {
     }
 
     @Test
+    void durableInMemoryRoundsGiveTheMedianRatio() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
+                        + "\"peak_per_second\":100,\"half_load_per_second\":50,\"p50_ms\":1,\"p99_ms\":9}"),
+                json("{\"label\":\"durable-memory\",\"store\":\"memory\",\"delivery\":true,"
+                        + "\"peak_per_second\":70,\"half_load_per_second\":35,\"p50_ms\":1,\"p99_ms\":30}"),
+                json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
+                        + "\"peak_per_second\":100,\"half_load_per_second\":50,\"p50_ms\":1,\"p99_ms\":9}"),
+                json("{\"label\":\"durable-memory\",\"store\":\"memory\",\"delivery\":true,"
+                        + "\"peak_per_second\":90,\"half_load_per_second\":45,\"p50_ms\":1,\"p99_ms\":10}"),
+                json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
+                        + "\"peak_per_second\":100,\"half_load_per_second\":50,\"p50_ms\":1,\"p99_ms\":9}"),
+                json("{\"label\":\"durable-memory\",\"store\":\"memory\",\"delivery\":true,"
+                        + "\"peak_per_second\":88,\"half_load_per_second\":44,\"p50_ms\":1,\"p99_ms\":12}")),
+                null).render();
+        assertThat(report)
+                .contains("| Durable: in-memory store with delivery-v1 ≥ 85% of the peak without it | 88.0% (median "
+                        + "of 3 rounds: 70.0%, 90.0%, 88.0%) | yes |")
+                .contains("| Durable: memory p99 < 20 ms at half its peak | 12.00 ms (median of 3 rounds) | yes |");
+    }
+
+    @Test
     void reconnectStormTargetsAreTheLastCatchUpTheCpuRatioAndLoss() {
         String report = new PerformanceReport(List.of(json("{\"label\":\"reconnect-storm-sqlite\",\"sessions\":10000,"
                 + "\"events\":10020,\"unanswered_at_kill\":64,\"last_resumed_s\":10.2,\"last_caught_up_s\":10.4,"
