@@ -191,7 +191,8 @@ if want durable; then
     local kind=$1 spec=$2; shift 2
     start_server ltp 18080 "${SERVER_JVM[@]}" "-Dltp.bench.store=$spec"
     java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/ \
-        --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --store "$kind" --json "$RESULTS" "$@" | tail -n 1 >&2
+        --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --warmup "${WARMUP%s}" --store "$kind" \
+        --json "$RESULTS" "$@" | tail -n 1 >&2
     stop_server
   }
   for round in $(seq 1 "$EVENT_ROUNDS"); do # alternating: the in-memory target is a ratio

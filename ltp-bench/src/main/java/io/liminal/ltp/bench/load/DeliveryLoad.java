@@ -16,10 +16,11 @@ import org.HdrHistogram.Histogram;
  * The server answers each event with one reply (BenchServer, {@code -Dltp.bench.store=...} for the store).
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/
- *     [--sessions 100] [--window 8] [--seconds 10] [--no-delivery] [--rate R] [--server-pid PID]
+ *     [--sessions 100] [--window 8] [--seconds 10] [--warmup S] [--no-delivery] [--rate R] [--server-pid PID]
  *     [--label L] [--store KIND] [--json FILE]</pre>
  *
- * <p>{@code --store} only names the server's store in the JSON result.
+ * <p>{@code --warmup} is the closed-loop warm-up in seconds (default: a third of {@code --seconds}, at least 2);
+ * {@code --store} only names the server's store in the JSON result.
  */
 public final class DeliveryLoad {
     private DeliveryLoad() {
@@ -31,6 +32,7 @@ public final class DeliveryLoad {
         int sessions = 100;
         int window = 8;
         int seconds = 10;
+        int warmup = -1;
         boolean delivery = true;
         double rate = 0;
         long serverPid = -1;
@@ -43,6 +45,7 @@ public final class DeliveryLoad {
                 case "--sessions" -> sessions = Integer.parseInt(args[++i]);
                 case "--window" -> window = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--no-delivery" -> delivery = false;
                 case "--rate" -> rate = Double.parseDouble(args[++i]);
                 case "--server-pid" -> serverPid = Long.parseLong(args[++i]);
@@ -50,13 +53,14 @@ public final class DeliveryLoad {
                 case "--store" -> store = args[++i];
                 case "--json" -> json = args[++i];
                 default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; usage: --url URL "
-                        + "[--sessions N] [--window N] [--seconds N] [--no-delivery] [--rate R] [--server-pid PID] "
+                        + "[--sessions N] [--window N] [--seconds N] [--warmup N] [--no-delivery] [--rate R] "
+                        + "[--server-pid PID] "
                         + "[--label L] [--store KIND] [--json FILE]");
             }
         }
         try (DeliverySessions load = new DeliverySessions(url, delivery, 1)) {
             load.connect(sessions, 500).get(60, TimeUnit.SECONDS);
-            Phase warm = closedLoop(load, window, Math.max(2, seconds / 3), serverPid);
+            Phase warm = closedLoop(load, window, warmup >= 0 ? warmup : Math.max(2, seconds / 3), serverPid);
             Phase peak = closedLoop(load, window, seconds, serverPid);
             double offered = rate > 0 ? rate : peak.perSecond / 2;
             load.latency.reset();

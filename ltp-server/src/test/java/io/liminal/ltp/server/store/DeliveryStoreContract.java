@@ -262,6 +262,19 @@ public abstract class DeliveryStoreContract {
     }
 
     @Test
+    @DisplayName("retention by bytes counts UTF-8 bytes, not characters")
+    void retentionByBytesIsUtf8() {
+        String thread = newThread();
+        DeliveryRetention small = new DeliveryRetention(1_000, 250, Duration.ofDays(1));
+        String hundredBytes = "{\"p\":\"" + "é".repeat(42) + "😀" + "\"}"; // 8 + 84 + 4 bytes, 52 chars
+        assertThat(hundredBytes.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(96);
+        for (int i = 0; i < 5; i++) {
+            delivery.appendOutbound(thread, hundredBytes, null, T0, small);
+        }
+        assertThat(delivery.outboundAfter(thread, 0, 100)).extracting(LoggedMessage::seq).containsExactly(4L, 5L);
+    }
+
+    @Test
     @DisplayName("retention by age drops messages older than the limit")
     void retentionByAge() {
         String thread = newThread();
