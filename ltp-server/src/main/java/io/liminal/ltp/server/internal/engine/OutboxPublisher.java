@@ -16,8 +16,9 @@ import java.util.function.Consumer;
 /**
  * Publishes what was sent to one thread, on that thread's lane: first one commit of everything that goes to the
  * thread's log (with the handled message's new position, when there is one), then every send in call order, to
- * the connections live now. On a blocking store the commit goes through the {@link GroupCommitter}. A send to the log completes its future at the commit; a send that is not logged (a
- * plain v0.3 session, a thread without the extension, the extension off) completes when it is written.
+ * the connections live now. On a blocking store the commit goes through the {@link GroupCommitter}. A send to the
+ * log completes its future at the commit; a send that is not logged (a plain v0.3 session, a thread without the
+ * extension, the extension off) completes when it is written.
  */
 final class OutboxPublisher {
     private final LtpEngine engine;
@@ -78,8 +79,11 @@ final class OutboxPublisher {
                 then.accept(publication.failed(e));
                 return;
             }
-            finish(publication, first);
-            then.accept(null);
+            try {
+                finish(publication, first);
+            } finally {
+                then.accept(null); // committed: what finish could not send is in the log for the next resume
+            }
             return;
         }
         thread.lane.continueAfter(groupCommitter.submit(publication.commit), (first, error) -> {
@@ -90,8 +94,11 @@ final class OutboxPublisher {
                         : new IllegalStateException(cause)));
                 return;
             }
-            finish(publication, first);
-            then.accept(null);
+            try {
+                finish(publication, first);
+            } finally {
+                then.accept(null);
+            }
         });
     }
 
