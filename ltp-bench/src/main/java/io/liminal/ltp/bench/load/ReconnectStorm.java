@@ -57,7 +57,8 @@ public final class ReconnectStorm {
             }
         }
         if (store == null || "memory".equals(store)) {
-            throw new IllegalArgumentException("--store must name a durable store (sqlite:FILE, jdbc:..., redis://...)");
+            throw new IllegalArgumentException(
+                    "--store must name a durable store (sqlite:FILE, jdbc:..., redis://...)");
         }
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));

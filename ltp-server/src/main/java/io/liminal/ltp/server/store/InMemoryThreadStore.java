@@ -1,5 +1,6 @@
 package io.liminal.ltp.server.store;
 
+import io.liminal.ltp.core.internal.text.Identifiers;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -240,28 +241,8 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
         return cleanStops.contains(processId);
     }
 
-    /**
-     * The length {@code getBytes(UTF_8)} gives (a lone surrogate becomes one '?'), counted without encoding: that
-     * would copy every message when it is logged and again when it is trimmed.
-     */
+    /** Counted, not encoded: encoding would copy every message when it is logged and again when it is trimmed. */
     private static long size(String message) {
-        long bytes = 0;
-        for (int i = 0; i < message.length(); i++) {
-            char c = message.charAt(i);
-            if (c < 0x80) {
-                bytes++;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < message.length()
-                    && Character.isLowSurrogate(message.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                bytes++;
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
+        return Identifiers.utf8Length(message);
     }
 }

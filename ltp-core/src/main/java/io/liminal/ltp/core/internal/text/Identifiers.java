@@ -29,18 +29,24 @@ public final class Identifiers {
         return true;
     }
 
-    /** The UTF-8 length of a string that {@link #isStorable} accepts. */
-    public static int utf8Length(String id) {
+    /**
+     * The length of {@code text.getBytes(UTF_8)}, counted without encoding: a lone surrogate counts as the one
+     * byte ('?') the encoder writes for it.
+     */
+    public static int utf8Length(String text) {
         int bytes = 0;
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             if (c < 0x80) {
                 bytes++;
             } else if (c < 0x800) {
                 bytes += 2;
-            } else if (Character.isHighSurrogate(c)) {
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
                 bytes += 4;
                 i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes++;
             } else {
                 bytes += 3;
             }

@@ -24,6 +24,8 @@ class IdentifiersTest {
         for (String id : new String[] {"sq-x\ud800y", "\udc00", "end\ud83d", "nul\u0000", "tab\t", "del\u007f",
                 "c1\u0085"}) {
             assertThat(Identifiers.isStorable(id)).as(id).isFalse();
+            assertThat(Identifiers.utf8Length(id)).as("length of " + id)
+                    .isEqualTo(id.getBytes(StandardCharsets.UTF_8).length);
         }
     }
 }
