@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.jdbc.internal.Dialect;
 import io.liminal.ltp.jdbc.internal.LogWrites;
 import io.liminal.ltp.jdbc.internal.Schema;
@@ -305,7 +306,8 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
         try {
             return inTransaction("commit delivery group", c -> LogWrites.commit(c, dialect, commits));
         } catch (IllegalStateException e) {
-            LOG.debug("A group of {} delivery commits failed; committing them one by one", commits.size(), e);
+            LOG.debug("A group of {} delivery commits failed; committing them one by one", commits.size(),
+                    Redaction.redact(e));
             return DeliveryStore.super.commitAll(commits);
         }
     }
