@@ -70,7 +70,7 @@ public final class DeliveryLoad {
             load.openLoop(offered);
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
             load.stopSending();
-            long unanswered = load.awaitAnswered(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            long unanswered = load.awaitAnswered(30, TimeUnit.SECONDS);
             double achieved = (load.answered.sum() - before) * 1e9 / (System.nanoTime() - start);
             long cpuHalf = cpu(serverPid) - cpuBefore;
             Histogram latency = load.latency.getIntervalHistogram();
@@ -121,7 +121,7 @@ public final class DeliveryLoad {
         long elapsed = System.nanoTime() - start;
         long cpu = cpu(serverPid) - cpuBefore;
         load.closedLoop(0);
-        load.awaitAnswered(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        load.awaitAnswered(30, TimeUnit.SECONDS);
         return new Phase(answered * 1e9 / elapsed, serverPid > 0 && answered > 0 ? cpu / 1e3 / answered : -1);
     }
 

@@ -35,9 +35,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -74,6 +79,8 @@ final class DeliverySessions implements AutoCloseable {
     final LongAdder replayedAgain = new LongAdder();
     final Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
     private volatile boolean reconnect = true;
+    private final AtomicInteger caughtUp = new AtomicInteger();
+    private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
 
     DeliverySessions(URI uri, boolean delivery, int threads) {
         this.uri = uri;
@@ -124,7 +131,12 @@ final class DeliverySessions implements AutoCloseable {
         for (Session session : sessions) {
             session.loop.execute(() -> {
                 session.window = window;
+                session.generating = window > 0;
+                if (session.generating) {
+                    session.notCaughtUp();
+                }
                 session.topUp();
+                session.checkCaughtUp();
             });
         }
     }
@@ -143,6 +155,8 @@ final class DeliverySessions implements AutoCloseable {
             session.loop.execute(() -> {
                 session.window = 0;
                 session.generation++;
+                session.generating = false;
+                session.checkCaughtUp();
             });
         }
     }
@@ -152,12 +166,41 @@ final class DeliverySessions implements AutoCloseable {
         return sent.sum() - answered.sum();
     }
 
-    /** Waits until every event sent was answered, or the deadline; returns how many are still unanswered. */
-    long awaitAnswered(long deadlineNanos) throws InterruptedException {
-        while (unanswered() > 0 && System.nanoTime() < deadlineNanos) {
-            Thread.sleep(5);
+    /** Waits until every event sent was answered, or the timeout; returns how many are still unanswered. */
+    long awaitAnswered(long timeout, TimeUnit unit) throws InterruptedException {
+        try {
+            when(() -> unanswered() <= 0).get(timeout, unit);
+        } catch (ExecutionException | TimeoutException e) {
+            // reported as what is still unanswered
         }
         return unanswered();
+    }
+
+    /** Sessions that are resumed and have every event they sent processed and answered. */
+    int caughtUpSessions() {
+        return caughtUp.get();
+    }
+
+    /**
+     * Completes once {@code condition} holds; it is checked now and whenever a session makes progress (a handshake,
+     * an answer, an acknowledgement), on that session's event loop, so it must be cheap and thread-safe.
+     */
+    CompletableFuture<Void> when(BooleanSupplier condition) {
+        Waiter waiter = new Waiter(condition, new CompletableFuture<>());
+        waiters.add(waiter);
+        progressed();
+        return waiter.done;
+    }
+
+    private void progressed() {
+        for (Waiter waiter : waiters) {
+            if (waiter.condition.getAsBoolean() && waiter.done.complete(null)) {
+                waiters.remove(waiter);
+            }
+        }
+    }
+
+    private record Waiter(BooleanSupplier condition, CompletableFuture<Void> done) {
     }
 
     @Override
@@ -191,6 +234,8 @@ final class DeliverySessions implements AutoCloseable {
         private final long[] sentAt = new long[1 << 10];
         private boolean ackDue;
         private int window;
+        /** Whether new events are being made (closed or open loop): a session making them is never caught up. */
+        private boolean generating;
         private int generation;
         private int attempt;
         /** When the last handshake_ack arrived (nanoTime), and whether it resumed. */
@@ -318,6 +363,8 @@ final class DeliverySessions implements AutoCloseable {
 
         private void startOpenLoop(long intervalNanos) {
             int run = ++generation;
+            generating = true;
+            notCaughtUp();
             long offset = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
             loop.scheduleAtFixedRate(() -> {
                 if (generation == run) {
@@ -343,20 +390,25 @@ final class DeliverySessions implements AutoCloseable {
                     + seq + "}}}"), channel.voidPromise());
         }
 
-        /** Every event sent so far was processed and answered. */
+        /** Not making new events, and every event sent so far was processed and answered. */
         boolean caughtUp() {
-            return ready && processedByServer >= nextSeq - 1 && replies >= nextSeq - 1;
+            return ready && !generating && processedByServer >= nextSeq - 1 && replies >= nextSeq - 1;
         }
 
-        private void checkCaughtUp() {
-            if (caughtUpAtNanos == 0 && caughtUp()) {
-                caughtUpAtNanos = System.nanoTime();
+        private void notCaughtUp() {
+            if (caughtUpAtNanos != 0) {
+                caughtUpAtNanos = 0;
+                caughtUp.decrementAndGet();
             }
         }
 
-        /** Forgets when it last caught up, to time the next outage. */
-        void resetCaughtUp() {
-            caughtUpAtNanos = 0;
+        /** Notes when the session caught up, and tells the waiters that it made progress. */
+        private void checkCaughtUp() {
+            if (caughtUpAtNanos == 0 && caughtUp()) {
+                caughtUpAtNanos = System.nanoTime();
+                caughtUp.incrementAndGet();
+            }
+            progressed();
         }
 
         private void schedulePing(Channel on) {
@@ -374,7 +426,7 @@ final class DeliverySessions implements AutoCloseable {
             if (channel == closed) {
                 channel = null;
                 ready = false;
-                caughtUpAtNanos = 0; // caught up again only once resumed
+                notCaughtUp(); // caught up again only once resumed
                 drops.increment();
             }
             retryLater();

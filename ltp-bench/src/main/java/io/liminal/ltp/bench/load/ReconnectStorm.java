@@ -15,7 +15,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A node restart under {@code delivery-v1}: {@code sessions} clients ({@link DeliverySessions}, ltp-client's
@@ -82,17 +84,16 @@ public final class ReconnectStorm {
             Thread.sleep(5_000);
             load.stopSending();
             long inFlight = load.unanswered();
-            for (DeliverySessions.Session session : load.sessions()) {
-                session.resetCaughtUp();
-            }
             first.kill();
             Server second = Server.start(command);
             try {
                 long restarted = System.nanoTime();
                 long cpuRestart = second.cpu();
-                long deadline = restarted + TimeUnit.MINUTES.toNanos(2);
-                while (System.nanoTime() < deadline && !allCaughtUp(load)) {
-                    Thread.sleep(20);
+                int all = sessions;
+                try {
+                    load.when(() -> load.caughtUpSessions() == all).get(2, TimeUnit.MINUTES);
+                } catch (TimeoutException e) {
+                    // reported below as sessions that never caught up
                 }
                 double cpuPerResume = (second.cpu() - cpuRestart) / 1e3 / sessions;
                 long[] resumed = load.sessions().stream().mapToLong(s -> s.ackedAtNanos - restarted).sorted()
@@ -151,15 +152,6 @@ public final class ReconnectStorm {
         }
     }
 
-    private static boolean allCaughtUp(DeliverySessions load) {
-        for (DeliverySessions.Session session : load.sessions()) {
-            if (session.caughtUpAtNanos == 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static double seconds(long nanos) {
         return nanos == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : nanos / 1e9;
     }
@@ -187,7 +179,7 @@ public final class ReconnectStorm {
             reader.start();
             try {
                 listening.get(60, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 process.destroyForcibly();
                 throw new IllegalStateException("The server did not start: " + e.getMessage(), e);
             }
