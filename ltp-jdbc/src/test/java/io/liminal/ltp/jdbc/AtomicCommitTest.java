@@ -35,10 +35,7 @@ class AtomicCommitTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     @DisplayName("a commit whose position write fails stores none of its messages")
     void allOrNothing(String database) throws Exception {
-        String url = database.equals("sqlite") ? "jdbc:sqlite:" + TestDatabases.sqliteFile()
-                : TestDatabases.postgresSchema();
-        FailingDataSource source = new FailingDataSource(url);
-        try (JdbcThreadStore store = JdbcThreadStore.of(source.proxy())) {
+        onFailingStore(database, (source, store) -> {
             store.create(ThreadRecord.create("t-1", "client-1", null, T0));
             store.openDelivery("t-1", "a", "run-1", T0);
             store.appendOutbound("t-1", "{\"n\":1}", null, T0, DeliveryRetention.DEFAULT);
@@ -56,21 +53,14 @@ class AtomicCommitTest {
                     new Processed("a", 1, "run-1"), T0, DeliveryRetention.DEFAULT)).as("the numbers are still free")
                     .isEqualTo(2);
             assertThat(store.inboundCursor("t-1", "a")).isEqualTo(new InboundCursor(1, "run-1"));
-        } finally {
-            if (database.equals("postgresql")) {
-                TestDatabases.dropPostgresSchema(url);
-            }
-        }
+        });
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     @DisplayName("a group of commits that fails is rolled back whole and retried commit by commit")
     void aFailedGroupIsRetriedOneByOne(String database) throws Exception {
-        String url = database.equals("sqlite") ? "jdbc:sqlite:" + TestDatabases.sqliteFile()
-                : TestDatabases.postgresSchema();
-        FailingDataSource source = new FailingDataSource(url);
-        try (JdbcThreadStore store = JdbcThreadStore.of(source.proxy())) {
+        onFailingStore(database, (source, store) -> {
             store.create(ThreadRecord.create("t-1", "client-1", null, T0));
             store.create(ThreadRecord.create("t-2", "client-1", null, T0));
 
@@ -86,6 +76,20 @@ class AtomicCommitTest {
             assertThat(store.outboundBounds("t-1")).isEqualTo(new LogBounds(1, 1));
             assertThat(store.outboundBounds("t-2")).isEqualTo(new LogBounds(1, 1));
             assertThat(store.inboundCursor("t-2", "b")).isEqualTo(new InboundCursor(1, "run-1"));
+        });
+    }
+
+    /** What a test does with a store on a fresh database whose connections can be made to fail. */
+    private interface StoreWork {
+        void run(FailingDataSource source, JdbcThreadStore store) throws Exception;
+    }
+
+    private static void onFailingStore(String database, StoreWork work) throws Exception {
+        String url = database.equals("sqlite") ? "jdbc:sqlite:" + TestDatabases.sqliteFile()
+                : TestDatabases.postgresSchema();
+        FailingDataSource source = new FailingDataSource(url);
+        try (JdbcThreadStore store = JdbcThreadStore.of(source.proxy())) {
+            work.run(source, store);
         } finally {
             if (database.equals("postgresql")) {
                 TestDatabases.dropPostgresSchema(url);
