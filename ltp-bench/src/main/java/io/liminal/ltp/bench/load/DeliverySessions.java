@@ -4,8 +4,6 @@ import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.client.internal.Backoff;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -19,7 +17,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -27,10 +24,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -220,7 +215,7 @@ final class DeliverySessions implements AutoCloseable {
         final CompletableFuture<Void> firstAck = new CompletableFuture<>();
         String threadId;
         String sessionId;
-        private Channel channel;
+        Channel channel;
         private boolean ready;
         /** The number the next new event gets; events 1..nextSeq-1 exist. */
         long nextSeq = 1;
@@ -250,7 +245,7 @@ final class DeliverySessions implements AutoCloseable {
         void connect() {
             WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
                     WebSocketVersion.V13, null, false, new DefaultHttpHeaders(), 1 << 20);
-            Connection connection = new Connection(this, handshaker);
+            DeliveryConnection connection = new DeliveryConnection(this, handshaker);
             bootstrap.clone(loop).handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
@@ -264,7 +259,7 @@ final class DeliverySessions implements AutoCloseable {
             });
         }
 
-        private String hello() {
+        String hello() {
             String deliveryMember = delivery ? ",\"delivery\":{\"version\":1,\"instance\":\"" + instance
                     + "\",\"last_received\":" + lastReceived + "}" : "";
             if (threadId == null) {
@@ -275,20 +270,20 @@ final class DeliverySessions implements AutoCloseable {
                     + "\",\"thread_id\":\"" + threadId + "\"" + deliveryMember + "}";
         }
 
-        private void onHandshakeAnswer(Channel from, String text) {
+        void onHandshakeAnswer(Channel from, String text) {
             if (!text.contains("\"handshake_ack\"")) {
                 rejects.increment();
-                String code = stringMember(text, "error_code");
+                String code = DeliveryConnection.stringMember(text, "error_code");
                 rejectReasons.computeIfAbsent(code == null ? text.substring(0, Math.min(80, text.length())) : code,
                         k -> new LongAdder()).increment();
                 from.close();
                 return;
             }
             boolean resumed = threadId != null;
-            threadId = stringMember(text, "thread_id");
-            sessionId = stringMember(text, "session_id");
+            threadId = DeliveryConnection.stringMember(text, "thread_id");
+            sessionId = DeliveryConnection.stringMember(text, "session_id");
             if (delivery) {
-                long lastProcessed = numberMember(text, "last_processed");
+                long lastProcessed = DeliveryConnection.numberMember(text, "last_processed");
                 if (lastProcessed < 0) {
                     errors.increment(); // the server did not take the extension
                     from.close();
@@ -310,9 +305,9 @@ final class DeliverySessions implements AutoCloseable {
             schedulePing(from);
         }
 
-        private void onMessage(String text) {
+        void onMessage(String text) {
             if (text.startsWith("{\"type\":\"delivery:ack\"")) {
-                processedByServer = Math.max(processedByServer, numberMember(text, "through"));
+                processedByServer = Math.max(processedByServer, DeliveryConnection.numberMember(text, "through"));
                 checkCaughtUp();
                 return;
             }
@@ -324,7 +319,7 @@ final class DeliverySessions implements AutoCloseable {
                 return;
             }
             if (delivery) {
-                long seq = numberMember(text, "seq");
+                long seq = DeliveryConnection.numberMember(text, "seq");
                 if (seq <= 0) {
                     return; // unnumbered: not a reply to a numbered event
                 }
@@ -346,7 +341,7 @@ final class DeliverySessions implements AutoCloseable {
         }
 
         /** After a read burst: one cumulative ack for everything processed in it. */
-        private void flushAck() {
+        void flushAck() {
             if (ackDue && ready) {
                 ackDue = false;
                 channel.writeAndFlush(new TextWebSocketFrame("{\"type\":\"delivery:ack\",\"thread_id\":\"" + threadId
@@ -422,7 +417,7 @@ final class DeliverySessions implements AutoCloseable {
             }, PING_EVERY_MILLIS, TimeUnit.MILLISECONDS);
         }
 
-        private void onClosed(Channel closed) {
+        void onClosed(Channel closed) {
             if (channel == closed) {
                 channel = null;
                 ready = false;
@@ -454,94 +449,5 @@ final class DeliverySessions implements AutoCloseable {
                 c.writeAndFlush(new CloseWebSocketFrame(1000, "done")).addListener(f -> c.close());
             }
         }
-    }
-
-    /** One socket of a session: upgrade, handshake, then frames for the session. */
-    private static final class Connection extends ChannelInboundHandlerAdapter {
-        private final Session session;
-        private final WebSocketClientHandshaker handshaker;
-        private boolean upgraded;
-        private boolean acked;
-
-        Connection(Session session, WebSocketClientHandshaker handshaker) {
-            this.session = session;
-            this.handshaker = handshaker;
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            handshaker.handshake(ctx.channel());
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            try {
-                if (!upgraded) {
-                    handshaker.finishHandshake(ctx.channel(), (FullHttpResponse) msg);
-                    upgraded = true;
-                    ctx.writeAndFlush(new TextWebSocketFrame(session.hello()), ctx.voidPromise());
-                    return;
-                }
-                if (msg instanceof TextWebSocketFrame frame) {
-                    String text = frame.content().toString(StandardCharsets.UTF_8);
-                    if (acked) {
-                        session.onMessage(text);
-                    } else {
-                        acked = true;
-                        session.onHandshakeAnswer(ctx.channel(), text);
-                    }
-                } else if (msg instanceof CloseWebSocketFrame) {
-                    ctx.close();
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (acked && session.channel == ctx.channel()) {
-                session.flushAck();
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            session.onClosed(ctx.channel());
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
-    }
-
-    /** The value of the first {@code "name":"..."} in a JSON text (ids have no escapes). */
-    static String stringMember(String text, String name) {
-        String key = "\"" + name + "\":\"";
-        int at = text.indexOf(key);
-        if (at < 0) {
-            return null;
-        }
-        int start = at + key.length();
-        return text.substring(start, text.indexOf('"', start));
-    }
-
-    /** The value of the first {@code "name":123} in a JSON text; -1 when absent. */
-    static long numberMember(String text, String name) {
-        String key = "\"" + name + "\":";
-        int at = text.indexOf(key);
-        if (at < 0) {
-            return -1;
-        }
-        long value = 0;
-        int i = at + key.length();
-        if (i >= text.length() || !Character.isDigit(text.charAt(i))) {
-            return -1;
-        }
-        for (; i < text.length() && Character.isDigit(text.charAt(i)); i++) {
-            value = value * 10 + (text.charAt(i) - '0');
-        }
-        return value;
     }
 }
