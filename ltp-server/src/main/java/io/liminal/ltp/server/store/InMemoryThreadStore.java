@@ -1,9 +1,6 @@
 package io.liminal.ltp.server.store;
 
-import io.liminal.ltp.core.internal.text.Identifiers;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,13 +118,11 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
     /** One thread's log and positions; guarded by its own monitor. */
     private static final class DeliveryState {
         boolean enabled;
-        long last;
-        long bytes;
-        final ArrayDeque<LoggedMessage> log = new ArrayDeque<>();
+        final PackedLog log = new PackedLog();
         final Map<String, InboundCursor> cursors = new HashMap<>();
 
         LogBounds bounds() {
-            return new LogBounds(log.isEmpty() ? last + 1 : log.peekFirst().seq(), last);
+            return new LogBounds(log.firstSeq(), log.firstSeq() + log.size() - 1);
         }
     }
 
@@ -168,16 +163,16 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
             return 0;
         }
         synchronized (state) {
-            long first = state.last + 1;
+            PackedLog log = state.log;
+            long first = log.firstSeq() + log.size();
             for (Outbound message : messages) {
-                state.log.addLast(new LoggedMessage(++state.last, message.message(), message.targetInstance(), now));
-                state.bytes += size(message.message());
+                log.append(message.message(), message.targetInstance(), now);
             }
-            Instant oldest = now.minus(retention.maxAge());
+            long oldest = now.minus(retention.maxAge()).toEpochMilli();
             // The newest message always stays, even when it alone breaks a bound.
-            while (state.log.size() > 1 && (state.log.size() > retention.maxMessages()
-                    || state.bytes > retention.maxBytes() || state.log.peekFirst().loggedAt().isBefore(oldest))) {
-                state.bytes -= size(state.log.removeFirst().message());
+            while (log.size() > 1 && (log.size() > retention.maxMessages() || log.bytes() > retention.maxBytes()
+                    || log.oldestLoggedAtMillis() < oldest)) {
+                log.removeOldest();
             }
             if (processed != null) {
                 InboundCursor current = state.cursors.getOrDefault(processed.instance(), InboundCursor.NONE);
@@ -196,16 +191,7 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
             return List.of();
         }
         synchronized (state) {
-            List<LoggedMessage> after = new ArrayList<>();
-            for (LoggedMessage logged : state.log) {
-                if (logged.seq() > afterSeq) {
-                    after.add(logged);
-                    if (after.size() == limit) {
-                        break;
-                    }
-                }
-            }
-            return after;
+            return state.log.after(afterSeq, limit);
         }
     }
 
@@ -239,10 +225,5 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
     @Override
     public boolean stoppedCleanly(String processId) {
         return cleanStops.contains(processId);
-    }
-
-    /** Counted, not encoded: encoding would copy every message when it is logged and again when it is trimmed. */
-    private static long size(String message) {
-        return Identifiers.utf8Length(message);
     }
 }
