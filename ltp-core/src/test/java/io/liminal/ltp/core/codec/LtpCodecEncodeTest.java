@@ -11,6 +11,7 @@ import io.liminal.ltp.core.LtpProtocolException;
 import io.liminal.ltp.core.message.ContentEncoding;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.ErrorPayload;
+import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.core.message.HandshakeAck;
 import io.liminal.ltp.core.message.HandshakeInit;
 import io.liminal.ltp.core.message.HandshakeReject;
@@ -137,6 +138,50 @@ class LtpCodecEncodeTest {
                 .payload(new StateUpdatePayload("affect_log_v1", new com.google.gson.JsonPrimitive("z".repeat(70_000))).toJson())
                 .build();
         assertThat(codec.encodeChecked(toon)).contains("\"content_encoding\":\"toon\"");
+    }
+
+    @Test
+    @DisplayName("encodeChecked names the field of the first breach: keys, arrays, extra fields, TOON's nested data")
+    void encodeCheckedNamesTheField() {
+        String tooLong = "k".repeat(70_000);
+        assertThat(breach("{\"event_type\":\"e\",\"data\":{\"" + tooLong + "\":1}}", null))
+                .startsWith("payload.data.kkk").hasSizeLessThan(1000); // a peer's key is truncated in details
+        assertThat(breach("{\"event_type\":\"e\",\"data\":[1,[2,\"" + tooLong + "\"]]}", null))
+                .isEqualTo("payload.data[1][1]");
+        JsonArray nested = new JsonArray();
+        JsonArray cursor = nested;
+        for (int i = 0; i < 9; i++) {
+            JsonArray next = new JsonArray();
+            cursor.add(next);
+            cursor = next;
+        }
+        Envelope deepArray = Envelope.builder("event").threadId("t").sessionId("s").timestamp(1)
+                .payload(new EventPayload("e", nested).toJson()).build();
+        assertThatThrownBy(() -> codec.encodeChecked(deepArray)).isInstanceOfSatisfying(LtpProtocolException.class,
+                e -> assertThat(e.detail("limit").getAsString()).isEqualTo("payload_depth"));
+        // TOON exempts the data string itself, not strings nested deeper.
+        assertThat(breach("{\"kind\":\"k\",\"data\":{\"s\":\"" + tooLong + "\"}}", ContentEncoding.TOON))
+                .isEqualTo("payload.data.s");
+        Envelope extra = Envelope.builder("event").threadId("t").sessionId("s").timestamp(1)
+                .payload(new EventPayload("e", new JsonObject()).toJson())
+                .extraFields(java.util.Map.of("x_note", new com.google.gson.JsonPrimitive(tooLong))).build();
+        assertThatThrownBy(() -> codec.encodeChecked(extra)).isInstanceOfSatisfying(LtpProtocolException.class,
+                e -> assertThat(e.detail("field").getAsString()).isEqualTo("x_note"));
+        assertThat(codec.encodeChecked(Envelope.builder("event").threadId("t").sessionId("s").timestamp(1)
+                .payload(JsonParser.parseString("{\"event_type\":\"e\",\"data\":{\"a\":[1,{\"b\":\""
+                        + "z".repeat(65_536) + "\"}]}}").getAsJsonObject()).build())).contains("\"b\"");
+    }
+
+    /** The field {@code encodeChecked} names for a payload breaking a limit. */
+    private String breach(String payload, ContentEncoding encoding) {
+        Envelope envelope = Envelope.builder("event").threadId("t").sessionId("s").timestamp(1)
+                .contentEncoding(encoding).payload(JsonParser.parseString(payload).getAsJsonObject()).build();
+        try {
+            codec.encodeChecked(envelope);
+        } catch (LtpProtocolException e) {
+            return e.detail("field").getAsString();
+        }
+        throw new AssertionError("no breach found in " + payload.substring(0, Math.min(80, payload.length())));
     }
 
     @Test

@@ -28,6 +28,65 @@ public final class OutboundLimits {
      * @throws LtpProtocolException {@code MESSAGE_TOO_LARGE} naming the limit and the field
      */
     public static void check(LtpMessage message, Limits limits) {
+        if (!fits(message, limits)) {
+            report(message, limits);
+        }
+    }
+
+    /**
+     * The check of every message sent: allocates nothing. Only a message that breaks a limit is walked again, by
+     * {@link #report}, building the paths that name where.
+     */
+    private static boolean fits(LtpMessage message, Limits limits) {
+        if (message instanceof Envelope envelope) {
+            JsonObject payload = envelope.payload();
+            if (payload != null && !fits(payload, 1, true, envelope.encoding() == ContentEncoding.TOON, limits)) {
+                return false;
+            }
+            if (envelope.meta() != null && !fits(envelope.meta().json(), 1, false, false, limits)) {
+                return false;
+            }
+        }
+        for (Map.Entry<String, JsonElement> extra : message.extraFields().entrySet()) {
+            if (Utf8.exceeds(extra.getKey(), limits.maxStringBytes())
+                    || !fits(extra.getValue(), 1, false, false, limits)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code toonData}: {@code value} is a TOON payload, whose {@code data} string is not held to the limit. */
+    private static boolean fits(JsonElement value, int depth, boolean payload, boolean toonData, Limits limits) {
+        if (value instanceof JsonPrimitive primitive) {
+            return !primitive.isString() || !Utf8.exceeds(primitive.getAsString(), limits.maxStringBytes());
+        }
+        if (depth > (payload ? limits.maxPayloadDepth() : limits.maxNestingDepth())) {
+            return !(value instanceof JsonObject) && !(value instanceof JsonArray);
+        }
+        if (value instanceof JsonObject object) {
+            for (Map.Entry<String, JsonElement> member : object.entrySet()) {
+                if (Utf8.exceeds(member.getKey(), limits.maxStringBytes())) {
+                    return false;
+                }
+                JsonElement child = member.getValue();
+                boolean exempt = toonData && child instanceof JsonPrimitive && "data".equals(member.getKey());
+                if (!exempt && !fits(child, depth + 1, payload, false, limits)) {
+                    return false;
+                }
+            }
+        } else if (value instanceof JsonArray array) {
+            for (int i = 0; i < array.size(); i++) {
+                if (!fits(array.get(i), depth + 1, payload, false, limits)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Throws for the first limit {@code message} breaks, naming its path. */
+    private static void report(LtpMessage message, Limits limits) {
         if (message instanceof Envelope envelope) {
             JsonObject payload = envelope.payload();
             if (payload != null) {
