@@ -6,7 +6,6 @@ import static io.liminal.ltp.redis.internal.StoreScripts.OPEN;
 import static io.liminal.ltp.redis.internal.StoreScripts.UPDATE;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -16,6 +15,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.liminal.ltp.redis.internal.StoreScripts;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore;
@@ -56,6 +56,11 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
     private final RedisCommands<String, String> redis;
+    /**
+     * Group commits' own connection, flushed by hand: a group's scripts leave in one write instead of one each
+     * (Lettuce's pipelining pattern; autoflush is per connection, so it cannot be turned off on the shared one).
+     */
+    private final StatefulRedisConnection<String, String> pipeline;
     private final RedisAsyncCommands<String, String> async;
     /** The SHA1 of the commit script, to pipeline it with EVALSHA. */
     private final String commitDigest;
@@ -72,8 +77,17 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
             throw new IllegalStateException("Could not connect to Redis at " + builder.uri.getHost() + ":"
                     + builder.uri.getPort() + ": " + e.getMessage(), e);
         }
+        try {
+            this.pipeline = client.connect();
+        } catch (RuntimeException e) {
+            connection.close();
+            client.shutdown();
+            throw new IllegalStateException("Could not connect to Redis at " + builder.uri.getHost() + ":"
+                    + builder.uri.getPort() + ": " + e.getMessage(), e);
+        }
         this.redis = connection.sync();
-        this.async = connection.async();
+        pipeline.setAutoFlushCommands(false);
+        this.async = pipeline.async();
         this.commitDigest = redis.digest(COMMIT);
         this.prefix = builder.prefix;
         this.threadTtl = builder.threadTtl;
@@ -206,25 +220,22 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
     @Override
     public long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
             DeliveryRetention retention) {
-        Long first = redis.eval(COMMIT, ScriptOutputType.INTEGER, commitKeys(threadId),
-                commitArgs(messages, processed, now, retention));
-        return first == null ? 0 : first;
+        return commitAll(List.of(new Commit(threadId, messages, processed, now, retention)))[0];
     }
 
     /**
-     * Pipelined: every commit's script is sent before the first answer is awaited, so a group costs one round
-     * trip. Each script is atomic on its own; the group is not (see {@link DeliveryStore#commitAll}).
+     * Pipelined: every commit's script is sent (by its digest, {@code EVALSHA}) before the first answer is
+     * awaited, so a group costs one write and one round trip. Each script is atomic on its own; the group is not
+     * (see {@link DeliveryStore#commitAll}).
      */
     @Override
     public long[] commitAll(List<Commit> commits) {
-        if (commits.size() <= 1) {
-            return DeliveryStore.super.commitAll(commits);
-        }
         List<RedisFuture<Long>> answers = new ArrayList<>(commits.size());
         for (Commit commit : commits) {
             answers.add(async.evalsha(commitDigest, ScriptOutputType.INTEGER, commitKeys(commit.threadId()),
                     commitArgs(commit.messages(), commit.processed(), commit.now(), commit.retention())));
         }
+        pipeline.flushCommands(); // every caller flushes what it queued, so concurrent callers cannot strand one
         long[] firsts = new long[commits.size()];
         long deadline = System.nanoTime() + connection.getTimeout().toNanos();
         for (int i = 0; i < firsts.length; i++) {
@@ -281,13 +292,15 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
         }
         long start = Math.max(0, afterSeq - Long.parseLong(first) + 1);
         List<LoggedMessage> messages = new ArrayList<>();
-        for (String entry : redis.lrange(outKey(threadId), start, start + limit - 1)) {
-            JsonObject json = JsonParser.parseString(entry).getAsJsonObject();
-            long seq = json.get("s").getAsLong();
-            if (seq > afterSeq) {
-                messages.add(new LoggedMessage(seq, json.get("m").getAsString(),
-                        json.has("t") ? json.get("t").getAsString() : null,
-                        Instant.ofEpochMilli(json.get("a").getAsLong())));
+        for (String text : redis.lrange(outKey(threadId), start, start + limit - 1)) {
+            StoreScripts.Entry entry = StoreScripts.entry(text);
+            if (entry == null) {
+                throw new IllegalStateException("Thread store: an entry of the log of thread " + threadId
+                        + " is not in a known format");
+            }
+            if (entry.seq() > afterSeq) {
+                messages.add(new LoggedMessage(entry.seq(), entry.message(), entry.target(),
+                        Instant.ofEpochMilli(entry.loggedAtMillis())));
             }
         }
         return messages;
@@ -335,6 +348,7 @@ public final class RedisThreadStore implements ThreadStore, DeliveryStore {
 
     @Override
     public void close() {
+        pipeline.close();
         connection.close();
         client.shutdown();
     }

@@ -9,6 +9,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore.Commit;
 import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
+import io.liminal.ltp.server.store.DeliveryStore.LogBounds;
+import io.liminal.ltp.server.store.DeliveryStore.LoggedMessage;
 import io.liminal.ltp.server.store.DeliveryStore.Outbound;
 import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import io.liminal.ltp.server.store.DeliveryStoreContract;
@@ -23,6 +25,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -122,6 +125,35 @@ class RedisStoreTest {
             store.commit("t", List.of(), new Processed("old-instance", 13, "run-1"), Instant.now(),
                     DeliveryRetention.DEFAULT);
             assertThat(store.inboundCursor("t", "old-instance")).isEqualTo(new InboundCursor(13, "run-1"));
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    @DisplayName("a log whose entries are JSON objects (written before 0.2) is read, trimmed and continued")
+    void logOfTheEarlierFormat() {
+        String prefix = "ltp-test-" + UUID.randomUUID() + ":";
+        PREFIXES.add(prefix);
+        RedisClient client = RedisClient.create(URI);
+        try (RedisThreadStore store = RedisThreadStore.builder(URI).keyPrefix(prefix).build();
+             StatefulRedisConnection<String, String> raw = client.connect()) {
+            store.create(ThreadRecord.create("t", "c", null, T0));
+            raw.sync().rpush(prefix + "{t}:out",
+                    "{\"s\":1,\"a\":" + T0.toEpochMilli() + ",\"z\":7,\"m\":\"{\\\"a\\\":1}\"}",
+                    "{\"s\":2,\"a\":" + T0.toEpochMilli() + ",\"z\":7,\"t\":\"i-1\",\"m\":\"{\\\"b\\\":2}\"}");
+            raw.sync().hset(prefix + "{t}:thread", Map.of("out_seq", "2", "out_bytes", "14",
+                    "out_first", "1", "delivery", "1"));
+
+            Instant later = T0.plusSeconds(1);
+            long first = store.commit("t", List.of(new Outbound("h\u00e9 \"x\"\nline", "inst ance")), null, later,
+                    new DeliveryRetention(2, 1_000_000, Duration.ofDays(1)));
+
+            assertThat(first).isEqualTo(3);
+            assertThat(store.outboundBounds("t")).isEqualTo(new LogBounds(2, 3));
+            assertThat(store.outboundAfter("t", 0, 10)).containsExactly(
+                    new LoggedMessage(2, "{\"b\":2}", "i-1", T0),
+                    new LoggedMessage(3, "h\u00e9 \"x\"\nline", "inst ance", later));
         } finally {
             client.shutdown();
         }
