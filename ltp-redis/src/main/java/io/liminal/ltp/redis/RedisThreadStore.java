@@ -48,8 +48,8 @@ import java.util.concurrent.TimeoutException;
  * serves counting and eviction, and {@code ltp:clean-stops} (a sorted set by time) remembers server processes that
  * stopped cleanly.
  *
- * <p>Client: Lettuce. One thread-safe connection multiplexes every caller (no pool), and it runs on Netty, which
- * the server already uses. Durability is Redis's: with the default snapshotting, a Redis crash loses recent writes;
+ * <p>Client: Lettuce. One thread-safe connection multiplexes every caller (no pool), a second one carries the
+ * pipelined group commits, and both run on Netty, which the server already uses. Durability is Redis's: with the default snapshotting, a Redis crash loses recent writes;
  * use AOF ({@code appendfsync everysec} or {@code always}) where that matters (docs/durability.md).
  */
 public final class RedisThreadStore implements ThreadStore, DeliveryStore {

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore.Commit;
 import io.liminal.ltp.server.store.DeliveryStore.InboundCursor;
@@ -114,36 +115,26 @@ class RedisStoreTest {
     @Test
     @DisplayName("a position written before process ids were kept reads with an unknown writer")
     void positionWithoutWriter() {
-        String prefix = "ltp-test-" + UUID.randomUUID() + ":";
-        PREFIXES.add(prefix);
-        RedisClient client = RedisClient.create(URI);
-        try (RedisThreadStore store = RedisThreadStore.builder(URI).keyPrefix(prefix).build();
-             StatefulRedisConnection<String, String> raw = client.connect()) {
+        withRawRedis((store, raw, prefix) -> {
             store.create(ThreadRecord.create("t", "c", null, Instant.now()));
-            raw.sync().hset(prefix + "{t}:in", "old-instance", "12");
+            raw.hset(prefix + "{t}:in", "old-instance", "12");
             assertThat(store.inboundCursor("t", "old-instance")).isEqualTo(new InboundCursor(12, null));
             store.commit("t", List.of(), new Processed("old-instance", 13, "run-1"), Instant.now(),
                     DeliveryRetention.DEFAULT);
             assertThat(store.inboundCursor("t", "old-instance")).isEqualTo(new InboundCursor(13, "run-1"));
-        } finally {
-            client.shutdown();
-        }
+        });
     }
 
     @Test
     @DisplayName("a log whose entries are JSON objects (written before 0.2) is read, trimmed and continued")
     void logOfTheEarlierFormat() {
-        String prefix = "ltp-test-" + UUID.randomUUID() + ":";
-        PREFIXES.add(prefix);
-        RedisClient client = RedisClient.create(URI);
-        try (RedisThreadStore store = RedisThreadStore.builder(URI).keyPrefix(prefix).build();
-             StatefulRedisConnection<String, String> raw = client.connect()) {
+        withRawRedis((store, raw, prefix) -> {
             store.create(ThreadRecord.create("t", "c", null, T0));
-            raw.sync().rpush(prefix + "{t}:out",
+            raw.rpush(prefix + "{t}:out",
                     "{\"s\":1,\"a\":" + T0.toEpochMilli() + ",\"z\":7,\"m\":\"{\\\"a\\\":1}\"}",
                     "{\"s\":2,\"a\":" + T0.toEpochMilli() + ",\"z\":7,\"t\":\"i-1\",\"m\":\"{\\\"b\\\":2}\"}");
-            raw.sync().hset(prefix + "{t}:thread", Map.of("out_seq", "2", "out_bytes", "14",
-                    "out_first", "1", "delivery", "1"));
+            raw.hset(prefix + "{t}:thread", Map.of("out_seq", "2", "out_bytes", "14", "out_first", "1",
+                    "delivery", "1"));
 
             Instant later = T0.plusSeconds(1);
             long first = store.commit("t", List.of(new Outbound("h\u00e9 \"x\"\nline", "inst ance")), null, later,
@@ -154,6 +145,21 @@ class RedisStoreTest {
             assertThat(store.outboundAfter("t", 0, 10)).containsExactly(
                     new LoggedMessage(2, "{\"b\":2}", "i-1", T0),
                     new LoggedMessage(3, "h\u00e9 \"x\"\nline", "inst ance", later));
+        });
+    }
+
+    /** What a test does with a store under a fresh prefix and a raw connection to the same Redis. */
+    private interface RawRedisTest {
+        void run(RedisThreadStore store, RedisCommands<String, String> raw, String prefix);
+    }
+
+    private static void withRawRedis(RawRedisTest test) {
+        String prefix = "ltp-test-" + UUID.randomUUID() + ":";
+        PREFIXES.add(prefix);
+        RedisClient client = RedisClient.create(URI);
+        try (RedisThreadStore store = RedisThreadStore.builder(URI).keyPrefix(prefix).build();
+             StatefulRedisConnection<String, String> raw = client.connect()) {
+            test.run(store, raw.sync(), prefix);
         } finally {
             client.shutdown();
         }
