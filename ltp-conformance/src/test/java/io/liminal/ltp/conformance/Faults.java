@@ -163,8 +163,7 @@ final class Faults {
         return new Fault() {
             @Override
             public List<String> toClient(String text, Link link) {
-                JsonObject json = parse(text);
-                return List.of(json == null ? text : rewrite.apply(json).toString());
+                return rewritten(text, rewrite);
             }
         };
     }
@@ -174,9 +173,14 @@ final class Faults {
         return new Fault() {
             @Override
             public List<String> toServer(String text, Link link) {
-                JsonObject json = parse(text);
-                return List.of(json == null ? text : rewrite.apply(json).toString());
+                return rewritten(text, rewrite);
             }
         };
+    }
+
+    /** {@code text} rewritten when it is a JSON object, else as it is. */
+    private static List<String> rewritten(String text, UnaryOperator<JsonObject> rewrite) {
+        JsonObject json = parse(text);
+        return List.of(json == null ? text : rewrite.apply(json).toString());
     }
 }
