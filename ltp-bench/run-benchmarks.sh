@@ -209,7 +209,9 @@ if want durable; then
   fi
   if redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
     redis-cli -h 127.0.0.1 --scan --pattern 'ltp:*' | xargs -r redis-cli -h 127.0.0.1 del > /dev/null
-    durable redis redis://127.0.0.1:6379 --label durable-redis
+    # Redis is one process: its CPU per message is reported too (--store-pid).
+    durable redis redis://127.0.0.1:6379 --label durable-redis --store-pid \
+        "$(redis-cli -h 127.0.0.1 info server | awk -F: '/^process_id:/ {print $2}' | tr -d '\r')"
   else
     echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
   fi

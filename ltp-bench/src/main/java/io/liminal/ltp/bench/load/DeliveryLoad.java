@@ -17,10 +17,11 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/
  *     [--sessions 100] [--window 8] [--seconds 10] [--warmup S] [--no-delivery] [--rate R] [--server-pid PID]
- *     [--label L] [--store KIND] [--json FILE]</pre>
+ *     [--store-pid PID] [--label L] [--store KIND] [--json FILE]</pre>
  *
  * <p>{@code --warmup} is the closed-loop warm-up in seconds (default: a third of {@code --seconds}, at least 2);
- * {@code --store} only names the server's store in the JSON result.
+ * {@code --store} only names the server's store in the JSON result. {@code --store-pid} reports the CPU per
+ * message of the store's own server at the peak (a single-process store on the same host, such as Redis).
  */
 public final class DeliveryLoad {
     private DeliveryLoad() {
@@ -36,6 +37,7 @@ public final class DeliveryLoad {
         boolean delivery = true;
         double rate = 0;
         long serverPid = -1;
+        long storePid = -1;
         String label = "durable";
         String store = "memory";
         String json = null;
@@ -49,36 +51,38 @@ public final class DeliveryLoad {
                 case "--no-delivery" -> delivery = false;
                 case "--rate" -> rate = Double.parseDouble(args[++i]);
                 case "--server-pid" -> serverPid = Long.parseLong(args[++i]);
+                case "--store-pid" -> storePid = Long.parseLong(args[++i]);
                 case "--label" -> label = args[++i];
                 case "--store" -> store = args[++i];
                 case "--json" -> json = args[++i];
                 default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; usage: --url URL "
                         + "[--sessions N] [--window N] [--seconds N] [--warmup N] [--no-delivery] [--rate R] "
-                        + "[--server-pid PID] "
+                        + "[--server-pid PID] [--store-pid PID] "
                         + "[--label L] [--store KIND] [--json FILE]");
             }
         }
         try (DeliverySessions load = new DeliverySessions(url, delivery, 1)) {
             load.connect(sessions, 500).get(60, TimeUnit.SECONDS);
-            Phase warm = closedLoop(load, window, warmup >= 0 ? warmup : Math.max(2, seconds / 3), serverPid);
-            Phase peak = closedLoop(load, window, seconds, serverPid);
+            Phase warm = closedLoop(load, window, warmup >= 0 ? warmup : Math.max(2, seconds / 3), serverPid,
+                    storePid);
+            Phase peak = closedLoop(load, window, seconds, serverPid, storePid);
             double offered = rate > 0 ? rate : peak.perSecond / 2;
             load.latency.reset();
             long before = load.answered.sum();
-            long cpuBefore = cpu(serverPid);
             long start = System.nanoTime();
             load.openLoop(offered);
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
             load.stopSending();
             long unanswered = load.awaitAnswered(30, TimeUnit.SECONDS);
             double achieved = (load.answered.sum() - before) * 1e9 / (System.nanoTime() - start);
-            long cpuHalf = cpu(serverPid) - cpuBefore;
             Histogram latency = load.latency.getIntervalHistogram();
             boolean clean = unanswered == 0 && load.errors.sum() == 0 && load.drops.sum() == 0;
-            String line = String.format(Locale.ROOT, "%s: peak %,.0f msg/s (%d sessions, %d in flight each%s); at "
+            String line = String.format(Locale.ROOT, "%s: peak %,.0f msg/s (%d sessions, %d in flight each%s%s); at "
                     + "%,.0f msg/s: %,.0f answered/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms%s%s", label,
                     peak.perSecond, sessions, window, peak.cpuMicrosPerMessage < 0 ? ""
                             : String.format(Locale.ROOT, ", server CPU %.1f us/msg", peak.cpuMicrosPerMessage),
+                    peak.storeCpuMicrosPerMessage < 0 ? ""
+                            : String.format(Locale.ROOT, ", store CPU %.1f us/msg", peak.storeCpuMicrosPerMessage),
                     offered, achieved, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
                     latency.getMaxValue() / 1e6, clean ? "" : String.format(Locale.ROOT, " [unanswered %d, errors "
                             + "%d, drops %d]", unanswered, load.errors.sum(), load.drops.sum()),
@@ -94,6 +98,9 @@ public final class DeliveryLoad {
                 if (peak.cpuMicrosPerMessage >= 0) {
                     result.addProperty("server_cpu_us_per_message", peak.cpuMicrosPerMessage);
                 }
+                if (peak.storeCpuMicrosPerMessage >= 0) {
+                    result.addProperty("store_cpu_us_per_message", peak.storeCpuMicrosPerMessage);
+                }
                 result.addProperty("half_load_offered", offered);
                 result.addProperty("half_load_per_second", achieved);
                 result.addProperty("p50_ms", latency.getValueAtPercentile(50) / 1e6);
@@ -107,22 +114,30 @@ public final class DeliveryLoad {
         }
     }
 
-    private record Phase(double perSecond, double cpuMicrosPerMessage) {
+    /** A closed-loop phase: its rate and the CPU per message of the server and the store ({@code -1}: unknown). */
+    private record Phase(double perSecond, double cpuMicrosPerMessage, double storeCpuMicrosPerMessage) {
     }
 
-    private static Phase closedLoop(DeliverySessions load, int window, int seconds, long serverPid)
+    private static Phase closedLoop(DeliverySessions load, int window, int seconds, long serverPid, long storePid)
             throws InterruptedException {
         long before = load.answered.sum();
         long cpuBefore = cpu(serverPid);
+        long storeCpuBefore = cpu(storePid);
         long start = System.nanoTime();
         load.closedLoop(window);
         Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
         long answered = load.answered.sum() - before;
         long elapsed = System.nanoTime() - start;
         long cpu = cpu(serverPid) - cpuBefore;
+        long storeCpu = cpu(storePid) - storeCpuBefore;
         load.closedLoop(0);
         load.awaitAnswered(30, TimeUnit.SECONDS);
-        return new Phase(answered * 1e9 / elapsed, serverPid > 0 && answered > 0 ? cpu / 1e3 / answered : -1);
+        return new Phase(answered * 1e9 / elapsed, perMessage(serverPid, cpu, answered),
+                perMessage(storePid, storeCpu, answered));
+    }
+
+    private static double perMessage(long pid, long cpuNanos, long messages) {
+        return pid > 0 && messages > 0 ? cpuNanos / 1e3 / messages : -1;
     }
 
     private static long cpu(long pid) {

@@ -50,6 +50,17 @@ class PerformanceReportTest {
     }
 
     @Test
+    void durableRowsShowTheStoresOwnCpuWhenMeasured() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-redis\",\"store\":\"redis\",\"delivery\":true,"
+                        + "\"peak_per_second\":22000,\"server_cpu_us_per_message\":45.2,"
+                        + "\"store_cpu_us_per_message\":18.6,\"half_load_per_second\":11000,\"p50_ms\":1,"
+                        + "\"p99_ms\":6}")),
+                null).render();
+        assertThat(report).contains("| 22,000 | 45 us (+ 19 us in redis) | 11,000 |");
+    }
+
+    @Test
     void durableInMemoryTargetIsTheRatioToThePlainPeak() {
         String report = new PerformanceReport(List.of(
                 json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
