@@ -117,7 +117,7 @@ class PendingHandshakesIT {
         WsTestClient leaving = WsTestClient.connect(uri).send(TestFrames.init("c2"));
         assertThat(queued.tryAcquire(2, WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("c2 waits behind c1").isTrue();
         leaving.close(1000, "bye");
-        // The server marks the connection gone right after it wrote this answer, on the same call; c2's handshake
+        // The server marks the connection gone before it echoes the close; c2's handshake
         // runs only after the release below.
         assertThat(leaving.awaitClose(WAIT).code()).isEqualTo(1000);
 

@@ -250,14 +250,19 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter implements 
     private void onCloseFrame(CloseWebSocketFrame close) {
         int code = close.statusCode() < 0 ? 1005 : close.statusCode();
         String reason = close.reasonText();
-        if (!closeSent) {
+        boolean echo = !closeSent;
+        if (echo) {
             closeSent = true;
             closeCode = code;
             closeReason = reason == null ? "" : reason;
+        }
+        // The engine learns first: once the peer reads the echo, nothing may still treat the connection as live
+        // (a handshake waiting for the blocking executor checks this and skips the store).
+        notifyClosed();
+        if (echo) {
             handshaker.close(channel, close.retain());
             armForcedClose();
         }
-        notifyClosed();
     }
 
     @Override
