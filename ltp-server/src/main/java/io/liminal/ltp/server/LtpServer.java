@@ -226,6 +226,7 @@ public final class LtpServer implements AutoCloseable {
         private TlsConfig tls;
         private String adminToken;
         private List<String> capabilities = ServerSessionConfig.DEFAULT_CAPABILITIES;
+        private boolean sseBinding = true;
         private JsonObject ackMetadata;
         private Clock clock = Clock.systemUTC();
         private Scheduler maintenanceScheduler;
@@ -435,6 +436,16 @@ public final class LtpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the default (Netty) transport also serves the sse-v1 binding at {@code /ltp/sse}, for clients
+         * whose network breaks WebSocket (docs/extensions/sse-v1.md). Default {@code true}; ignored with
+         * {@link #transport(LtpTransport)}.
+         */
+        public Builder sseBinding(boolean enabled) {
+            this.sseBinding = enabled;
+            return this;
+        }
+
         /** {@code server_capabilities} of acks (default the reference server's). */
         public Builder capabilities(List<String> capabilities) {
             this.capabilities = List.copyOf(capabilities);
@@ -581,7 +592,13 @@ public final class LtpServer implements AutoCloseable {
                 metadata.addProperty("server_version", VERSION);
                 metadata.addProperty("implementation", "ltp-java");
             }
+            LtpTransport effectiveTransport = transport == null ? new NettyTransport(tls, 0, sseBinding) : transport;
             List<String> effectiveCapabilities = new ArrayList<>(capabilities);
+            for (String capability : effectiveTransport.capabilities()) {
+                if (!effectiveCapabilities.contains(capability)) {
+                    effectiveCapabilities.add(capability);
+                }
+            }
             ThreadStore effectiveStore = threadStore == null ? new InMemoryThreadStore() : threadStore;
             if (nonBlockingHandler && applicationExecutor != null) {
                 throw new IllegalStateException("nonBlockingHandler() runs handler calls on the I/O threads; "
@@ -601,7 +618,7 @@ public final class LtpServer implements AutoCloseable {
                     rateLimitWindow, effectiveStore, authenticator,
                     security, tls, adminToken, List.copyOf(effectiveCapabilities), metadata, clock,
                     maintenanceScheduler, applicationExecutor, nonBlockingHandler, blockingExecutor, meterRegistry,
-                    transport == null ? new NettyTransport(tls) : transport, maxHandlerBacklog, deliveryRetention,
+                    effectiveTransport, maxHandlerBacklog, deliveryRetention,
                     peerLimits, transportLimits, TrustedProxies.of(trustedProxies),
                     clusterBus == null ? null : new ClusterSettings(clusterBus,
                             nodeId == null ? defaultNodeId() : nodeId, clusterReplyTimeout));

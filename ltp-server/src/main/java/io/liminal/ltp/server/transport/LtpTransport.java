@@ -2,6 +2,7 @@ package io.liminal.ltp.server.transport;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /** A WebSocket server stack the LTP engine runs on. */
 public interface LtpTransport {
@@ -24,6 +25,14 @@ public interface LtpTransport {
     /** Bytes of unfinished inbound messages the transport holds over all connections (see TransportLimits). */
     default long bufferedInboundBytes() {
         return 0;
+    }
+
+    /**
+     * Capabilities the transport adds to {@code server_capabilities} in every ack, e.g. {@code sse-v1} when it
+     * serves that binding (docs/extensions/sse-v1.md); none by default.
+     */
+    default List<String> capabilities() {
+        return List.of();
     }
 
     /** Closes the listeners and every connection still open, and releases the stack's threads. */

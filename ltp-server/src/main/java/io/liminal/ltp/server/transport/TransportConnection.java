@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 
 /**
- * One accepted WebSocket connection, as the engine sees it. {@link #send}, {@link #close} and
- * {@link #setReading} may be called from any thread and never block.
+ * One accepted connection (a WebSocket, or an sse-v1 binding connection), as the engine sees it.
+ * {@link #send}, {@link #close} and {@link #setReading} may be called from any thread and never block.
  */
 public interface TransportConnection {
 
@@ -46,4 +46,12 @@ public interface TransportConnection {
 
     /** Timers that run on {@link #executor()}. */
     Scheduler scheduler();
+
+    /**
+     * The transport's name as a metric tag: {@code websocket} (the default) or {@code sse}; a fixed set, never
+     * anything the peer chose.
+     */
+    default String transportName() {
+        return "websocket";
+    }
 }

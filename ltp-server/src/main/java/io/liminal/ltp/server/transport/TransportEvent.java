@@ -27,7 +27,13 @@ public enum TransportEvent {
     /** A peer did not read what it was sent: closed 1008 "Slow consumer". */
     SLOW_CONSUMER,
     /** A close could not complete within the close timeout: the connection was dropped. */
-    FORCED_CLOSE;
+    FORCED_CLOSE,
+    /** An sse-v1 stream reopen, post or close named a connection the server does not have: 404. */
+    SSE_UNKNOWN_TOKEN,
+    /** An sse-v1 connection was without an event stream for too long: it ended as dropped. */
+    SSE_STREAM_TIMEOUT,
+    /** An sse-v1 post came while one was already waiting for reading to resume: 429. */
+    SSE_POST_BUSY;
 
     /** The metric tag value: lower case with underscores. */
     public String tag() {

@@ -29,25 +29,32 @@ import java.util.Objects;
  *     are always allowed
  * @param separateEndpoints when the HTTP endpoints have a port of their own, whether {@code /metrics} and
  *     {@code /admin/*} are served there only (the WebSocket port keeps {@code /health} and {@code /ready})
+ * @param sseStreamWait how long an sse-v1 connection waits for its cut event stream to be reopened; then it ends
+ *     as a dropped connection (docs/extensions/sse-v1.md §5)
+ * @param sseKeepAlive how often an sse-v1 event stream gets a comment line, so that proxies do not cut it as idle
  */
 public record TransportLimits(int maxPendingConnections, int maxPendingPerAddress, Duration requestTimeout,
         Duration closeTimeout, int maxFragmentsPerMessage, long maxBufferedInboundBytes, Allowance controlFrames,
-        long maxOutboundBytesPerConnection, List<String> allowedOrigins, boolean separateEndpoints) {
+        long maxOutboundBytesPerConnection, List<String> allowedOrigins, boolean separateEndpoints,
+        Duration sseStreamWait, Duration sseKeepAlive) {
 
     /** The defaults: safe on the internet without configuration. */
     public static final TransportLimits DEFAULTS = new TransportLimits(1_000, 64, Duration.ofSeconds(10),
             Duration.ofSeconds(5), 1_024, 256L << 20, Allowance.of(20, Duration.ofSeconds(10)), 4L << 20, List.of(),
-            true);
+            true, Duration.ofSeconds(30), Duration.ofSeconds(15));
 
     /** Validates the values. */
     public TransportLimits {
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
         Objects.requireNonNull(controlFrames, "controlFrames");
+        Objects.requireNonNull(sseStreamWait, "sseStreamWait");
+        Objects.requireNonNull(sseKeepAlive, "sseKeepAlive");
         allowedOrigins = List.copyOf(allowedOrigins);
         if (maxPendingConnections < 1 || maxPendingPerAddress < 0 || maxFragmentsPerMessage < 1
                 || maxBufferedInboundBytes < 1 || maxOutboundBytesPerConnection < 1
-                || requestTimeout.toMillis() < 1 || closeTimeout.toMillis() < 1) {
+                || requestTimeout.toMillis() < 1 || closeTimeout.toMillis() < 1 || sseStreamWait.toMillis() < 1
+                || sseKeepAlive.toMillis() < 1) {
             throw new IllegalArgumentException("transport limits must be positive: " + this);
         }
     }
@@ -87,6 +94,8 @@ public record TransportLimits(int maxPendingConnections, int maxPendingPerAddres
         private long maxOutboundBytesPerConnection;
         private List<String> allowedOrigins;
         private boolean separateEndpoints;
+        private Duration sseStreamWait;
+        private Duration sseKeepAlive;
 
         private Builder(TransportLimits from) {
             maxPendingConnections = from.maxPendingConnections;
@@ -99,6 +108,8 @@ public record TransportLimits(int maxPendingConnections, int maxPendingPerAddres
             maxOutboundBytesPerConnection = from.maxOutboundBytesPerConnection;
             allowedOrigins = from.allowedOrigins;
             separateEndpoints = from.separateEndpoints;
+            sseStreamWait = from.sseStreamWait;
+            sseKeepAlive = from.sseKeepAlive;
         }
 
         public Builder maxPendingConnections(int max) {
@@ -151,11 +162,21 @@ public record TransportLimits(int maxPendingConnections, int maxPendingPerAddres
             return this;
         }
 
+        public Builder sseStreamWait(Duration wait) {
+            this.sseStreamWait = wait;
+            return this;
+        }
+
+        public Builder sseKeepAlive(Duration interval) {
+            this.sseKeepAlive = interval;
+            return this;
+        }
+
         /** The limits (validated). */
         public TransportLimits build() {
             return new TransportLimits(maxPendingConnections, maxPendingPerAddress, requestTimeout, closeTimeout,
                     maxFragmentsPerMessage, maxBufferedInboundBytes, controlFrames, maxOutboundBytesPerConnection,
-                    allowedOrigins, separateEndpoints);
+                    allowedOrigins, separateEndpoints, sseStreamWait, sseKeepAlive);
         }
     }
 }

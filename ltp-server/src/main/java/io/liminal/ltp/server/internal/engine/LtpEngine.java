@@ -340,7 +340,7 @@ public final class LtpEngine implements TransportContext {
         }
         EngineConnection connection = new EngineConnection(this, transport);
         connections.add(connection);
-        metrics.connectionOpened();
+        metrics.connectionOpened(transport.transportName());
         connection.start();
         return connection;
     }
@@ -608,7 +608,11 @@ public final class LtpEngine implements TransportContext {
     }
 
     void connectionClosed(EngineConnection connection) {
-        if (connections.remove(connection) && activeConnections.decrementAndGet() == 0 && draining) {
+        if (!connections.remove(connection)) {
+            return;
+        }
+        metrics.connectionClosed(connection.transport.transportName());
+        if (activeConnections.decrementAndGet() == 0 && draining) {
             allClosed.complete(null);
         }
     }

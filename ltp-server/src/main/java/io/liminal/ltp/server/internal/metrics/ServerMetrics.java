@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -56,6 +57,8 @@ public final class ServerMetrics {
     private final ConcurrentMap<String, Counter> storeFailures = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> internalErrors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> transportEvents = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> transportConnections = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, AtomicInteger> activeTransportConnections = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> abuseCloses = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> clusterErrors = new ConcurrentHashMap<>();
     private Counter clusterPublished;
@@ -93,7 +96,7 @@ public final class ServerMetrics {
                 MESSAGE_TYPES, registry);
         sent = new ThreadRowCounters("ltp_messages_sent_total", "Messages sent, by type", "type", MESSAGE_TYPES,
                 registry);
-        Gauge.builder("ltp_connections_active", activeConnections).description("Open WebSocket connections")
+        Gauge.builder("ltp_connections_active", activeConnections).description("Open connections, every transport")
                 .register(registry);
         Gauge.builder("ltp_connections_pending", pendingConnections)
                 .description("Connections accepted that have not completed a WebSocket upgrade").register(registry);
@@ -101,7 +104,7 @@ public final class ServerMetrics {
                 .register(registry);
         Gauge.builder("ltp_threads_stored", storedThreads).description("Threads in the thread store")
                 .register(registry);
-        connectionsTotal = Counter.builder("ltp_connections_total").description("WebSocket connections accepted")
+        connectionsTotal = Counter.builder("ltp_connections_total").description("Connections accepted, every transport")
                 .register(registry);
         capacityRefusals = Counter.builder("ltp_connections_refused_total").tag("reason", "capacity")
                 .description("Connections closed at once with 1008 Server at capacity").register(registry);
@@ -208,9 +211,28 @@ public final class ServerMetrics {
         return registry;
     }
 
-    /** A connection was accepted. */
-    public void connectionOpened() {
+    /** A connection was accepted over {@code transport} (a TransportConnection name, a fixed set). */
+    public void connectionOpened(String transport) {
         connectionsTotal.increment();
+        counter(transportConnections, transport, t -> Counter.builder("ltp_transport_connections_total")
+                .tag("transport", t).description("Connections accepted, by transport").register(registry))
+                .increment();
+        activeByTransport(transport).incrementAndGet();
+    }
+
+    /** A connection accepted over {@code transport} closed. */
+    public void connectionClosed(String transport) {
+        activeByTransport(transport).decrementAndGet();
+    }
+
+    private AtomicInteger activeByTransport(String transport) {
+        AtomicInteger active = activeTransportConnections.get(transport);
+        return active != null ? active : activeTransportConnections.computeIfAbsent(transport, t -> {
+            AtomicInteger count = new AtomicInteger();
+            Gauge.builder("ltp_transport_connections_active", count, AtomicInteger::get).tag("transport", t)
+                    .description("Open connections, by transport").register(registry);
+            return count;
+        });
     }
 
     /** A connection was refused because the server is full. */

@@ -18,8 +18,10 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -50,14 +52,17 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final boolean endpointsOnly;
     private final WebSocketDecoderConfig decoderConfig;
     private final AtomicLong inboundBudget;
+    /** The sse-v1 binding, or {@code null} when the transport does not serve it. */
+    private final SseBinding sse;
 
     /**
      * @param endpointsOnly whether this is the separate HTTP endpoints port (no upgrades)
      * @param inboundBudget bytes of unfinished inbound messages reserved by the transport's connections
      */
     HttpRouter(TransportContext context, boolean tls, boolean endpointsOnly, WebSocketDecoderConfig decoderConfig,
-            AtomicLong inboundBudget) {
+            AtomicLong inboundBudget, SseBinding sse) {
         this.context = context;
+        this.sse = endpointsOnly ? null : sse;
         this.tls = tls;
         this.endpointsOnly = endpointsOnly;
         this.decoderConfig = decoderConfig;
@@ -92,6 +97,10 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
+        if (sse != null && SseBinding.isBindingPath(path)) {
+            sse.handle(ctx, request);
+            return;
+        }
         if (!endpointsOnly && context.httpBindAddress() != null && context.limits().separateEndpoints()
                 && (path.equals("/metrics") || path.startsWith("/admin"))) {
             respond(ctx, request, NOT_FOUND); // served on the HTTP endpoints port only
@@ -192,19 +201,27 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final long LINGER_MILLIS = 1_000;
     private static final HttpReply NOT_FOUND = new HttpReply(404, "application/json", "{\"error\":\"not found\"}");
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpReply reply) {
+    static void respond(ChannelHandlerContext ctx, HttpRequest request, HttpReply reply) {
         respond(ctx, request, reply, true);
     }
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpReply reply,
-            boolean mayKeepAlive) {
+    static void respond(ChannelHandlerContext ctx, HttpRequest request, HttpReply reply, boolean mayKeepAlive) {
+        respond(ctx, request.protocolVersion(), reply, mayKeepAlive && HttpUtil.isKeepAlive(request));
+    }
+
+    /** Writes a complete answer; the connection stays open for the next request only if {@code mayKeepAlive}. */
+    static void respond(ChannelHandlerContext ctx, HttpVersion version, HttpReply reply, boolean mayKeepAlive) {
         ByteBuf body = Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8);
-        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(),
+        FullHttpResponse response = new DefaultFullHttpResponse(version,
                 HttpResponseStatus.valueOf(reply.status()), body);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        if (!reply.body().isEmpty()) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        }
+        if (reply.status() != 204) { // a 204 has no body, and no length either (RFC 9110 §8.6)
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        }
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        boolean keepAlive = mayKeepAlive && HttpUtil.isKeepAlive(request) && reply.status() < 500;
+        boolean keepAlive = mayKeepAlive && reply.status() < 500;
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(response);

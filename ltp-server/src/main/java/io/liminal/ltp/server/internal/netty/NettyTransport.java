@@ -33,6 +33,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The default transport: Netty, epoll on Linux and NIO elsewhere. One pipeline per connection serves the
- * WebSocket upgrade and the HTTP endpoints; TLS (TLSv1.3) from PEM files or a key store.
+ * WebSocket upgrade, the HTTP endpoints and the sse-v1 binding's streams and posts; TLS (TLSv1.3) from PEM files or a
+ * key store.
  */
 public final class NettyTransport implements LtpTransport {
     private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
@@ -49,6 +51,8 @@ public final class NettyTransport implements LtpTransport {
 
     private final TlsConfig tls;
     private final int workerThreads;
+    private final boolean sseEnabled;
+    private SseBinding sse;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     /**
@@ -62,18 +66,35 @@ public final class NettyTransport implements LtpTransport {
     /** Bytes of unfinished inbound messages reserved by every connection (see FrameGate). */
     private final AtomicLong inboundBudget = new AtomicLong();
 
-    /** A transport with {@code 2 × cores} I/O threads. */
+    /** A transport with {@code 2 × cores} I/O threads that also serves sse-v1. */
     public NettyTransport(TlsConfig tls) {
         this(tls, 0);
     }
 
     /**
+     * A transport that also serves sse-v1.
+     *
      * @param tls TLS settings, or {@code null} for plain {@code ws://}
      * @param workerThreads I/O threads, 0 for Netty's default (2 × cores)
      */
     public NettyTransport(TlsConfig tls, int workerThreads) {
+        this(tls, workerThreads, true);
+    }
+
+    /**
+     * @param tls TLS settings, or {@code null} for plain {@code ws://}
+     * @param workerThreads I/O threads, 0 for Netty's default (2 × cores)
+     * @param sse whether to serve the sse-v1 binding at {@code /ltp/sse} (docs/extensions/sse-v1.md)
+     */
+    public NettyTransport(TlsConfig tls, int workerThreads, boolean sse) {
         this.tls = tls;
         this.workerThreads = workerThreads;
+        this.sseEnabled = sse;
+    }
+
+    @Override
+    public List<String> capabilities() {
+        return sseEnabled ? List.of(SseBinding.CAPABILITY) : List.of();
     }
 
     @Override
@@ -86,6 +107,7 @@ public final class NettyTransport implements LtpTransport {
         bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ltp-accept", true), io);
         workerGroup = new MultiThreadIoEventLoopGroup(workerThreads, new DefaultThreadFactory("ltp-io", true), io);
         channels = new DefaultChannelGroup("ltp", GlobalEventExecutor.INSTANCE);
+        sse = sseEnabled ? new SseBinding(context) : null;
 
         Channel server = bind(context, context.bindAddress(), sslContext, channelType, false);
         InetSocketAddress httpBind = context.httpBindAddress();
@@ -115,11 +137,17 @@ public final class NettyTransport implements LtpTransport {
                         if (sslContext != null) {
                             channel.pipeline().addLast("tls", sslContext.newHandler(channel.alloc()));
                         }
+                        channel.pipeline().addLast("http-codec", new HttpServerCodec(4096, 16 * 1024, 64 * 1024));
+                        int maxRequestBytes = MAX_HTTP_REQUEST_BYTES;
+                        if (sse != null && !endpointsOnly) {
+                            maxRequestBytes = Math.max(maxRequestBytes, sse.maxPostBytes());
+                            channel.pipeline().addLast("http-body-gate", new RequestBodyGate(context, inboundBudget,
+                                    sse.maxPostBytes(), MAX_HTTP_REQUEST_BYTES));
+                        }
                         channel.pipeline()
-                                .addLast("http-codec", new HttpServerCodec(4096, 16 * 1024, 64 * 1024))
-                                .addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES))
+                                .addLast("http-aggregator", new HttpObjectAggregator(maxRequestBytes))
                                 .addLast("router", new HttpRouter(context, sslContext != null, endpointsOnly,
-                                        decoderConfig, inboundBudget));
+                                        decoderConfig, inboundBudget, sse));
                     }
                 });
         try {

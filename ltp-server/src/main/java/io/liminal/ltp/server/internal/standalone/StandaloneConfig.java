@@ -74,6 +74,11 @@ public final class StandaloneConfig {
                 "WebSocket pings per connection, COUNT/WINDOW or 0 (default 20/10s)"),
         MAX_OUTBOUND_BYTES("--max-outbound-bytes", "LTP_MAX_OUTBOUND_BYTES",
                 "unread bytes per connection before close 1008 Slow consumer (default 4194304)"),
+        SSE("--sse", "LTP_SSE", "serve the sse-v1 fallback at /ltp/sse: on | off (default on)"),
+        SSE_STREAM_WAIT_MS("--sse-stream-wait-ms", "LTP_SSE_STREAM_WAIT_MS",
+                "time an sse-v1 connection waits for its cut event stream, ms (default 30000)"),
+        SSE_KEEPALIVE_MS("--sse-keepalive-ms", "LTP_SSE_KEEPALIVE_MS",
+                "interval of comment lines on idle sse-v1 streams, ms (default 15000)"),
         ALLOWED_ORIGINS("--allowed-origins", "LTP_ALLOWED_ORIGINS",
                 "browser origins allowed to connect, comma-separated (default: any)"),
         TRUSTED_PROXIES("--trusted-proxies", "LTP_TRUSTED_PROXIES",
@@ -221,8 +226,17 @@ public final class StandaloneConfig {
                 .controlFrames(allowance(Setting.WS_PING_LIMIT, transport.controlFrames()))
                 .maxOutboundBytesPerConnection(longValue(Setting.MAX_OUTBOUND_BYTES, 1, Long.MAX_VALUE,
                         transport.maxOutboundBytesPerConnection()))
+                .sseStreamWait(Duration.ofMillis(longValue(Setting.SSE_STREAM_WAIT_MS, 1, Integer.MAX_VALUE,
+                        transport.sseStreamWait().toMillis())))
+                .sseKeepAlive(Duration.ofMillis(longValue(Setting.SSE_KEEPALIVE_MS, 1, Integer.MAX_VALUE,
+                        transport.sseKeepAlive().toMillis())))
                 .allowedOrigins(list(Setting.ALLOWED_ORIGINS))
                 .build());
+        String sse = values.getOrDefault(Setting.SSE, "on").toLowerCase(Locale.ROOT);
+        if (!sse.equals("on") && !sse.equals("off")) {
+            throw invalid(Setting.SSE, values.get(Setting.SSE), "expected on or off");
+        }
+        builder.sseBinding(sse.equals("on"));
         List<String> proxies = list(Setting.TRUSTED_PROXIES);
         if (!proxies.isEmpty()) {
             try {

@@ -100,4 +100,22 @@ class StandaloneConfigTest {
         assertThat(server).isNotNull();
         assertThat(StandaloneConfig.usage()).contains("LTP_STORE", "LTP_TLS_CERT", "LTP_AUTH_JWT_SECRET", "PORT");
     }
+
+    @Test
+    @DisplayName("LTP_SSE turns the sse-v1 fallback off (404 at /ltp/sse) or on (the default); its timings are "
+            + "checked like every bound")
+    void sseSetting() {
+        for (String setting : new String[] {"off", "on"}) {
+            StandaloneConfig config = StandaloneConfig.parse(new String[] {"--port", "0", "--host", "127.0.0.1"},
+                    Map.of("LTP_SSE", setting, "LTP_SSE_KEEPALIVE_MS", "1000", "LTP_SSE_STREAM_WAIT_MS", "2000"));
+            try (LtpServer server = config.toBuilder().build().start()) {
+                int status = io.liminal.ltp.testing.SseTestClient.streamStatus(
+                        java.net.URI.create("http://127.0.0.1:" + server.port()), Map.of());
+                assertThat(status).as(setting).isEqualTo(setting.equals("on") ? 200 : 404);
+            }
+        }
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_SSE", "maybe"))).hasMessageContaining("LTP_SSE");
+        assertThatThrownBy(() -> build(new String[0], Map.of("LTP_SSE_STREAM_WAIT_MS", "0")))
+                .hasMessageContaining("LTP_SSE_STREAM_WAIT_MS");
+    }
 }
