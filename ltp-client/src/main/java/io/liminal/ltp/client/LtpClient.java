@@ -9,7 +9,9 @@ import io.liminal.ltp.client.internal.Backoff;
 import io.liminal.ltp.client.internal.ClientEngine;
 import io.liminal.ltp.client.internal.ClientSettings;
 import io.liminal.ltp.client.internal.ClientTransport;
+import io.liminal.ltp.client.internal.FallbackTransport;
 import io.liminal.ltp.client.internal.JavaWebSocketTransport;
+import io.liminal.ltp.client.internal.SseClientTransport;
 import io.liminal.ltp.core.LtpVersions;
 import io.liminal.ltp.core.codec.Limits;
 import io.liminal.ltp.core.concurrent.Scheduler;
@@ -35,6 +37,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +89,10 @@ public final class LtpClient implements AutoCloseable {
     public static final Duration DEFAULT_BACKOFF_BASE = Duration.ofSeconds(1);
     /** Default largest reconnect delay. */
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(30);
+    /** WebSocket first, then the sse-v1 fallback. */
+    public static final List<Transport> DEFAULT_TRANSPORTS = List.of(Transport.WEBSOCKET, Transport.SSE);
+    /** How often the preferred transport is tried again while a fallback carries the connection. */
+    public static final Duration DEFAULT_TRANSPORT_PROBE_INTERVAL = Duration.ofSeconds(60);
     /** Default offline buffer size in messages. */
     public static final int DEFAULT_MAX_BUFFERED_MESSAGES = 10_000;
     /** Default offline buffer size in bytes. */
@@ -207,6 +215,14 @@ public final class LtpClient implements AutoCloseable {
         return engine.sessionId();
     }
 
+    /**
+     * What carries the current connection (the last one while disconnected): {@link Transport#WEBSOCKET}, or
+     * {@link Transport#SSE} after a fallback; {@code null} before the first connection opened.
+     */
+    public Transport transport() {
+        return engine.transport();
+    }
+
     /** The client id (configured, or generated and stored). */
     public String clientId() {
         return clientId;
@@ -301,6 +317,8 @@ public final class LtpClient implements AutoCloseable {
         private String signingSecret;
         private Limits limits = Limits.defaults();
         private String ltpVersion = LtpVersions.V0_3;
+        private List<Transport> transports = DEFAULT_TRANSPORTS;
+        private Duration transportProbeInterval = DEFAULT_TRANSPORT_PROBE_INTERVAL;
 
         private Builder(URI uri) {
             this.uri = Objects.requireNonNull(uri, "uri");
@@ -533,6 +551,31 @@ public final class LtpClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The transports the client may use, preferred first (default WebSocket, then {@link Transport#SSE}, the
+         * sse-v1 binding at {@code /ltp/sse} of the same host). With more than one, the client falls back by itself
+         * when the first cannot open or its connections keep dropping young, and moves back when the first works
+         * again (see {@link #transportProbeInterval}). One transport alone forbids the others.
+         */
+        public Builder transports(Transport... order) {
+            List<Transport> chosen = List.of(order);
+            if (chosen.isEmpty() || new HashSet<>(chosen).size() != chosen.size()) {
+                throw new IllegalArgumentException("transports must name at least one transport, each once: "
+                        + chosen);
+            }
+            this.transports = chosen;
+            return this;
+        }
+
+        /**
+         * While a later transport carries the connection, how often the preferred one is tried again (default 60 s);
+         * when it opens, the client moves back to it as after a server drain, resuming its thread.
+         */
+        public Builder transportProbeInterval(Duration interval) {
+            this.transportProbeInterval = positive("transportProbeInterval", interval);
+            return this;
+        }
+
         /** The client. It does not connect until {@link LtpClient#connect()}. */
         public LtpClient build() {
             return build(null);
@@ -578,15 +621,24 @@ public final class LtpClient implements AutoCloseable {
                     : CircuitBreakerConfig.from(circuitBreakerConfig).clock(clock).build();
             RetryConfig retry = retryConfig != null ? retryConfig : defaultRetryConfig(maxReconnectAttempts);
             Meta meta = defaultMeta.withDefaults(Meta.builder().clientId(id).build());
+            Scheduler timers = scheduler != null ? scheduler : Scheduler.of(SHARED_TIMERS);
             ClientSettings settings = new ClientSettings(uri, init.build(), Map.copyOf(headers), heartbeatOverride,
                     pongTimeout, handshakeTimeout, connectTimeout, retry, breaker, maxBufferedMessages,
                     maxBufferedBytes, overflowPolicy, journal, threadIdStore, List.copyOf(listeners), lanes,
-                    scheduler != null ? scheduler : Scheduler.of(SHARED_TIMERS), clock, meta, signingSecret, limits,
-                    transport != null ? transport : new JavaWebSocketTransport(sslContext,
-                            (int) connectTimeout.toMillis(), (int) Math.min(Integer.MAX_VALUE, 4L * limits.maxMessageBytes())),
-                    delivery);
+                    timers, clock, meta, signingSecret, limits,
+                    transport != null ? transport : defaultTransport(timers), delivery);
             String storedThread = threadIdStore.load(id).map(StoredSession::threadId).orElse(null);
             return new LtpClient(new ClientEngine(settings, storedThread), id, meta, owned);
+        }
+
+        /** The transports of {@link #transports}, in order, behind the fallback rules. */
+        private ClientTransport defaultTransport(Scheduler timers) {
+            Map<Transport, ClientTransport> available = new EnumMap<>(Transport.class);
+            available.put(Transport.WEBSOCKET, new JavaWebSocketTransport(sslContext, (int) connectTimeout.toMillis(),
+                    (int) Math.min(Integer.MAX_VALUE, 4L * limits.maxMessageBytes())));
+            available.put(Transport.SSE, new SseClientTransport(sslContext, connectTimeout, timers));
+            available.keySet().retainAll(transports);
+            return new FallbackTransport(transports, available, connectTimeout, transportProbeInterval, timers);
         }
 
         private static Duration positive(String name, Duration value) {

@@ -23,6 +23,14 @@ public interface LtpClientListener {
     default void onDisconnected(DisconnectInfo info) {
     }
 
+    /**
+     * A connection opened over another transport than the previous one (the first connection counts, with
+     * {@code from} {@code null}): the client fell back to sse-v1 or moved back to WebSocket. Nothing else changes
+     * for the application.
+     */
+    default void onTransportChanged(Transport from, Transport to) {
+    }
+
     /** The client's state changed. */
     default void onStateChanged(ClientSessionMachine.State from, ClientSessionMachine.State to) {
     }

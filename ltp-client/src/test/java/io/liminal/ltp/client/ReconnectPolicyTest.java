@@ -18,7 +18,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Reconnect delays, retry limits and the circuit breaker, on virtual time against a refusing server. */
+/**
+ * Reconnect delays, retry limits and the circuit breaker, on virtual time against a refusing server (WebSocket only:
+ * the fallback to sse-v1 has tests of its own, ClientSseIT).
+ */
 @Timeout(60)
 class ReconnectPolicyTest {
     private final ScriptedServer server = new ScriptedServer();
@@ -46,7 +49,8 @@ class ReconnectPolicyTest {
     @Test
     @DisplayName("LTP-RC-001: waits min(1000 x 2^n, 30000) ms (plus at most 10% jitter, never over the cap), then fails after 5 retries")
     void specDelaysThenPermanentFailure() {
-        client = LtpClient.builder(server.uri()).clientId("c").scheduler(scheduler).clock(clock)
+        client = LtpClient.builder(server.uri()).clientId("c").transports(Transport.WEBSOCKET)
+                .scheduler(scheduler).clock(clock)
                 .noCircuitBreaker().listener(listener).build();
         for (int i = 0; i < 6; i++) {
             server.refuse(503);
@@ -84,7 +88,8 @@ class ReconnectPolicyTest {
     @Test
     @DisplayName("LTP-RC-002: the retry counter resets on every ack")
     void counterResetsOnAck() {
-        client = LtpClient.builder(server.uri()).clientId("c").scheduler(scheduler).clock(clock)
+        client = LtpClient.builder(server.uri()).clientId("c").transports(Transport.WEBSOCKET)
+                .scheduler(scheduler).clock(clock)
                 .noCircuitBreaker().maxReconnectAttempts(2).listener(listener).build();
         server.refuse(503);
         server.acceptUpgrade();
@@ -106,7 +111,8 @@ class ReconnectPolicyTest {
     @Test
     @DisplayName("unlimited reconnects keep trying at the 30 s cap")
     void unlimited() {
-        client = LtpClient.builder(server.uri()).clientId("c").scheduler(scheduler).clock(clock)
+        client = LtpClient.builder(server.uri()).clientId("c").transports(Transport.WEBSOCKET)
+                .scheduler(scheduler).clock(clock)
                 .noCircuitBreaker().unlimitedReconnects().listener(listener).build();
         for (int i = 0; i < 9; i++) {
             server.refuse(503);
@@ -124,7 +130,8 @@ class ReconnectPolicyTest {
     @Test
     @DisplayName("the circuit breaker opens after N failed connects (no attempts while open), probes after its wait, recovers")
     void circuitBreaker() {
-        client = LtpClient.builder(server.uri()).clientId("c").scheduler(scheduler).clock(clock)
+        client = LtpClient.builder(server.uri()).clientId("c").transports(Transport.WEBSOCKET)
+                .scheduler(scheduler).clock(clock)
                 .unlimitedReconnects().circuitBreaker(LtpClient.circuitBreakerConfig(3, Duration.ofSeconds(60)))
                 .listener(listener).build();
         for (int i = 0; i < 3; i++) {
@@ -152,7 +159,8 @@ class ReconnectPolicyTest {
     @Test
     @DisplayName("1008 Server at capacity is retried with backoff like any other unexpected close")
     void capacityRetries() {
-        client = LtpClient.builder(server.uri()).clientId("c").scheduler(scheduler).clock(clock)
+        client = LtpClient.builder(server.uri()).clientId("c").transports(Transport.WEBSOCKET)
+                .scheduler(scheduler).clock(clock)
                 .listener(listener).build();
         server.acceptUpgrade();
         client.connect();

@@ -1,5 +1,6 @@
 package io.liminal.ltp.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,8 +10,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,6 +40,9 @@ public final class TcpProxy implements AutoCloseable {
     private volatile boolean refusing;
     private volatile long delayMillis;
     private volatile boolean closed;
+    private volatile boolean refusingUpgrades;
+    private volatile long cutUpgradedAfterMillis;
+    private final AtomicInteger upgradesRefused = new AtomicInteger();
 
     private TcpProxy(ServerSocket listener, int targetPort) {
         this.listener = listener;
@@ -111,6 +117,27 @@ public final class TcpProxy implements AutoCloseable {
         this.delayMillis = delay.toMillis();
     }
 
+    /**
+     * While true, WebSocket upgrade requests on new connections are answered {@code 403} and closed, as proxies
+     * that do not pass {@code Upgrade} do; plain HTTP passes (the first request of a connection is inspected).
+     */
+    public void refuseUpgrades(boolean refuse) {
+        this.refusingUpgrades = refuse;
+    }
+
+    /** Upgrade requests refused so far. */
+    public int upgradesRefused() {
+        return upgradesRefused.get();
+    }
+
+    /**
+     * When set, connections whose first request is a WebSocket upgrade are cut (reset) this long after it passed,
+     * as load balancers that kill upgraded connections do; {@code null} turns it off.
+     */
+    public void cutUpgradedAfter(Duration delay) {
+        this.cutUpgradedAfterMillis = delay == null ? 0 : Math.max(1, delay.toMillis());
+    }
+
     /** While true, new connections are closed right after they are accepted. */
     public void refuse(boolean refuse) {
         this.refusing = refuse;
@@ -142,20 +169,82 @@ public final class TcpProxy implements AutoCloseable {
                 closeQuietly(client, true);
                 continue;
             }
-            try {
-                Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                client.setTcpNoDelay(true);
-                server.setTcpNoDelay(true);
-                Link link = new Link(client, server);
-                links.add(link);
-                link.start();
-            } catch (IOException e) {
-                closeQuietly(client, true);
-            } finally {
-                // Counted only once the link is registered, so a cutAll() right after seeing the count cuts it.
-                accepted.incrementAndGet();
+            if (refusingUpgrades || cutUpgradedAfterMillis > 0) {
+                Thread inspector = new Thread(() -> inspectThenLink(client), "tcp-proxy-inspect");
+                inspector.setDaemon(true);
+                inspector.start();
+                continue;
             }
+            link(client, new byte[0], false);
         }
+    }
+
+    private void link(Socket client, byte[] head, boolean upgrade) {
+        try {
+            Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+            client.setTcpNoDelay(true);
+            server.setTcpNoDelay(true);
+            server.getOutputStream().write(head);
+            Link link = new Link(client, server);
+            links.add(link);
+            link.start();
+            long cutAfter = cutUpgradedAfterMillis;
+            if (upgrade && cutAfter > 0) {
+                Thread cutter = new Thread(() -> {
+                    try {
+                        Thread.sleep(cutAfter); // the fault being simulated is a timer in a load balancer
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    link.close(true);
+                }, "tcp-proxy-cutter");
+                cutter.setDaemon(true);
+                cutter.start();
+            }
+        } catch (IOException e) {
+            closeQuietly(client, true);
+        } finally {
+            // Counted only once the link is registered, so a cutAll() right after seeing the count cuts it.
+            accepted.incrementAndGet();
+        }
+    }
+
+    /** Reads the first request's head (at most 16 KiB), then refuses an upgrade or links the connection. */
+    private void inspectThenLink(Socket client) {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        try {
+            InputStream in = client.getInputStream();
+            int matched = 0;
+            byte[] end = {'\r', '\n', '\r', '\n'};
+            while (matched < 4 && head.size() < 16 * 1024) {
+                int b = in.read();
+                if (b < 0) {
+                    closeQuietly(client, false);
+                    return;
+                }
+                head.write(b);
+                matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+        } catch (IOException e) {
+            closeQuietly(client, true);
+            return;
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        boolean upgrade = text.contains("\nupgrade: websocket") || text.contains("\nupgrade:websocket");
+        if (upgrade && refusingUpgrades) {
+            upgradesRefused.incrementAndGet();
+            accepted.incrementAndGet();
+            try {
+                client.getOutputStream().write(("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                client.getOutputStream().flush();
+            } catch (IOException ignored) {
+                // the client left
+            }
+            closeQuietly(client, false);
+            return;
+        }
+        link(client, head.toByteArray(), upgrade);
     }
 
     private void pump(Link link, InputStream in, OutputStream out, boolean downstream) {

@@ -11,6 +11,7 @@ import io.liminal.ltp.client.LtpClientListener;
 import io.liminal.ltp.client.MessageJournal;
 import io.liminal.ltp.client.OverflowPolicy;
 import io.liminal.ltp.client.StoredSession;
+import io.liminal.ltp.client.Transport;
 import io.liminal.ltp.core.CloseCodes;
 import io.liminal.ltp.core.LtpProtocolException;
 import io.liminal.ltp.core.codec.LtpCodec;
@@ -103,6 +104,8 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
     private volatile State publishedState = State.DISCONNECTED;
     private volatile String publishedThreadId;
     private volatile String publishedSessionId;
+    /** What carries the current (or last) connection; {@code null} before the first opened. */
+    private volatile Transport publishedTransport;
 
     public ClientEngine(ClientSettings settings, String storedThreadId) {
         this.settings = settings;
@@ -209,6 +212,10 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
 
     public String sessionId() {
         return publishedSessionId;
+    }
+
+    public Transport transport() {
+        return publishedTransport;
     }
 
     /** Messages waiting in the offline buffer (read on the lane; approximate elsewhere). */
@@ -733,6 +740,15 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
         });
     }
 
+    /** A connection opened over {@code transport}: the application hears of it when that changed. Lane only. */
+    private void transportOpened(Transport transport) {
+        Transport previous = publishedTransport;
+        publishedTransport = transport;
+        if (previous != transport) {
+            notifyListeners(listener -> listener.onTransportChanged(previous, transport));
+        }
+    }
+
     /** Transport callbacks of one attempt: decoded on the socket thread, handled on the lane. */
     private final class TransportEvents implements ClientTransport.Listener {
         private final long attempt;
@@ -755,7 +771,12 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
 
         @Override
         public void onOpen(String subprotocol) {
-            toLane(() -> machine.transportOpened(attempt, ClientEngine.this));
+            toLane(() -> {
+                if (attempt == connectionAttempt && connection != null) {
+                    transportOpened(connection.transport());
+                }
+                machine.transportOpened(attempt, ClientEngine.this);
+            });
         }
 
         @Override

@@ -1,10 +1,11 @@
 package io.liminal.ltp.client.internal;
 
+import io.liminal.ltp.client.Transport;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Map;
 
-/** Opens WebSocket connections for the client. Callbacks come from the transport's threads. */
+/** Opens connections (WebSocket, or sse-v1) for the client. Callbacks come from the transport's threads. */
 public interface ClientTransport {
 
     /** Starts opening a connection; the outcome arrives through {@code listener}. */
@@ -17,6 +18,11 @@ public interface ClientTransport {
 
         /** Starts the closing handshake (or aborts an opening connection). */
         void close(int code, String reason);
+
+        /** What carries this connection; known once it opened. */
+        default Transport transport() {
+            return Transport.WEBSOCKET;
+        }
     }
 
     /** What happens to a connection, reported from the transport's threads. */
