@@ -6,6 +6,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.client.LtpClientListener;
+import io.liminal.ltp.client.Transport;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.core.session.ClientSessionMachine;
@@ -40,10 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster as operators deploy it: three processes of the standalone jar behind real nginx configured by
- * {@code deploy/nginx/ltp.conf}, 300 delivery-v1 clients connected through nginx, a backend pushing 20,000 messages
- * through the admin API of random nodes to random threads while every client sends events that the standalone
- * application answers. Mid-run one node is killed with SIGKILL (and started again, as an orchestrator would) and
- * another is drained with SIGTERM.
+ * {@code deploy/nginx/ltp.conf}, 300 delivery-v1 clients connected through nginx (one in ten over the sse-v1
+ * binding), a backend pushing 20,000 messages through the admin API of random nodes to random threads while every
+ * client sends events that the standalone application answers. Mid-run one node is killed with SIGKILL (and
+ * started again, as an orchestrator would) and another is drained with SIGTERM.
  *
  * <p>Passes when every push reaches its thread's application once and in order, every client event is answered
  * once and in order, every client ends connected, and no node logged an ERROR. A push whose HTTP answer was lost
@@ -124,6 +125,8 @@ class LoadBalancedClusterIT {
         }
         for (Peer peer : peers) {
             assertThat(peer.client.state()).as("client %d", peer.index).isEqualTo(ClientSessionMachine.State.CONNECTED);
+            assertThat(peer.client.transport()).as("client %d", peer.index)
+                    .isEqualTo(peer.index % 10 == 0 ? Transport.SSE : Transport.WEBSOCKET);
         }
         for (StandaloneNode node : nodes) {
             assertThat(node.errors()).as("ERROR lines in %s", node.log()).isEmpty();
@@ -166,6 +169,9 @@ class LoadBalancedClusterIT {
             this.index = index;
             this.client = LtpClient.builder(uri)
                     .clientId("lb-client-" + index + "-" + UUID.randomUUID())
+                    // Every tenth client rides the sse-v1 fallback: nginx routes its stream and posts to one node.
+                    .transports(index % 10 == 0 ? new Transport[] {Transport.SSE}
+                            : new Transport[] {Transport.WEBSOCKET})
                     .retry(LtpClient.retryConfig(Integer.MAX_VALUE - 1, Duration.ofMillis(50), Duration.ofMillis(500),
                             0.5))
                     .noCircuitBreaker()
