@@ -227,6 +227,7 @@ public final class LtpServer implements AutoCloseable {
         private String adminToken;
         private List<String> capabilities = ServerSessionConfig.DEFAULT_CAPABILITIES;
         private boolean sseBinding = true;
+        private boolean examplePage;
         private JsonObject ackMetadata;
         private Clock clock = Clock.systemUTC();
         private Scheduler maintenanceScheduler;
@@ -446,6 +447,15 @@ public final class LtpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether to serve a small example page at {@code /example/sse} that speaks LTP from a browser over the
+         * sse-v1 binding (EventSource and fetch). Off by default: it is a demonstration, not part of an API.
+         */
+        public Builder examplePage(boolean enabled) {
+            this.examplePage = enabled;
+            return this;
+        }
+
         /** {@code server_capabilities} of acks (default the reference server's). */
         public Builder capabilities(List<String> capabilities) {
             this.capabilities = List.copyOf(capabilities);
@@ -621,7 +631,7 @@ public final class LtpServer implements AutoCloseable {
                     effectiveTransport, maxHandlerBacklog, deliveryRetention,
                     peerLimits, transportLimits, TrustedProxies.of(trustedProxies),
                     clusterBus == null ? null : new ClusterSettings(clusterBus,
-                            nodeId == null ? defaultNodeId() : nodeId, clusterReplyTimeout));
+                            nodeId == null ? defaultNodeId() : nodeId, clusterReplyTimeout), examplePage);
             return new LtpServer(settings);
         }
 

@@ -387,8 +387,12 @@ class SseBindingIT {
                     .isEqualTo(204);
             CompletableFuture<HttpResponse<String>> waiting = client.postAsync(3, "application/json",
                     event(ack, "note", "\"waited\""), Map.of());
-            HttpResponse<String> busy = client.post(4, "application/json", event(ack, "note", "\"busy\""),
-                    Map.of());
+            // Post 3 travels on another HTTP connection: until it is there, post 4 is a gap (409).
+            HttpResponse<String> busy;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            do {
+                busy = client.post(4, "application/json", event(ack, "note", "\"busy\""), Map.of());
+            } while (busy.statusCode() == 409 && System.nanoTime() < deadline);
             assertThat(busy.statusCode()).isEqualTo(429);
             assertThat(waiting).isNotDone();
 
@@ -463,5 +467,63 @@ class SseBindingIT {
             assertThat(server.meterRegistry().get("ltp_transport_connections_active").tag("transport", "sse")
                     .gauge().value()).isEqualTo(0);
         }
+    }
+
+    @Test
+    @DisplayName("a connection's keep-alive post connections stop counting as pending (clients behind one address "
+            + "are not capped by maxPendingPerAddress), at most 4 per connection")
+    void postConnectionsAdopted() throws Exception {
+        start(TransportLimits.builder().maxPendingPerAddress(3).build());
+        List<SseTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                SseTestClient client = SseTestClient.open(base);
+                clients.add(client);
+                handshake(client); // its post connection stays open (keep-alive)
+            }
+            // The first client's posts over six more HTTP connections: with its own, four are adopted; three of
+            // these stay pending (the address's limit, so none is refused).
+            String token = clients.get(0).token();
+            List<java.net.Socket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < 6; i++) {
+                    java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
+                    sockets.add(socket);
+                    socket.getOutputStream().write(("POST /ltp/sse HTTP/1.1\r\nHost: x\r\nLTP-Token: " + token
+                            + "\r\nContent-Length: 0\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    byte[] answer = new byte[12];
+                    assertThat(socket.getInputStream().readNBytes(answer, 0, 12)).isEqualTo(12);
+                    assertThat(new String(answer, java.nio.charset.StandardCharsets.US_ASCII))
+                            .isEqualTo("HTTP/1.1 204");
+                }
+                assertThat(server.meterRegistry().get("ltp_connections_pending").gauge().value())
+                        .as("the three past the four adopted").isEqualTo(3);
+            } finally {
+                for (java.net.Socket socket : sockets) {
+                    socket.close();
+                }
+            }
+        } finally {
+            clients.forEach(SseTestClient::close);
+        }
+    }
+
+    @Test
+    @DisplayName("the browser example page is served only when examplePage(true) asks for it")
+    void examplePageOffByDefault() throws Exception {
+        start();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(base.resolve("/example/sse")).build();
+        assertThat(http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(404);
+        server.close();
+        server = LtpServer.builder().host("127.0.0.1").port(0).examplePage(true).handler(new LtpHandler() { })
+                .build().start();
+        java.net.http.HttpResponse<String> page = http.send(java.net.http.HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/example/sse")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.body()).contains("new EventSource(endpoint)");
     }
 }

@@ -33,8 +33,32 @@ final class HttpEndpoints {
             case "/admin/drain" -> done(drain(method, authorization));
             case "/admin/push" -> admin.push(method, authorization, body);
             case "/admin/broadcast" -> admin.broadcast(method, authorization, body);
+            case "/example/sse" -> done(!engine.settings().examplePage() ? NOT_FOUND
+                    : "GET".equals(method) ? new HttpReply(200, "text/html; charset=utf-8", examplePage())
+                    : methodNotAllowed());
             default -> done(NOT_FOUND);
         };
+    }
+
+    /** The sse-v1 browser example (LtpServer.Builder.examplePage), read once. */
+    private static String examplePage() {
+        return ExamplePage.HTML;
+    }
+
+    /** Holds the page, loaded on first use. */
+    private static final class ExamplePage {
+        static final String HTML = load();
+
+        private static String load() {
+            try (java.io.InputStream in = HttpEndpoints.class.getResourceAsStream("sse-example.html")) {
+                if (in == null) {
+                    throw new IllegalStateException("sse-example.html is missing from the jar");
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     private CompletableFuture<HttpReply> health() {

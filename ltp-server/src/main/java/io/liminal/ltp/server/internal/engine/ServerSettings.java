@@ -60,7 +60,8 @@ public record ServerSettings(
         PeerLimits peerLimits,
         TransportLimits transportLimits,
         TrustedProxies trustedProxies,
-        ClusterSettings cluster) {
+        ClusterSettings cluster,
+        boolean examplePage) {
 
     /** Whether the delivery extension is offered (it also needs a store that implements DeliveryStore). */
     public boolean deliveryOffered() {

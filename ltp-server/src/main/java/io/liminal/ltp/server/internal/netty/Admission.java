@@ -94,7 +94,10 @@ final class Admission extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The connection upgraded: it counts as a WebSocket connection from now on. */
+    /**
+     * The connection upgraded, or carries an sse-v1 stream or posts: it counts as part of an LTP connection from
+     * now on.
+     */
     void upgraded(ChannelHandlerContext ctx) {
         release();
         ctx.pipeline().remove(this);

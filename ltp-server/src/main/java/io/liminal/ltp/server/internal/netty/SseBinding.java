@@ -38,6 +38,8 @@ final class SseBinding {
     static final String LAST_EVENT_HEADER = "LTP-Last-Event-Id";
     static final HttpReply ACCEPTED = new HttpReply(204, "application/json", "");
     static final HttpReply UNKNOWN_CONNECTION = error(404, "unknown connection");
+    /** HTTP connections per binding connection that carry posts without counting as pending. */
+    static final int MAX_POST_CHANNELS = 4;
     private static final int TOKEN_BYTES = 16;
     /** base64url of 16 bytes, without padding. */
     private static final int TOKEN_CHARS = 22;
@@ -163,8 +165,15 @@ final class SseBinding {
             return;
         }
         int[] utf8Sizes = sizes.stream().mapToInt(Integer::intValue).toArray();
-        connection.executor().execute(() -> connection.post(new SseConnection.Post(seq, acknowledged, messages,
-                utf8Sizes, answerLater(ctx, request))));
+        if (connection.adopt(ctx.channel())) {
+            Admission admission = ctx.pipeline().get(Admission.class);
+            if (admission != null) {
+                admission.upgraded(ctx);
+            }
+        }
+        SseConnection.Post post = new SseConnection.Post(seq, acknowledged, messages, utf8Sizes,
+                answerLater(ctx, request));
+        onExecutorOf(connection, () -> connection.post(post));
     }
 
     /**
@@ -175,10 +184,26 @@ final class SseBinding {
         HttpVersion version = request.protocolVersion();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         ctx.channel().config().setAutoRead(false);
-        return reply -> ctx.executor().execute(() -> {
-            HttpRouter.respond(ctx, version, reply, keepAlive);
-            ctx.channel().config().setAutoRead(true);
-        });
+        return reply -> {
+            Runnable respond = () -> {
+                HttpRouter.respond(ctx, version, reply, keepAlive);
+                ctx.channel().config().setAutoRead(true);
+            };
+            if (ctx.executor().inEventLoop()) {
+                respond.run();
+            } else {
+                ctx.executor().execute(respond);
+            }
+        };
+    }
+
+    /** Runs {@code task} on the connection's executor: at once when already there (no task, no wake-up). */
+    private static void onExecutorOf(SseConnection connection, Runnable task) {
+        if (connection.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            connection.eventLoop().execute(task);
+        }
     }
 
     /** The body's messages: the whole body, or one per non-empty line; false when it is not valid UTF-8. */
@@ -258,8 +283,8 @@ final class SseBinding {
         }
         int closeCode = code;
         String closeReason = reason;
-        connection.executor().execute(() -> connection.closedByClient(closeCode, closeReason,
-                answerLater(ctx, request)));
+        Consumer<HttpReply> answer = answerLater(ctx, request);
+        onExecutorOf(connection, () -> connection.closedByClient(closeCode, closeReason, answer));
     }
 
     // ---- Connections ----------------------------------------------------------------------------------------------

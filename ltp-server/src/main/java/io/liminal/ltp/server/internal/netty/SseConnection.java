@@ -24,7 +24,9 @@ import java.io.ByteArrayOutputStream;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -69,6 +71,8 @@ final class SseConnection implements TransportConnection {
     private boolean reading = true;
     /** The one post accepted while reading is paused, handed over when it resumes. */
     private Post parked;
+    /** HTTP connections that carry this connection's posts and no longer count as pending (see adopt). */
+    private final Set<Channel> postChannels = new HashSet<>();
 
     private record Event(long id, byte[] bytes) {
     }
@@ -94,6 +98,33 @@ final class SseConnection implements TransportConnection {
 
     String token() {
         return token;
+    }
+
+    /** {@link #executor()} as the event loop it is. */
+    EventLoop eventLoop() {
+        return executor;
+    }
+
+    /**
+     * A post of this connection arrived on {@code channel}: up to {@link SseBinding#MAX_POST_CHANNELS} such HTTP
+     * connections stop counting as pending (a client keeps one alive for its posts, so per-address pending limits
+     * would otherwise cap the clients behind one address, as on a corporate NAT); they close with the connection.
+     * Any thread.
+     *
+     * @return whether the channel was adopted now
+     */
+    boolean adopt(Channel channel) {
+        synchronized (postChannels) {
+            if (removed || postChannels.size() >= SseBinding.MAX_POST_CHANNELS || !postChannels.add(channel)) {
+                return false;
+            }
+        }
+        channel.closeFuture().addListener(closed -> {
+            synchronized (postChannels) {
+                postChannels.remove(channel);
+            }
+        });
+        return true;
     }
 
     // ---- Stream ---------------------------------------------------------------------------------------------------
@@ -443,6 +474,17 @@ final class SseConnection implements TransportConnection {
             return;
         }
         removed = true;
+        List<Channel> adopted;
+        synchronized (postChannels) {
+            adopted = List.copyOf(postChannels);
+        }
+        for (Channel channel : adopted) {
+            // Kept alive for posts that will not come any more; not at once, so that the answer to the post or
+            // close that ended the connection, possibly on this very channel, still goes out.
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, context.limits().closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
         cancelDeadline();
         cancelKeepAlive();
         unacknowledged.clear();

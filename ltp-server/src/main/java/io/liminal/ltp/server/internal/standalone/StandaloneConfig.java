@@ -75,6 +75,8 @@ public final class StandaloneConfig {
         MAX_OUTBOUND_BYTES("--max-outbound-bytes", "LTP_MAX_OUTBOUND_BYTES",
                 "unread bytes per connection before close 1008 Slow consumer (default 4194304)"),
         SSE("--sse", "LTP_SSE", "serve the sse-v1 fallback at /ltp/sse: on | off (default on)"),
+        EXAMPLE_PAGE("--example-page", "LTP_EXAMPLE_PAGE",
+                "serve the browser example of sse-v1 at /example/sse: on | off (default off)"),
         SSE_STREAM_WAIT_MS("--sse-stream-wait-ms", "LTP_SSE_STREAM_WAIT_MS",
                 "time an sse-v1 connection waits for its cut event stream, ms (default 30000)"),
         SSE_KEEPALIVE_MS("--sse-keepalive-ms", "LTP_SSE_KEEPALIVE_MS",
@@ -232,11 +234,8 @@ public final class StandaloneConfig {
                         transport.sseKeepAlive().toMillis())))
                 .allowedOrigins(list(Setting.ALLOWED_ORIGINS))
                 .build());
-        String sse = values.getOrDefault(Setting.SSE, "on").toLowerCase(Locale.ROOT);
-        if (!sse.equals("on") && !sse.equals("off")) {
-            throw invalid(Setting.SSE, values.get(Setting.SSE), "expected on or off");
-        }
-        builder.sseBinding(sse.equals("on"));
+        builder.sseBinding(onOff(Setting.SSE, true));
+        builder.examplePage(onOff(Setting.EXAMPLE_PAGE, false));
         List<String> proxies = list(Setting.TRUSTED_PROXIES);
         if (!proxies.isEmpty()) {
             try {
@@ -296,6 +295,14 @@ public final class StandaloneConfig {
     /** The store setting, for the start-up log, without its secrets. */
     public String storeDescription() {
         return Redaction.redact(values.getOrDefault(Setting.STORE, "memory"));
+    }
+
+    private boolean onOff(Setting setting, boolean byDefault) {
+        String value = values.getOrDefault(setting, byDefault ? "on" : "off").toLowerCase(Locale.ROOT);
+        if (!value.equals("on") && !value.equals("off")) {
+            throw invalid(setting, values.get(setting), "expected on or off");
+        }
+        return value.equals("on");
     }
 
     private LtpHandler handler() {
