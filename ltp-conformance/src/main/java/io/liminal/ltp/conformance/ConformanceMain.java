@@ -55,6 +55,8 @@ public final class ConformanceMain {
               --profile <file>           what the server is configured to do: limits, caps, TTL, heartbeat, idle
                                          close, push trigger, token, secret (JSON; see docs/conformance.md)
               --parallel <n>             server cases run at once (default 6; timing cases always run alone)
+              --transport <websocket|sse> what carries the server cases (default websocket; sse: the sse-v1
+                                         binding at /ltp/sse of the URL's host)
             Durations: 500ms, 3s, 1m. Exit status 0 when every MUST that ran passed (with --strict, every SHOULD
             too), 1 otherwise, 2 on bad usage.
             """;
@@ -191,6 +193,11 @@ public final class ConformanceMain {
                         case "--state-dir" -> parsed.stateDir = Path.of(value);
                         case "--profile" -> parsed.options.profile(readProfile(value));
                         case "--parallel" -> parsed.options.parallelism(Integer.parseInt(value));
+                        case "--transport" -> parsed.options.transport(switch (value.toLowerCase(Locale.ROOT)) {
+                            case "websocket", "ws" -> SuiteOptions.Transport.WEBSOCKET;
+                            case "sse" -> SuiteOptions.Transport.SSE;
+                            default -> throw new IllegalArgumentException("--transport is websocket or sse");
+                        });
                         default -> throw new IllegalArgumentException("Unknown option " + flag);
                     }
                 }

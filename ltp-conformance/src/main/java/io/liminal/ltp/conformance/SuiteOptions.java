@@ -15,6 +15,14 @@ import javax.net.ssl.SSLContext;
  * implementation it may check. Immutable; build with {@link #builder()}.
  */
 public final class SuiteOptions {
+    /** What carries the server-role cases' connections. */
+    public enum Transport {
+        /** WebSocket, the protocol's own transport (the default). */
+        WEBSOCKET,
+        /** The sse-v1 binding at {@code /ltp/sse} of the target's host (docs/extensions/sse-v1.md). */
+        SSE
+    }
+
     private final List<String> idPrefixes;
     private final Set<Level> levels;
     private final Duration replyTimeout;
@@ -30,6 +38,7 @@ public final class SuiteOptions {
     private final boolean strict;
     private final ServerProfile server;
     private final int parallelism;
+    private final Transport transport;
 
     private SuiteOptions(Builder builder) {
         this.idPrefixes = List.copyOf(builder.idPrefixes);
@@ -47,6 +56,12 @@ public final class SuiteOptions {
         this.strict = builder.strict;
         this.server = builder.server;
         this.parallelism = builder.parallelism;
+        this.transport = builder.transport;
+    }
+
+    /** What carries the server-role cases' connections (WebSocket by default). */
+    public Transport transport() {
+        return transport;
     }
 
     /** Defaults: every case and level, 3 s per reply, 60 s per case. */
@@ -169,6 +184,7 @@ public final class SuiteOptions {
         private boolean replayProtection;
         private final Map<String, String> headers = new LinkedHashMap<>();
         private SSLContext sslContext;
+        private Transport transport = Transport.WEBSOCKET;
         private int clientHeartbeatMs = 500;
         private boolean fullReconnectSchedule = true;
         private boolean strict;
@@ -269,6 +285,15 @@ public final class SuiteOptions {
         }
 
         /** TLS settings for {@code wss://} targets. */
+        /**
+         * Runs the server-role cases over {@code transport}; over {@link Transport#SSE} the WebSocket-only cases
+         * (subprotocol selection) skip, and a message over the size limit is checked as the binding's HTTP 413.
+         */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
         public Builder sslContext(SSLContext context) {
             this.sslContext = context;
             return this;

@@ -103,6 +103,31 @@ class ServerConformanceIT {
     }
 
     @Test
+    @DisplayName("over the sse-v1 binding (--transport sse) ltp-server passes every case too; only the WebSocket "
+            + "subprotocol cases skip besides those above")
+    void ltpServerConformsOverSse() throws IOException {
+        ConformanceReport report = ConformanceSuite.testServer(url, SuiteOptions.builder().profile(DEFAULT_PROFILE)
+                .strict(true).transport(SuiteOptions.Transport.SSE).build());
+        write(report, "ltp-server-sse");
+        assertThat(report.results()).as(report.toText()).allSatisfy(result ->
+                assertThat(result.outcome()).as(result.title()).isIn(Outcome.PASS, Outcome.SKIP));
+        assertThat(report.results().stream().filter(r -> r.outcome() == Outcome.SKIP).map(CaseResult::title))
+                .containsExactlyInAnyOrder("LTP-TR-002 selects ltp.v0.3 when offered with ltp.v0.2",
+                        "LTP-TR-002 selects ltp.v0.2 when only it is offered",
+                        "LTP-TR-002 selects no other subprotocol; none offered still works",
+                        "LTP-ENV-004 relays affect and context_tag unchanged",
+                        "LTP-HS-004 over a declared per-thread cap, the oldest connection is closed 1000 "
+                                + "session_superseded",
+                        "LTP-HB-004 keeps a thread that pings resumable past its TTL (30 minutes, or as declared)",
+                        "LTP-SEC-003 signs its envelopes with HMAC-SHA256 over the canonical text",
+                        "LTP-SEC-004 rejects a wrong signature with INVALID_SIGNATURE and stays open",
+                        "LTP-SEC-005 rejects a repeated nonce with INVALID_NONCE",
+                        "LTP-SEC-006 rejects old and future timestamps",
+                        "LTP-SEC-007 accepts metadata.auth_token on init and resume and never echoes it");
+        assertThat(report.passed()).isTrue();
+    }
+
+    @Test
     @DisplayName("ltp-server with every limit low, auth, HMAC and replay protection on passes strictly with a "
             + "matching profile; only the cases that cannot apply skip")
     void restrictedServerConforms() throws IOException {

@@ -206,7 +206,7 @@ public final class ClientCases {
         Connection connection = c.awaitConnection("restart");
         expectResume(c, c.awaitHandshake(connection), first.threadId(), first.clientId(), "After a restart");
         c.reject(connection, "forbidden", false);
-        WsPeer.Close close = connection.awaitClose(c.options().replyTimeout());
+        Peer.Close close = connection.awaitClose(c.options().replyTimeout());
         c.check(close != null, "The client did not close the connection after a reject with suggest_new:false");
         c.check(close.code() == 1000, "The client closed with " + close.code() + ", expected 1000");
         Connection again = c.nextConnection(Duration.ofSeconds(3));
@@ -222,7 +222,7 @@ public final class ClientCases {
         c.startClient();
         Connection connection = c.awaitConnection("first start");
         JsonObject init = c.awaitHandshake(connection);
-        WsPeer.Message early = connection.next(Duration.ofMillis(1500));
+        Peer.Message early = connection.next(Duration.ofMillis(1500));
         c.check(early == null, "The client sent a message before the ack: " + (early == null ? "" : early.text()));
         String thread = UUID.randomUUID().toString();
         String session = UUID.randomUUID().toString();
@@ -386,7 +386,7 @@ public final class ClientCases {
         c.serve(s, Duration.ofMillis(timeout + 2_000), false);
         c.check(connection.isClosed(), "No pong for " + (timeout + 2_000) + " ms and the client did not close (pong "
                 + "timeout by default 3 × " + interval + " ms)");
-        WsPeer.Close close = connection.awaitClose(Duration.ZERO);
+        Peer.Close close = connection.awaitClose(Duration.ZERO);
         long closedAfter = (connection.closedNanos() - ackAt) / 1_000_000;
         c.check(close.code() == 1000, "The client closed with " + close.code() + " on a pong timeout, expected 1000");
         c.check(closedAfter >= interval, "The client closed " + closedAfter + " ms after the ack, before even one "

@@ -79,9 +79,9 @@ public final class ClientContext extends CaseContext {
 
     /** The next message on {@code connection} as a JSON object; fails when none arrives or it is not one. */
     public JsonObject next(Connection connection, Duration timeout, String waitingFor) {
-        WsPeer.Message message = connection.next(timeout);
+        Peer.Message message = connection.next(timeout);
         if (message == null) {
-            WsPeer.Close close = connection.awaitClose(Duration.ZERO);
+            Peer.Close close = connection.awaitClose(Duration.ZERO);
             throw new CaseFailed("No message from the client within " + timeout.toMillis() + " ms while waiting for "
                     + waitingFor + (close == null ? "" : "; it closed the connection (" + close.code() + ")"));
         }
@@ -200,7 +200,7 @@ public final class ClientContext extends CaseContext {
             if (left <= 0 || session.connection().isClosed()) {
                 return received;
             }
-            WsPeer.Message message = session.connection().next(Duration.ofNanos(left));
+            Peer.Message message = session.connection().next(Duration.ofNanos(left));
             if (message == null) {
                 continue;
             }

@@ -3,6 +3,8 @@ package io.liminal.ltp.conformance.internal;
 import com.google.gson.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,16 +15,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 
 /**
- * One scripted client connection of the server-role cases (JDK WebSocket client): sends exactly what the case
- * says, queues what arrives, and records both in the case's evidence.
+ * One scripted client connection of the server-role cases, over the JDK's WebSocket client or the sse-v1 binding
+ * (its HTTP client): sends exactly what the case says, queues what arrives, and records both in the case's
+ * evidence.
  */
-public final class WsPeer implements AutoCloseable {
+public final class Peer implements AutoCloseable {
     /** A received WebSocket message; {@code binary} when it came in a binary frame. */
     public record Message(String text, boolean binary) {
     }
@@ -35,12 +39,12 @@ public final class WsPeer implements AutoCloseable {
     private final Evidence evidence;
     private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
-    private WebSocket socket;
+    private Wire wire;
     private RatePacer pacer = RatePacer.NONE;
     private volatile Object identity = this;
     private boolean awaitServerClose;
 
-    private WsPeer(String name, Evidence evidence) {
+    private Peer(String name, Evidence evidence) {
         this.name = name;
         this.evidence = evidence;
     }
@@ -50,9 +54,9 @@ public final class WsPeer implements AutoCloseable {
      *
      * @throws CaseFailed when the upgrade fails
      */
-    public static WsPeer connect(String name, URI url, List<String> subprotocols, Map<String, String> headers,
+    public static Peer connect(String name, URI url, List<String> subprotocols, Map<String, String> headers,
             SSLContext sslContext, Duration timeout, Evidence evidence) {
-        WsPeer peer = new WsPeer(name, evidence);
+        Peer peer = new Peer(name, evidence);
         HttpClient.Builder clientBuilder = HttpClient.newBuilder().connectTimeout(timeout);
         if (sslContext != null) {
             clientBuilder.sslContext(sslContext);
@@ -64,7 +68,8 @@ public final class WsPeer implements AutoCloseable {
         headers.forEach(builder::header);
         evidence.add(name, "~", "connect " + url + (subprotocols.isEmpty() ? "" : " offering " + subprotocols));
         try {
-            peer.socket = builder.buildAsync(url, peer.new Listener()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            peer.wire = new WebSocketWire(builder.buildAsync(url, peer.new Listener())
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {
             throw new CaseFailed("WebSocket upgrade to " + url + " failed: " + e.getCause());
         } catch (TimeoutException e) {
@@ -84,9 +89,9 @@ public final class WsPeer implements AutoCloseable {
         return name;
     }
 
-    /** The subprotocol the server selected, or {@code null} for none. */
+    /** The subprotocol the server selected, or {@code null} for none (always none over sse-v1). */
     public String subprotocol() {
-        String selected = socket.getSubprotocol();
+        String selected = wire.subprotocol();
         return selected == null || selected.isEmpty() ? null : selected;
     }
 
@@ -125,7 +130,7 @@ public final class WsPeer implements AutoCloseable {
     private void transmit(String text) {
         evidence.add(name, ">", text);
         try {
-            socket.sendText(text, true).get(30, TimeUnit.SECONDS);
+            wire.send(text);
         } catch (ExecutionException | CompletionException e) {
             throw new CaseFailed("Could not send (connection closed?): " + e.getCause());
         } catch (TimeoutException e) {
@@ -199,9 +204,9 @@ public final class WsPeer implements AutoCloseable {
     /** Closes with 1000 and drops the connection. */
     @Override
     public void close() {
-        if (socket != null && !closed.isDone()) {
+        if (wire != null && !closed.isDone()) {
             try {
-                socket.sendClose(1000, "done").get(2, TimeUnit.SECONDS);
+                wire.sendClose();
                 if (awaitServerClose) {
                     closed.get(2, TimeUnit.SECONDS);
                 }
@@ -211,8 +216,258 @@ public final class WsPeer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (socket != null) {
+        if (wire != null) {
+            wire.abort();
+        }
+    }
+
+    /**
+     * Opens an sse-v1 connection (docs/extensions/sse-v1.md) to the host of {@code url}: {@code GET /ltp/sse}, then
+     * waits for its {@code ltp-open} event.
+     *
+     * @throws CaseFailed when the stream is refused or does not open in time
+     */
+    public static Peer connectSse(String name, URI url, Map<String, String> headers, SSLContext sslContext,
+            Duration timeout, Evidence evidence) {
+        Peer peer = new Peer(name, evidence);
+        SseWire sse = new SseWire(peer, url, headers, sslContext, timeout);
+        evidence.add(name, "~", "open an sse-v1 stream at " + sse.endpoint);
+        peer.wire = sse;
+        sse.open();
+        evidence.add(name, "~", "open (sse-v1)");
+        return peer;
+    }
+
+    /**
+     * Posts {@code text} as one message and returns the HTTP status instead of failing on a refusal: for the cases
+     * that check how the sse-v1 binding refuses a post (413 past the message limit). WebSocket peers cannot.
+     */
+    public int postForStatus(String text) {
+        if (!(wire instanceof SseWire sse)) {
+            throw new IllegalStateException("only sse-v1 connections post");
+        }
+        evidence.add(name, ">", text.length() > 200 ? text.substring(0, 200) + "... (" + text.length() + " chars)"
+                : text);
+        int status = sse.post(text);
+        evidence.add(name, "<", "HTTP " + status);
+        return status;
+    }
+
+    /** What carries a peer's messages. */
+    private interface Wire {
+        void send(String text) throws ExecutionException, TimeoutException, InterruptedException;
+
+        String subprotocol();
+
+        /** Starts the close (1000): a close frame, or {@code DELETE}. */
+        void sendClose() throws ExecutionException, TimeoutException, InterruptedException;
+
+        /** Drops the connection without more ado. */
+        void abort();
+    }
+
+    private record WebSocketWire(WebSocket socket) implements Wire {
+        @Override
+        public void send(String text) throws ExecutionException, TimeoutException, InterruptedException {
+            socket.sendText(text, true).get(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public String subprotocol() {
+            return socket.getSubprotocol();
+        }
+
+        @Override
+        public void sendClose() throws ExecutionException, TimeoutException, InterruptedException {
+            socket.sendClose(1000, "done").get(2, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void abort() {
             socket.abort();
+        }
+    }
+
+    /** The sse-v1 binding: one event stream, one post per message, numbered. */
+    private static final class SseWire implements Wire {
+        private final Peer peer;
+        private final URI endpoint;
+        private final Map<String, String> headers;
+        private final Duration timeout;
+        private final HttpClient http;
+        private final CompletableFuture<String> token = new CompletableFuture<>();
+        private volatile Flow.Subscription stream;
+        private volatile String lastEventId;
+        private long postSeq;
+
+        SseWire(Peer peer, URI url, Map<String, String> headers, SSLContext sslContext, Duration timeout) {
+            this.peer = peer;
+            String scheme = "wss".equalsIgnoreCase(url.getScheme()) ? "https" : "http";
+            this.endpoint = URI.create(scheme + "://" + url.getRawAuthority() + "/ltp/sse");
+            this.headers = headers;
+            this.timeout = timeout;
+            HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(timeout);
+            if (sslContext != null) {
+                builder.sslContext(sslContext);
+            }
+            this.http = builder.build();
+        }
+
+        void open() {
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(timeout).GET()
+                    .header("Accept", "text/event-stream");
+            headers.forEach(request::header);
+            http.sendAsync(request.build(), info -> {
+                if (info.statusCode() != 200) {
+                    token.completeExceptionally(new CaseFailed("The sse-v1 stream was refused: HTTP "
+                            + info.statusCode() + " (does the server offer sse-v1 at /ltp/sse?)"));
+                    return HttpResponse.BodySubscribers.discarding();
+                }
+                return HttpResponse.BodySubscribers.fromLineSubscriber(new EventReader());
+            }).whenComplete((response, error) -> {
+                if (error != null) {
+                    token.completeExceptionally(new CaseFailed("The sse-v1 stream failed: " + error));
+                    peer.closed.complete(new Close(1006, String.valueOf(error)));
+                }
+            });
+            try {
+                token.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof CaseFailed failed ? failed : new CaseFailed(String.valueOf(e.getCause()));
+            } catch (TimeoutException e) {
+                throw new CaseFailed("No ltp-open event within " + timeout.toMillis() + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CaseFailed("interrupted");
+            }
+        }
+
+        @Override
+        public synchronized void send(String text) throws ExecutionException, TimeoutException, InterruptedException {
+            int status = post(text);
+            if (status != 204) {
+                throw new ExecutionException(new java.io.IOException("the post was answered HTTP " + status));
+            }
+        }
+
+        /** Posts one message (posts of a peer go one at a time, in order) and returns the HTTP status. */
+        synchronized int post(String text) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
+                    .header("LTP-Token", token.join()).header("LTP-Post-Seq", Long.toString(++postSeq))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8));
+            String acknowledged = lastEventId;
+            if (acknowledged != null) {
+                request.header("LTP-Last-Event-Id", acknowledged);
+            }
+            try {
+                int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status != 204) {
+                    postSeq--; // refused as a whole: the number was not used
+                }
+                return status;
+            } catch (java.io.IOException e) {
+                throw new CaseFailed("Could not post (connection closed?): " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CaseFailed("interrupted");
+            }
+        }
+
+        @Override
+        public String subprotocol() {
+            return null;
+        }
+
+        @Override
+        public void sendClose() throws ExecutionException, TimeoutException, InterruptedException {
+            HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(2))
+                    .header("LTP-Token", token.join())
+                    .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"code\":1000,\"reason\":\"done\"}"))
+                    .build();
+            http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).get(2, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void abort() {
+            Flow.Subscription current = stream;
+            if (current != null) {
+                current.cancel();
+            }
+        }
+
+        /** Reads events: LTP messages to the peer's queue, {@code ltp-close} as the server's close. */
+        private final class EventReader implements Flow.Subscriber<String> {
+            private String id;
+            private String type;
+            private StringBuilder data;
+
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+                stream = subscription;
+                subscription.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(String line) {
+                if (line.isEmpty()) {
+                    if (data != null) {
+                        dispatch(type == null ? "message" : type, data.toString());
+                    }
+                    id = null;
+                    type = null;
+                    data = null;
+                } else if (line.startsWith("data: ")) {
+                    data = data == null ? new StringBuilder(line.substring(6)) : data.append('\n')
+                            .append(line.substring(6));
+                } else if (line.startsWith("id: ")) {
+                    id = line.substring(4);
+                } else if (line.startsWith("event: ")) {
+                    type = line.substring(7);
+                }
+            }
+
+            private void dispatch(String eventType, String text) {
+                if (id != null) {
+                    lastEventId = id;
+                }
+                switch (eventType) {
+                    case "ltp-open" -> {
+                        JsonObject open = Json.objectOrNull(text);
+                        String value = open == null ? null : Json.string(open, "token");
+                        if (value == null) {
+                            token.completeExceptionally(new CaseFailed("ltp-open without a token: " + text));
+                        } else {
+                            token.complete(value);
+                        }
+                    }
+                    case "ltp-close" -> {
+                        JsonObject close = Json.objectOrNull(text);
+                        int code = close != null && Json.isInteger(close, "code") ? close.get("code").getAsInt() : 1006;
+                        String reason = close == null || Json.string(close, "reason") == null ? ""
+                                : Json.string(close, "reason");
+                        peer.evidence.add(peer.name, "<", "close " + code + (reason.isEmpty() ? "" : " \"" + reason
+                                + "\""));
+                        peer.closed.complete(new Close(code, reason));
+                    }
+                    default -> {
+                        peer.evidence.add(peer.name, "<", text);
+                        peer.messages.add(new Message(text, false));
+                    }
+                }
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                peer.evidence.add(peer.name, "!", "stream failed: " + error);
+                peer.closed.complete(new Close(1006, String.valueOf(error)));
+            }
+
+            @Override
+            public void onComplete() {
+                peer.closed.complete(new Close(1006, "the stream ended without ltp-close"));
+            }
         }
     }
 

@@ -113,8 +113,8 @@ public final class ScriptedServer implements AutoCloseable {
         private final List<String> offered;
         private final String selected;
         private final long openedNanos = System.nanoTime();
-        private final LinkedBlockingQueue<WsPeer.Message> messages = new LinkedBlockingQueue<>();
-        private final CompletableFuture<WsPeer.Close> closed = new CompletableFuture<>();
+        private final LinkedBlockingQueue<Peer.Message> messages = new LinkedBlockingQueue<>();
+        private final CompletableFuture<Peer.Close> closed = new CompletableFuture<>();
         private volatile long closedNanos;
         private boolean closeSent; // on the channel's event loop
 
@@ -154,7 +154,7 @@ public final class ScriptedServer implements AutoCloseable {
         }
 
         /** The next message, or {@code null} if none arrives within {@code timeout}. */
-        public WsPeer.Message next(Duration timeout) {
+        public Peer.Message next(Duration timeout) {
             try {
                 return messages.poll(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -195,13 +195,13 @@ public final class ScriptedServer implements AutoCloseable {
         }
 
         /** How the client closed the connection (1006 when it just dropped), or {@code null} within the time. */
-        public WsPeer.Close awaitClose(Duration timeout) {
+        public Peer.Close awaitClose(Duration timeout) {
             try {
                 return closed.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 return null;
             } catch (ExecutionException e) {
-                return new WsPeer.Close(1006, String.valueOf(e.getCause()));
+                return new Peer.Close(1006, String.valueOf(e.getCause()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CaseFailed("interrupted");
@@ -217,11 +217,11 @@ public final class ScriptedServer implements AutoCloseable {
             if (frame instanceof TextWebSocketFrame text) {
                 String message = text.text();
                 evidence.add(name, "<", message);
-                messages.add(new WsPeer.Message(message, false));
+                messages.add(new Peer.Message(message, false));
             } else if (frame instanceof BinaryWebSocketFrame binary) {
                 String message = binary.content().toString(StandardCharsets.UTF_8);
                 evidence.add(name, "<", "(binary frame) " + message);
-                messages.add(new WsPeer.Message(message, true));
+                messages.add(new Peer.Message(message, true));
             } else if (frame instanceof PingWebSocketFrame ping) {
                 ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
             } else if (frame instanceof CloseWebSocketFrame close) {
@@ -231,7 +231,7 @@ public final class ScriptedServer implements AutoCloseable {
                 if (closedNanos == 0) {
                     closedNanos = System.nanoTime();
                 }
-                closed.complete(new WsPeer.Close(code, reason));
+                closed.complete(new Peer.Close(code, reason));
                 if (closeSent) {
                     ctx.channel().close(); // the client answered our close
                 } else {
@@ -247,7 +247,7 @@ public final class ScriptedServer implements AutoCloseable {
                 if (closedNanos == 0) {
                     closedNanos = System.nanoTime();
                 }
-                closed.complete(new WsPeer.Close(1006, "dropped"));
+                closed.complete(new Peer.Close(1006, "dropped"));
             }
         }
     }

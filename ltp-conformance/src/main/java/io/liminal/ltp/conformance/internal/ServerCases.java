@@ -144,28 +144,39 @@ public final class ServerCases {
 
     // ---- §1 Transport ---------------------------------------------------------------------------------------------
 
+    /** Subprotocols are WebSocket's: sse-v1 carries the version in the handshake only. */
+    private static void webSocketOnly(ServerContext c) {
+        if (c.sse()) {
+            c.skip("WebSocket subprotocol selection does not exist on sse-v1, which carries the version in the "
+                    + "handshake only (docs/extensions/sse-v1.md)");
+        }
+    }
+
     private static void prefersV3(ServerContext c) {
-        WsPeer peer = c.open(List.of("ltp.v0.2", "ltp.v0.3"));
+        webSocketOnly(c);
+        Peer peer = c.open(List.of("ltp.v0.2", "ltp.v0.3"));
         c.check("ltp.v0.3".equals(peer.subprotocol()), "Offered [ltp.v0.2, ltp.v0.3], the server selected "
                 + peer.subprotocol());
     }
 
     private static void fallsBackToV2(ServerContext c) {
-        WsPeer peer = c.open(List.of("ltp.v0.2"));
+        webSocketOnly(c);
+        Peer peer = c.open(List.of("ltp.v0.2"));
         c.check("ltp.v0.2".equals(peer.subprotocol()), "Offered [ltp.v0.2], the server selected "
                 + peer.subprotocol());
     }
 
     private static void noOtherSubprotocol(ServerContext c) {
-        WsPeer other = c.open(List.of("ltp.v0.1", "chat"));
+        webSocketOnly(c);
+        Peer other = c.open(List.of("ltp.v0.1", "chat"));
         c.check(other.subprotocol() == null, "Offered [ltp.v0.1, chat], the server selected " + other.subprotocol());
-        WsPeer none = c.open(List.of());
+        Peer none = c.open(List.of());
         c.check(none.subprotocol() == null, "Offered nothing, the server selected " + none.subprotocol());
         c.handshake(none, c.newClientId());
     }
 
     private static void textJsonObjects(ServerContext c) {
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         String clientId = c.newClientId();
         peer.send(c.init(clientId, "0.3").toString());
         JsonObject ack = textObject(c, peer, "the handshake_ack");
@@ -177,8 +188,8 @@ public final class ServerCases {
         textObject(c, peer, "the MALFORMED_MESSAGE error");
     }
 
-    private static JsonObject textObject(ServerContext c, WsPeer peer, String what) {
-        WsPeer.Message message = peer.next(c.options().replyTimeout());
+    private static JsonObject textObject(ServerContext c, Peer peer, String what) {
+        Peer.Message message = peer.next(c.options().replyTimeout());
         c.check(message != null, "No answer within " + c.options().replyTimeout().toMillis() + " ms (" + what + ")");
         c.check(!message.binary(), what + " came in a binary frame; LTP messages are text");
         JsonObject json = Json.objectOrNull(message.text());

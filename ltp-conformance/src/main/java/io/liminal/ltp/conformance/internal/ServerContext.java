@@ -27,7 +27,7 @@ public final class ServerContext extends CaseContext {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final URI url;
-    private final List<WsPeer> peers = new ArrayList<>();
+    private final List<Peer> peers = new ArrayList<>();
     private final String signingSecret;
     private final RatePacer pacer;
     private volatile boolean expectingRateLimit;
@@ -40,20 +40,23 @@ public final class ServerContext extends CaseContext {
     }
 
     /** A handshaken connection: its peer and the ids the ack gave it. */
-    public record Session(WsPeer peer, String clientId, String threadId, String sessionId, JsonObject ack) {
+    public record Session(Peer peer, String clientId, String threadId, String sessionId, JsonObject ack) {
     }
 
     // ---- Connections ------------------------------------------------------------------------------------------
 
     /** Opens a connection offering {@code ltp.v0.3}. */
-    public WsPeer open() {
+    public Peer open() {
         return open(DEFAULT_SUBPROTOCOLS);
     }
 
     /** Opens a connection offering these subprotocols. */
-    public WsPeer open(List<String> subprotocols) {
-        WsPeer peer = WsPeer.connect("conn#" + (peers.size() + 1), url, subprotocols, options.headers(),
-                options.sslContext(), options.replyTimeout(), evidence);
+    public Peer open(List<String> subprotocols) {
+        String name = "conn#" + (peers.size() + 1);
+        Peer peer = sse() ? Peer.connectSse(name, url, options.headers(), options.sslContext(),
+                options.replyTimeout(), evidence)
+                : Peer.connect(name, url, subprotocols, options.headers(), options.sslContext(),
+                        options.replyTimeout(), evidence);
         peer.pace(pacer);
         peer.awaitServerClose(options.server().maxConnectionsPerClient() > 0);
         if (options.identity() == io.liminal.ltp.conformance.ServerProfile.Identity.TOKEN) {
@@ -61,6 +64,11 @@ public final class ServerContext extends CaseContext {
         }
         peers.add(peer);
         return peer;
+    }
+
+    /** Whether the cases run over the sse-v1 binding rather than WebSocket. */
+    public boolean sse() {
+        return options.transport() == io.liminal.ltp.conformance.SuiteOptions.Transport.SSE;
     }
 
     /** A client id no other case uses. */
@@ -78,18 +86,18 @@ public final class ServerContext extends CaseContext {
      *
      * @throws CaseFailed when the answer is anything but an ack with a thread and a session id
      */
-    public Session handshake(WsPeer peer, String clientId) {
+    public Session handshake(Peer peer, String clientId) {
         peer.send(init(clientId, "0.3").toString());
         return acked(peer, clientId, "handshake_ack to handshake_init");
     }
 
     /** Sends {@code handshake_resume} of {@code threadId} and waits for the ack. */
-    public Session resume(WsPeer peer, String clientId, String threadId) {
+    public Session resume(Peer peer, String clientId, String threadId) {
         peer.send(resumeFrame(clientId, threadId).toString());
         return acked(peer, clientId, "handshake_ack to handshake_resume");
     }
 
-    private Session acked(WsPeer peer, String clientId, String waitingFor) {
+    private Session acked(Peer peer, String clientId, String waitingFor) {
         JsonObject ack = peer.nextJson(options.replyTimeout(), waitingFor);
         inconclusiveIfRateLimited(ack, waitingFor);
         check("handshake_ack".equals(Json.type(ack)), "Expected handshake_ack, got " + describe(ack));
@@ -258,7 +266,7 @@ public final class ServerContext extends CaseContext {
     // ---- Expectations -------------------------------------------------------------------------------------------
 
     /** Reads until a message of {@code type}; other messages (application replies) are skipped. */
-    public JsonObject awaitType(WsPeer peer, String type, String waitingFor) {
+    public JsonObject awaitType(Peer peer, String type, String waitingFor) {
         long deadline = System.nanoTime() + options.replyTimeout().toNanos();
         List<String> instead = new ArrayList<>();
         while (true) {
@@ -276,7 +284,7 @@ public final class ServerContext extends CaseContext {
     }
 
     /** Reads until a message the application sent (not a pong, ack or error) and returns it. */
-    public JsonObject awaitPush(WsPeer peer, String waitingFor) {
+    public JsonObject awaitPush(Peer peer, String waitingFor) {
         long deadline = System.nanoTime() + options.replyTimeout().toNanos();
         List<String> instead = new ArrayList<>();
         while (true) {
@@ -301,7 +309,7 @@ public final class ServerContext extends CaseContext {
      * Reads until the first {@code error}, whatever its code: for cases about what every error does (its form, its
      * ids, the connection staying open), whose faults are not the code's; the code is its own case's business.
      */
-    public JsonObject expectAnyError(WsPeer peer, String after) {
+    public JsonObject expectAnyError(Peer peer, String after) {
         long deadline = System.nanoTime() + options.replyTimeout().toNanos();
         List<String> instead = new ArrayList<>();
         while (true) {
@@ -323,7 +331,7 @@ public final class ServerContext extends CaseContext {
      * @throws CaseFailed when no error arrives, the code differs, or a pong arrives first (the message was
      *     processed instead of refused)
      */
-    public JsonObject expectError(WsPeer peer, String code, String after) {
+    public JsonObject expectError(Peer peer, String code, String after) {
         long deadline = System.nanoTime() + options.replyTimeout().toNanos();
         List<String> instead = new ArrayList<>();
         while (true) {
@@ -374,7 +382,7 @@ public final class ServerContext extends CaseContext {
     }
 
     /** The next message before {@code deadline} ({@link System#nanoTime()}), or {@code null} when none came. */
-    private static JsonObject nextBefore(WsPeer peer, long deadline, String waitingFor) {
+    private static JsonObject nextBefore(Peer peer, long deadline, String waitingFor) {
         Duration left = Duration.ofNanos(deadline - System.nanoTime());
         return left.isNegative() || left.isZero() ? null : peer.nextJsonOrNull(left, waitingFor);
     }
@@ -397,16 +405,16 @@ public final class ServerContext extends CaseContext {
     }
 
     /** Checks that the server closes the connection with {@code code}. */
-    public void expectClose(WsPeer peer, int code, String after) {
-        WsPeer.Close close = peer.awaitClose(options.replyTimeout());
+    public void expectClose(Peer peer, int code, String after) {
+        Peer.Close close = peer.awaitClose(options.replyTimeout());
         check(close != null, "The server did not close the connection within " + options.replyTimeout().toMillis()
                 + " ms after " + after + " (expected close " + code + ")");
         check(close.code() == code, "Expected close " + code + " after " + after + ", got " + close.code()
                 + (close.reason().isEmpty() ? "" : " \"" + close.reason() + "\""));
     }
 
-    private static String closedNote(WsPeer peer) {
-        WsPeer.Close close = peer.awaitClose(Duration.ZERO);
+    private static String closedNote(Peer peer) {
+        Peer.Close close = peer.awaitClose(Duration.ZERO);
         return close == null ? "" : "; the connection was closed (" + close.code() + " " + close.reason() + ")";
     }
 
@@ -428,7 +436,7 @@ public final class ServerContext extends CaseContext {
 
     @Override
     public void close() {
-        for (WsPeer peer : peers) {
+        for (Peer peer : peers) {
             peer.close();
         }
     }

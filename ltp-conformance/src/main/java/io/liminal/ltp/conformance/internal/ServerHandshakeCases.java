@@ -61,7 +61,7 @@ final class ServerHandshakeCases {
                 "A resume got a session_id issued before");
     }
 
-    private static JsonObject rejectUnknown(ServerContext c, WsPeer peer, String clientId) {
+    private static JsonObject rejectUnknown(ServerContext c, Peer peer, String clientId) {
         peer.send(c.resumeFrame(clientId, UUID.randomUUID().toString()).toString());
         JsonObject reject = peer.nextJson(c.options().replyTimeout(), "handshake_reject");
         c.check("handshake_reject".equals(Json.type(reject)), "Expected handshake_reject, got "
@@ -70,7 +70,7 @@ final class ServerHandshakeCases {
     }
 
     static void unknownThreadRejected(ServerContext c) {
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         JsonObject reject = rejectUnknown(c, peer, c.newClientId());
         c.check("thread_not_found".equals(Json.string(reject, "reason")), "reason is " + reject.get("reason")
                 + ", expected \"thread_not_found\"");
@@ -82,7 +82,7 @@ final class ServerHandshakeCases {
     }
 
     static void initAfterReject(ServerContext c) {
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         String clientId = c.newClientId();
         rejectUnknown(c, peer, clientId);
         Session session = c.handshake(peer, clientId);
@@ -108,7 +108,7 @@ final class ServerHandshakeCases {
         inits.add(unusual);
         inits.add(c.init(c.newClientId(), "0.2"));
         for (JsonObject init : inits) {
-            WsPeer peer = c.open();
+            Peer peer = c.open();
             peer.send(init.toString());
             JsonObject answer = peer.nextJson(c.options().replyTimeout(), "the answer to handshake_init");
             c.check(!"handshake_reject".equals(Json.type(answer)), "handshake_init was answered with handshake_reject");
@@ -119,7 +119,7 @@ final class ServerHandshakeCases {
 
     static void versionsEchoed(ServerContext c) {
         for (String version : new String[] {"0.3", "0.2"}) {
-            WsPeer peer = c.open();
+            Peer peer = c.open();
             peer.send(c.init(c.newClientId(), version).toString());
             JsonObject ack = peer.nextJson(c.options().replyTimeout(), "handshake_ack");
             c.check("handshake_ack".equals(Json.type(ack)), "Version " + version + " was answered with "
@@ -167,7 +167,7 @@ final class ServerHandshakeCases {
         }
         Session newest = c.resume(c.open(), oldest.clientId(), oldest.threadId());
         c.expectClose(oldest.peer(), 1000, "connection " + (cap + 1) + " of a thread capped at " + cap);
-        WsPeer.Close close = oldest.peer().awaitClose(java.time.Duration.ZERO);
+        Peer.Close close = oldest.peer().awaitClose(java.time.Duration.ZERO);
         c.expect(close != null && "session_superseded".equals(close.reason()), "The oldest connection was closed "
                 + "with reason \"" + (close == null ? "" : close.reason()) + "\", expected \"session_superseded\"");
         c.expectAlive(newest, "the newest connection took the thread");
@@ -199,7 +199,7 @@ final class ServerHandshakeCases {
 
     static void unsupportedVersions(ServerContext c) {
         for (String version : new String[] {"0.1", "1.0", "0.4"}) {
-            WsPeer peer = c.open();
+            Peer peer = c.open();
             peer.send(c.init(c.newClientId(), version).toString());
             JsonObject error = c.expectError(peer, "UNSUPPORTED_VERSION", "an init with ltp_version " + version);
             checkSupportedVersions(c, Json.errorDetails(error).get("supported_versions"), "payload.details");
@@ -207,7 +207,7 @@ final class ServerHandshakeCases {
             c.expectClose(peer, 1002, "UNSUPPORTED_VERSION");
         }
         // The same check for a resume (§3.6: steps 1-4 apply to both), before the thread is looked at.
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         JsonObject resume = c.resumeFrame(c.newClientId(), java.util.UUID.randomUUID().toString());
         resume.addProperty("ltp_version", "0.4");
         peer.send(resume.toString());
@@ -244,7 +244,7 @@ final class ServerHandshakeCases {
             {resumeNoThread, "a resume without thread_id"},
         };
         for (Object[] variant : variants) {
-            WsPeer peer = c.open();
+            Peer peer = c.open();
             peer.send(variant[0].toString());
             c.expectError(peer, "MALFORMED_HANDSHAKE", (String) variant[1]);
             c.expectClose(peer, 1002, "MALFORMED_HANDSHAKE");
@@ -252,7 +252,7 @@ final class ServerHandshakeCases {
     }
 
     static void emptyClientId(ServerContext c) {
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         peer.send(c.init("", "0.3").toString());
         c.expectError(peer, "INVALID_CLIENT_ID", "an init with an empty client_id");
         c.expectClose(peer, 1008, "INVALID_CLIENT_ID");
@@ -260,7 +260,7 @@ final class ServerHandshakeCases {
 
     static void foreignResumeForbidden(ServerContext c) {
         Session owner = c.handshake();
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         peer.send(c.resumeFrame(c.newClientId(), owner.threadId()).toString());
         JsonObject answer = peer.nextJson(c.options().replyTimeout(), "the answer to a foreign resume");
         c.check("handshake_reject".equals(Json.type(answer)), "Another client_id resumed the thread: got "

@@ -32,7 +32,7 @@ final class ServerLimitCases {
         c.send(s, exact);
         c.expectAlive(s, "a state_update of exactly " + MAX_MESSAGE_BYTES + " bytes");
 
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         JsonObject init = sized(c, c.init(c.newClientId(), "0.3"), MAX_MESSAGE_BYTES, metadataPadding());
         peer.send(c.text(init));
         c.awaitType(peer, "handshake_ack", "the ack to a handshake_init of exactly " + MAX_MESSAGE_BYTES + " bytes");
@@ -69,6 +69,14 @@ final class ServerLimitCases {
         Session s = c.handshake();
         JsonObject over = sized(c, c.envelope(s, "state_update", stateUpdate("minimal", new JsonArray())),
                 MAX_MESSAGE_BYTES + 1, payloadData());
+        if (c.sse()) {
+            // sse-v1 §4: a post over the limit is refused as a whole with 413 and the connection stays open.
+            int status = s.peer().postForStatus(c.text(over));
+            c.expect(status == 413, "A post of " + (MAX_MESSAGE_BYTES + 1) + " bytes should be refused with HTTP "
+                    + "413 (sse-v1 §4), was " + status);
+            c.expectAlive(s, "a refused post");
+            return;
+        }
         c.send(s, over);
         JsonObject error = c.expectError(s.peer(), "MESSAGE_TOO_LARGE", "a state_update of "
                 + (MAX_MESSAGE_BYTES + 1) + " bytes");
@@ -79,7 +87,7 @@ final class ServerLimitCases {
                 "MESSAGE_TOO_LARGE details.max_bytes should be " + MAX_MESSAGE_BYTES + ": " + details);
         c.expectAlive(s, "MESSAGE_TOO_LARGE for a message");
 
-        WsPeer peer = c.open();
+        Peer peer = c.open();
         JsonObject init = sized(c, c.init(c.newClientId(), "0.3"), MAX_MESSAGE_BYTES + 1, metadataPadding());
         peer.send(c.text(init));
         c.expectError(peer, "MESSAGE_TOO_LARGE", "a handshake_init of " + (MAX_MESSAGE_BYTES + 1) + " bytes");
@@ -118,9 +126,9 @@ final class ServerLimitCases {
             c.skip("The server's client_id limit is not declared; declare max_client_id_bytes in the profile to "
                     + "probe it (the spec sets none beyond the 64 KiB string limit).");
         }
-        WsPeer atLimit = c.open();
+        Peer atLimit = c.open();
         c.handshake(atLimit, "c".repeat(max));
-        WsPeer over = c.open();
+        Peer over = c.open();
         over.send(c.init("c".repeat(max + 1), "0.3").toString());
         c.expectError(over, "INVALID_CLIENT_ID", "a client_id of " + (max + 1) + " bytes (declared maximum " + max
                 + ")");

@@ -108,7 +108,7 @@ final class ServerMessageCases {
     }
 
     static void sessionExpired(ServerContext c) {
-        WsPeer early = c.open();
+        Peer early = c.open();
         JsonObject before = new JsonObject();
         before.addProperty("type", "ping");
         before.addProperty("thread_id", UUID.randomUUID().toString());
@@ -172,7 +172,7 @@ final class ServerMessageCases {
             JsonObject pong = c.awaitType(s.peer(), "pong", "pong " + (i + 1) + " of " + pings);
             checkPong(c, s, pong);
         }
-        WsPeer.Message extra;
+        Peer.Message extra;
         while ((extra = s.peer().next(Duration.ofMillis(300))) != null) {
             JsonObject json = Json.objectOrNull(extra.text());
             c.check(!"pong".equals(Json.type(json)), "More pongs than pings: " + (pings + 1) + " pongs for " + pings);
@@ -192,7 +192,7 @@ final class ServerMessageCases {
         int connections = 20;
         List<CompletableFuture<Session>> handshakes = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
-            WsPeer peer = c.open();
+            Peer peer = c.open();
             String clientId = c.newClientId();
             handshakes.add(CompletableFuture.supplyAsync(() -> c.handshake(peer, clientId)));
         }

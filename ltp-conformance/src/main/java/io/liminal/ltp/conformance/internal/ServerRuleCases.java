@@ -53,7 +53,7 @@ final class ServerRuleCases {
         checkPayloadForm(c, c.expectAnyError(s.peer(), "an unparseable message"));
         c.send(s, "conformance:unhandled", new JsonObject(), envelope -> { });
         checkPayloadForm(c, c.expectAnyError(s.peer(), "an unhandled type"));
-        WsPeer fresh = c.open();
+        Peer fresh = c.open();
         fresh.send(c.init(c.newClientId(), "0.1").toString());
         checkPayloadForm(c, c.expectAnyError(fresh, "an unsupported version"));
     }
@@ -69,7 +69,7 @@ final class ServerRuleCases {
     }
 
     static void malformedMessages(ServerContext c) {
-        WsPeer early = c.open();
+        Peer early = c.open();
         early.send("{not json");
         c.expectError(early, "MALFORMED_MESSAGE", "unparseable text before the handshake");
         Session s = c.handshake(early, c.newClientId());
@@ -173,7 +173,7 @@ final class ServerRuleCases {
         // early; declared, it waits for the close with an interval to spare.
         Duration wait = Duration.ofMillis(declared ? 3 * interval + 1000 : 2 * interval + 500);
         allowWait(c, interval, wait);
-        WsPeer.Close close = s.peer().awaitClose(wait);
+        Peer.Close close = s.peer().awaitClose(wait);
         long after = (System.nanoTime() - acked) / 1_000_000;
         if (close != null) {
             c.check(after >= interval * 3 / 2, "The server closed the connection after " + after + " ms of silence; "
@@ -187,8 +187,8 @@ final class ServerRuleCases {
         }
     }
 
-    private static String closeOf(WsPeer peer) {
-        WsPeer.Close close = peer.awaitClose(Duration.ZERO);
+    private static String closeOf(Peer peer) {
+        Peer.Close close = peer.awaitClose(Duration.ZERO);
         return close == null ? "" : " (close " + close.code() + " \"" + close.reason() + "\")";
     }
 
@@ -217,7 +217,7 @@ final class ServerRuleCases {
             c.awaitType(s.peer(), "pong", "the pong to ping " + ++pings);
         }
         s.peer().close();
-        WsPeer again = c.open();
+        Peer again = c.open();
         again.send(c.resumeFrame(s.clientId(), s.threadId()).toString());
         JsonObject answer = again.nextJson(c.options().replyTimeout(), "the ack to a resume after " + pings
                 + " pings over 1.2 × the thread TTL of " + t + " ms");
@@ -394,7 +394,7 @@ final class ServerRuleCases {
         s.peer().close();
         Session resumed = c.resume(c.open(), s.clientId(), s.threadId());
         c.expectAlive(resumed, "a resume carrying the token");
-        WsPeer wrong = c.open();
+        Peer wrong = c.open();
         JsonObject init = c.init(c.newClientId(), "0.3");
         init.getAsJsonObject("metadata").addProperty("auth_token", token + "-wrong");
         wrong.send(init.toString());
