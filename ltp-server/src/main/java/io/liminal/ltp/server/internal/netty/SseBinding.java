@@ -10,8 +10,10 @@ import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -165,36 +167,91 @@ final class SseBinding {
             return;
         }
         int[] utf8Sizes = sizes.stream().mapToInt(Integer::intValue).toArray();
-        if (connection.adopt(ctx.channel())) {
+        boolean adopted = connection.adopt(ctx.channel());
+        if (adopted) {
             Admission admission = ctx.pipeline().get(Admission.class);
             if (admission != null) {
                 admission.upgraded(ctx);
             }
         }
-        SseConnection.Post post = new SseConnection.Post(seq, acknowledged, messages, utf8Sizes,
-                answerLater(ctx, request));
+        Answer answer = new Answer(ctx, request, adopted ? connection.eventLoop() : null);
+        SseConnection.Post post = new SseConnection.Post(seq, acknowledged, messages, utf8Sizes, answer);
         onExecutorOf(connection, () -> connection.post(post));
+        answer.dispatched();
     }
 
     /**
-     * How a post is answered once its connection handled it: on the post's channel, which reads no further request
-     * meanwhile (answers stay in request order).
+     * Answers one post or close on the request's own channel, once its connection handled it. Reading from the
+     * channel pauses while an answer is pending, so answers stay in request order; an answer given at once (the
+     * connection runs on this event loop) costs no pause. All on the channel's event loop.
      */
-    private static Consumer<HttpReply> answerLater(ChannelHandlerContext ctx, FullHttpRequest request) {
-        HttpVersion version = request.protocolVersion();
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
-        ctx.channel().config().setAutoRead(false);
-        return reply -> {
-            Runnable respond = () -> {
-                HttpRouter.respond(ctx, version, reply, keepAlive);
-                ctx.channel().config().setAutoRead(true);
-            };
+    private static final class Answer implements Consumer<HttpReply> {
+        private final ChannelHandlerContext ctx;
+        private final HttpVersion version;
+        private final boolean keepAlive;
+        /** The event loop the channel moves to once answered, or {@code null}: see {@link #moveTo}. */
+        private final EventLoop moveTo;
+        private boolean answered;
+        private boolean paused;
+
+        Answer(ChannelHandlerContext ctx, FullHttpRequest request, EventLoop moveTo) {
+            this.ctx = ctx;
+            this.version = request.protocolVersion();
+            this.keepAlive = HttpUtil.isKeepAlive(request);
+            this.moveTo = moveTo;
+        }
+
+        @Override
+        public void accept(HttpReply reply) {
             if (ctx.executor().inEventLoop()) {
-                respond.run();
+                respond(reply);
             } else {
-                ctx.executor().execute(respond);
+                ctx.executor().execute(() -> respond(reply));
             }
-        };
+        }
+
+        /** The request was handed over: reading pauses until the answer, unless it was given already. */
+        void dispatched() {
+            if (!answered) {
+                paused = true;
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        private void respond(HttpReply reply) {
+            answered = true;
+            HttpRouter.respond(ctx, version, reply, keepAlive);
+            Channel channel = ctx.channel();
+            if (moveTo != null && moveTo != channel.eventLoop() && keepAlive && channel.isActive()) {
+                moveTo(channel);
+            } else if (paused) {
+                paused = false;
+                channel.config().setAutoRead(true);
+            }
+        }
+
+        /**
+         * Moves an adopted post channel to its connection's event loop, so that its later posts reach the
+         * connection without a hand-off between threads. Reading resumes there (re-registration reads when
+         * auto-read is on).
+         */
+        private void moveTo(Channel channel) {
+            if (paused) {
+                paused = false;
+                channel.config().setAutoRead(true); // takes effect once registered on the new loop
+            }
+            channel.deregister().addListener(out -> {
+                if (!out.isSuccess()) {
+                    channel.close();
+                    return;
+                }
+                moveTo.register(channel).addListener(in -> {
+                    if (!in.isSuccess()) {
+                        channel.close();
+                    }
+                });
+            });
+        }
     }
 
     /** Runs {@code task} on the connection's executor: at once when already there (no task, no wake-up). */
@@ -283,8 +340,9 @@ final class SseBinding {
         }
         int closeCode = code;
         String closeReason = reason;
-        Consumer<HttpReply> answer = answerLater(ctx, request);
+        Answer answer = new Answer(ctx, request, null);
         onExecutorOf(connection, () -> connection.closedByClient(closeCode, closeReason, answer));
+        answer.dispatched();
     }
 
     // ---- Connections ----------------------------------------------------------------------------------------------
