@@ -3,7 +3,7 @@
 # (loopback only, every run bounded), and writes docs/performance.md. Takes about 40 minutes here; --quick about 6.
 #
 #   ltp-bench/run-benchmarks.sh [--quick] [--skip-jmh]
-#                               [--only echo,events,latency,handshake,scale,memory,soak,durable,storm,cluster,jakarta,client,jmh]
+#                               [--only echo,events,latency,handshake,scale,memory,soak,durable,storm,cluster,jakarta,sse,client,jmh]
 #                               [--rounds N] [--out docs/performance.md]
 #
 # --only runs the named scenarios and writes its partial report to the work directory unless --out is given;
@@ -239,6 +239,21 @@ if want jakarta; then
           --warmup "$WARMUP" --duration "$DURATION" >&2
       stop_server
     done
+  done
+fi
+
+if want sse; then
+  echo "== sse-v1 fallback vs WebSocket: ping/pong, 100 sessions, closed loop; sse-v1 at 2,000 msg/s ($EVENT_ROUNDS rounds, alternating)" >&2
+  for round in $(seq 1 "$EVENT_ROUNDS"); do
+    start_server ltp 18080 "${SERVER_JVM[@]}"
+    load "sse-compare:websocket" 18080 --mode closed --sessions 100 --payload 256 --warmup "$WARMUP" \
+        --duration "$DURATION" >&2
+    stop_server
+    start_server ltp 18080 "${SERVER_JVM[@]}"
+    java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.SseEchoLoad --url http://127.0.0.1:18080 --sessions 100 \
+        --payload 256 --warmup "${WARMUP%s}" --seconds "${DURATION%s}" --rate 2000 --server-pid "$SERVER_PID" \
+        --label sse-compare:sse --json "$RESULTS" | tail -n 1 >&2
+    stop_server
   done
 fi
 

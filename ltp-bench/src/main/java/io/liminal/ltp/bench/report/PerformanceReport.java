@@ -99,6 +99,7 @@ public final class PerformanceReport {
         delivery.reconnectStorm();
         clusterSection();
         jakarta();
+        new TransportSections(this).sse();
         clientThroughput();
         codecAndEngine();
         tools();
@@ -679,8 +680,8 @@ public final class PerformanceReport {
                 + "holds everything below.");
         line();
         line("- All scenarios: `ltp-bench/run-benchmarks.sh` (writes this file), `--quick` for a smaller run, "
-                + "`--only echo,events,latency,handshake,scale,memory,soak,durable,storm,cluster,jakarta,client,jmh` "
-                + "and "
+                + "`--only echo,events,latency,handshake,scale,memory,soak,durable,storm,cluster,jakarta,sse,client,"
+                + "jmh` and "
                 + "`--rounds N` for some of them (the partial report goes to the work directory).");
         line("- The servers as benchmarked: `java -cp ltp-bench/target/ltp-bench.jar "
                 + "io.liminal.ltp.bench.server.BenchServer 8080` (ltp-server) and `... "
@@ -798,7 +799,7 @@ public final class PerformanceReport {
         targets.add(new String[] {name, measured, "not measurable here: the baseline missed it too"});
     }
 
-    private List<JsonObject> runs(String label) {
+    List<JsonObject> runs(String label) {
         return runs.getOrDefault(label, List.of());
     }
 

@@ -32,6 +32,28 @@ class PerformanceReportTest {
     }
 
     @Test
+    void sseTargetsUseTheMedianRatioAgainstWebSocketInTheSameRounds() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"sse-compare:websocket\",\"messages_per_second\":40000,"
+                        + "\"server_cpu_ns_per_message\":20000,\"p99_ms\":4}"),
+                json("{\"label\":\"sse-compare:sse\",\"peak_per_second\":24000,\"server_cpu_us_per_message\":50,"
+                        + "\"closed_p99_ms\":9,\"open_p50_ms\":1.2,\"open_p99_ms\":6.5}"),
+                json("{\"label\":\"sse-compare:websocket\",\"messages_per_second\":40000,"
+                        + "\"server_cpu_ns_per_message\":20000,\"p99_ms\":4}"),
+                json("{\"label\":\"sse-compare:sse\",\"peak_per_second\":16000,\"server_cpu_us_per_message\":70,"
+                        + "\"closed_p99_ms\":9,\"open_p50_ms\":1.5,\"open_p99_ms\":30}"),
+                json("{\"label\":\"sse-compare:websocket\",\"messages_per_second\":40000,"
+                        + "\"server_cpu_ns_per_message\":20000,\"p99_ms\":4}"),
+                json("{\"label\":\"sse-compare:sse\",\"peak_per_second\":22000,\"server_cpu_us_per_message\":55,"
+                        + "\"closed_p99_ms\":9,\"open_p50_ms\":1.1,\"open_p99_ms\":7.5}")), null).render();
+        // Throughput 60 %, 40 %, 55 % -> median 55 %; p99 at 2,000/s 6.5, 30, 7.5 -> median 7.5.
+        assertThat(report).contains("## Fallback transport: sse-v1 against WebSocket")
+                .contains("| 1 | sse-v1 | 24,000 | 50.0 us | 9.00 ms | 1.20 ms | 6.50 ms |")
+                .contains("| sse-v1: throughput ≥ 50% of WebSocket's | 55.0% | yes |")
+                .contains("| sse-v1: p99 < 20 ms at 2,000 msg/s | 7.50 ms | yes |");
+    }
+
+    @Test
     void durableRowsStateWhatEachConfigurationSurvives() {
         String report = new PerformanceReport(List.of(
                 json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
