@@ -44,7 +44,9 @@ public final class SseClientTransport implements ClientTransport {
     private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host",
             "upgrade");
 
-    private final HttpClient http;
+    private final SSLContext sslContext;
+    /** Made on first use: most clients never fall back, and each HttpClient holds a selector thread. */
+    private volatile HttpClient http;
     private final Duration connectTimeout;
     private final Scheduler scheduler;
     private final Executor callbacks;
@@ -54,15 +56,29 @@ public final class SseClientTransport implements ClientTransport {
      * @param scheduler timers (stream reopen, post retries)
      */
     public SseClientTransport(SSLContext sslContext, Duration connectTimeout, Scheduler scheduler) {
-        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout);
-        if (sslContext != null) {
-            builder.sslContext(sslContext);
-        }
-        this.http = builder.build();
+        this.sslContext = sslContext;
         this.connectTimeout = connectTimeout;
         this.scheduler = scheduler;
         this.callbacks = ForkJoinPool.commonPool();
+    }
+
+    private HttpClient http() {
+        HttpClient client = http;
+        if (client == null) {
+            synchronized (this) {
+                client = http;
+                if (client == null) {
+                    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(connectTimeout);
+                    if (sslContext != null) {
+                        builder.sslContext(sslContext);
+                    }
+                    client = builder.build();
+                    http = client;
+                }
+            }
+        }
+        return client;
     }
 
     /** The binding's endpoint for a WebSocket URL: same host and port, http(s), {@code /ltp/sse}. */
@@ -118,7 +134,7 @@ public final class SseClientTransport implements ClientTransport {
             if (lastId != null) {
                 request.header("Last-Event-ID", lastId);
             }
-            http.sendAsync(request.build(), info -> {
+            http().sendAsync(request.build(), info -> {
                 if (info.statusCode() == 200) {
                     return HttpResponse.BodySubscribers.fromLineSubscriber(new EventReader(generation));
                 }
@@ -260,7 +276,7 @@ public final class SseClientTransport implements ClientTransport {
             if (acknowledging != null) {
                 request.header("LTP-Last-Event-Id", acknowledging);
             }
-            http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) ->
+            http().sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) ->
                     lane.execute(() -> posted(seq, body, acknowledging, retry, error == null ? response.statusCode()
                             : -1, error)));
         }
@@ -313,7 +329,7 @@ public final class SseClientTransport implements ClientTransport {
                 HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(connectTimeout)
                         .header("LTP-Token", token)
                         .method("DELETE", HttpRequest.BodyPublishers.ofString(close.toString())).build();
-                http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) ->
+                http().sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) ->
                         lane.execute(() -> listener.onClosed(code, reason == null ? "" : reason, false)));
             });
         }
