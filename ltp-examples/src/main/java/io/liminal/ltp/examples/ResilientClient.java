@@ -4,6 +4,7 @@ import com.google.gson.JsonPrimitive;
 import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.client.LtpClientListener;
 import io.liminal.ltp.client.OverflowPolicy;
+import io.liminal.ltp.client.Transport;
 import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
@@ -34,6 +35,19 @@ public final class ResilientClient {
     /** What happened: the thread before and after the restart, and the events the server received in order. */
     public record Outcome(String threadBefore, String threadAfter, boolean resumed, int bufferedWhileDown,
             List<String> delivered) {
+    }
+
+    /**
+     * What carries the connection (docs/client.md, "Transports"): by default WebSocket, falling back to the
+     * sse-v1 binding by itself; these builders fix the order or forbid one.
+     */
+    static List<LtpClient.Builder> transportChoices(URI url) {
+        // tag::transports[]
+        LtpClient.Builder webSocketOnly = LtpClient.builder(url).transports(Transport.WEBSOCKET);
+        LtpClient.Builder sseOnly = LtpClient.builder(url).transports(Transport.SSE);
+        LtpClient.Builder sseFirst = LtpClient.builder(url).transports(Transport.SSE, Transport.WEBSOCKET);
+        // end::transports[]
+        return List.of(webSocketOnly, sseOnly, sseFirst);
     }
 
     /** Runs the scenario. */
