@@ -13,7 +13,9 @@ import io.liminal.ltp.core.codec.LtpCodec;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.security.EnvelopeSigner;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /** The server-role cases of §6 to §11: errors, heartbeat, content encoding, limits, security (see
@@ -244,10 +246,11 @@ final class ServerRuleCases {
         }
         c.expectRateLimit();
         Session s = c.handshake();
+        List<String> burst = new ArrayList<>();
         for (int i = 0; i <= limit; i++) {
-            s.peer().sendUnpaced(c.text(c.envelope(s, "state_update", stateUpdate("minimal",
-                    object("n", new JsonPrimitive(i))))));
+            burst.add(c.text(c.envelope(s, "state_update", stateUpdate("minimal", object("n", new JsonPrimitive(i))))));
         }
+        s.peer().sendAllUnpaced(burst);
         JsonObject error = c.expectError(s.peer(), "RATE_LIMIT_EXCEEDED", (limit + 1) + " state_updates at once "
                 + "(declared limit " + limit + " per " + c.options().server().rateLimitWindow().toMillis() + " ms)");
         c.expect(Json.object(error, "payload") != null, "RATE_LIMIT_EXCEEDED has no payload");
