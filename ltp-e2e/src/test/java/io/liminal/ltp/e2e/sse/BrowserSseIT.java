@@ -90,12 +90,16 @@ class BrowserSseIT {
                 }).build().start();
         proxy = TcpProxy.start(server.port());
         String page = "http://127.0.0.1:" + proxy.port() + "/example/sse?report=1&client_id=chromium-test";
-        browser = new ProcessBuilder(List.of("chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + directory.resolve("profile"),
-                "--remote-debugging-port=0", page))
-                .redirectErrorStream(true)
-                .redirectOutput(directory.resolve("chromium.log").toFile())
-                .start();
+        try {
+            browser = new ProcessBuilder(List.of("chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + directory.resolve("profile"),
+                    "--remote-debugging-port=0", page))
+                    .redirectErrorStream(true)
+                    .redirectOutput(directory.resolve("chromium.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new AssertionError("chromium could not start (.ci/run installs it: apt-get install -y chromium)", e);
+        }
 
         assertThat(nextFromPage()).isEqualTo("connected");
         assertThat(nextFromPage()).as("the reply reached the page").isEqualTo("received \"first\"");
