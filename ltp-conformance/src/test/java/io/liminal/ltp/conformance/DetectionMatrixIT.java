@@ -37,6 +37,13 @@ class DetectionMatrixIT {
                 .rateLimit(ServerFaultsIT.RATE_LIMIT, Duration.ofMinutes(1))
                 .peerLimits(ServerFaultsIT.MANY_HANDSHAKES)
                 .handler(ServerConformanceIT.BROADCASTER).build().start();
+             // For the fault that swallows pings: with a 1 s heartbeat the server idle-closes such a connection
+             // after 2 s, and any case that only pings for longer on a slow moment would catch that fault too.
+             LtpServer patient = LtpServer.builder().host("127.0.0.1").port(0).heartbeatInterval(Duration.ofSeconds(5))
+                .threadTtl(Duration.ofMillis(ServerFaultsIT.THREAD_TTL_MS))
+                .rateLimit(ServerFaultsIT.RATE_LIMIT, Duration.ofMinutes(1))
+                .peerLimits(ServerFaultsIT.MANY_HANDSHAKES)
+                .handler(ServerConformanceIT.BROADCASTER).build().start();
              LtpServer secured = LtpServer.builder().host("127.0.0.1").port(0)
                 .peerLimits(ServerFaultsIT.MANY_HANDSHAKES)
                 .security(MessageSecurity.builder().signatures(clientId -> ServerFaultsIT.SECRET)
@@ -55,7 +62,8 @@ class DetectionMatrixIT {
             for (ServerFaults fault : ServerFaults.values()) {
                 Set<String> ids = new LinkedHashSet<>(untimed);
                 ids.add(fault.caseId());
-                int port = fault.secured() ? secured.port() : plain.port();
+                int port = fault.secured() ? secured.port()
+                        : fault == ServerFaults.IDLE_CLOCK_IGNORES_PINGS ? patient.port() : plain.port();
                 try (FaultProxy proxy = new FaultProxy(URI.create("ws://127.0.0.1:" + port + "/"), fault.fault())) {
                     ConformanceReport report = ConformanceSuite.testServer(proxy.url(),
                             fault.options(ids.toArray(String[]::new)).build());
