@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -75,6 +76,32 @@ public final class TcpProxy implements AutoCloseable {
     /** How many connections the proxy accepted so far. */
     public int acceptedConnections() {
         return accepted.get();
+    }
+
+    /**
+     * Waits until the proxy has accepted more than {@code count} connections (a client came back after a cut).
+     *
+     * @return false when none came within {@code timeout}
+     */
+    public boolean awaitAcceptedMoreThan(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (accepted) {
+            while (accepted.get() <= count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(accepted, left);
+            }
+            return true;
+        }
+    }
+
+    private void countAccepted() {
+        synchronized (accepted) {
+            accepted.incrementAndGet();
+            accepted.notifyAll();
+        }
     }
 
     /** How many proxied connections are open now. */
@@ -165,7 +192,7 @@ public final class TcpProxy implements AutoCloseable {
                 return;
             }
             if (refusing) {
-                accepted.incrementAndGet();
+                countAccepted();
                 closeQuietly(client, true);
                 continue;
             }
@@ -205,7 +232,7 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(client, true);
         } finally {
             // Counted only once the link is registered, so a cutAll() right after seeing the count cuts it.
-            accepted.incrementAndGet();
+            countAccepted();
         }
     }
 
@@ -233,7 +260,7 @@ public final class TcpProxy implements AutoCloseable {
         boolean upgrade = text.contains("\nupgrade: websocket") || text.contains("\nupgrade:websocket");
         if (upgrade && refusingUpgrades) {
             upgradesRefused.incrementAndGet();
-            accepted.incrementAndGet();
+            countAccepted();
             try {
                 client.getOutputStream().write(("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
                         + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

@@ -74,6 +74,17 @@ class TcpProxyTest {
     }
 
     @Test
+    void awaitsAcceptedConnections() throws Exception {
+        try (TcpProxy proxy = TcpProxy.start(echo.getLocalPort())) {
+            assertThat(proxy.awaitAcceptedMoreThan(0, java.time.Duration.ofMillis(50))).isFalse();
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+                assertThat(proxy.awaitAcceptedMoreThan(0, java.time.Duration.ofSeconds(10))).isTrue();
+                assertThat(proxy.awaitAcceptedMoreThan(1, java.time.Duration.ofMillis(50))).isFalse();
+            }
+        }
+    }
+
+    @Test
     void cutClosesConnections() throws IOException {
         try (TcpProxy proxy = TcpProxy.start(echo.getLocalPort());
              Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {

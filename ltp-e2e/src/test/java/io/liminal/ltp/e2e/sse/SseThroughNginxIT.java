@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -50,6 +51,9 @@ class SseThroughNginxIT {
 
     private final List<String> serverSaw = Collections.synchronizedList(new ArrayList<>());
     private final List<String> clientSaw = Collections.synchronizedList(new ArrayList<>());
+    /** One permit per message each side received. */
+    private final Semaphore serverGot = new Semaphore(0);
+    private final Semaphore clientGot = new Semaphore(0);
     private final BlockingQueue<Transport> transports = new LinkedBlockingQueue<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Nginx nginx;
@@ -76,6 +80,7 @@ class SseThroughNginxIT {
                     @Override
                     public void onEvent(SessionContext session, EventPayload event) {
                         serverSaw.add(event.data().getAsString());
+                        serverGot.release();
                     }
                 }).build().start();
     }
@@ -146,6 +151,7 @@ class SseThroughNginxIT {
                     @Override
                     public void onEvent(EventPayload event, Envelope envelope) {
                         clientSaw.add(event.data().getAsString());
+                        clientGot.release();
                     }
 
                     @Override
@@ -168,7 +174,8 @@ class SseThroughNginxIT {
             }
             int accepted = cutter.acceptedConnections();
             cutter.cutAll(); // the event stream (and any post in flight) dies between nginx and the server
-            awaitNewConnection(cutter, accepted);
+            assertThat(cutter.awaitAcceptedMoreThan(accepted, Duration.ofSeconds(30))).as("back after cut %d", round)
+                    .isTrue();
             if (round == CUTS / 2) {
                 // Drain: the client gets ltp-close 1001 and comes back to the next process on the same store.
                 current.drain();
@@ -178,7 +185,7 @@ class SseThroughNginxIT {
             }
         }
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-        awaitSizes(MESSAGES);
+        awaitBothSaw(MESSAGES);
         Sequences.assertOneToN("server saw", serverSaw, MESSAGES);
         Sequences.assertOneToN("client saw", clientSaw, MESSAGES);
         assertThat(client.threadId()).isEqualTo(thread);
@@ -190,26 +197,17 @@ class SseThroughNginxIT {
         assertThat(nextTransport()).isEqualTo(Transport.WEBSOCKET);
         client.sendEvent("stream", new JsonPrimitive(Integer.toString(MESSAGES + 1))).get(30, TimeUnit.SECONDS);
         current.pushTo(thread, event(MESSAGES + 1)).join();
-        awaitSizes(MESSAGES + 1);
+        awaitBothSaw(1);
         Sequences.assertOneToN("server saw", serverSaw, MESSAGES + 1);
         Sequences.assertOneToN("client saw", clientSaw, MESSAGES + 1);
         assertThat(client.transport()).isEqualTo(Transport.WEBSOCKET);
         assertThat(client.threadId()).isEqualTo(thread);
     }
 
-    /** Waits until both sides saw {@code size} messages, then a moment for anything that should not come. */
-    private void awaitSizes(int size) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while ((clientSaw.size() < size || serverSaw.size() < size) && System.nanoTime() < deadline) {
-            Thread.sleep(10); // both lists are filled by other threads; polled with a deadline
-        }
-        Thread.sleep(300);
-    }
-
-    private static void awaitNewConnection(TcpProxy proxy, int before) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (proxy.acceptedConnections() == before && System.nanoTime() < deadline) {
-            Thread.sleep(1); // the proxy's counter has no callback
-        }
+    /** Waits until both sides received {@code count} more messages, and no more than that right after. */
+    private void awaitBothSaw(int count) throws InterruptedException {
+        assertThat(serverGot.tryAcquire(count, 120, TimeUnit.SECONDS)).as("the server received %d", count).isTrue();
+        assertThat(clientGot.tryAcquire(count, 120, TimeUnit.SECONDS)).as("the client received %d", count).isTrue();
+        assertThat(clientGot.tryAcquire(1, 300, TimeUnit.MILLISECONDS)).as("nothing twice").isFalse();
     }
 }
