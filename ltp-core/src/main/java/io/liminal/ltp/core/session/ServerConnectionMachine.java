@@ -378,6 +378,19 @@ public final class ServerConnectionMachine {
         return outboundSigner == null ? stamped : outboundSigner.signed(stamped);
     }
 
+    /**
+     * What {@link #stamp} gives an envelope without timestamp and nonce, for a sender that writes the envelope's
+     * text itself (the bound ids come from the session): {@code null} when stamping needs the whole envelope,
+     * because this client's messages are signed, or before the first ack.
+     */
+    public Stamp plainStamp() {
+        return threadId == null || outboundSigner != null ? null : new Stamp(nowSeconds(), config.nonces().next());
+    }
+
+    /** A timestamp (seconds) and a fresh nonce, as {@link #stamp} would set them. */
+    public record Stamp(long timestamp, String nonce) {
+    }
+
     // ---- Internals ----------------------------------------------------------------------------------------------
 
     private boolean accepting() {

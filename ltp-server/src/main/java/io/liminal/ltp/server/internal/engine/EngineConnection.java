@@ -74,8 +74,8 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     /** {@link #closed} for the blocking executor, which skips the handshake of a connection already gone. */
     private volatile boolean gone;
     private boolean pausedForBacklog;
-    /** The bound session's pong text up to the timestamp (pongs are most of what a server sends). */
-    private byte[] pongPrefix;
+    /** The bound session's frame heads (pongs, acks and logged messages are most of what a server sends). */
+    private StampedText.Heads heads;
     /**
      * The client's delivery hello when the session negotiated {@code delivery-v1}, else {@code null}. Written on
      * this connection's lane, read by the thread's lane.
@@ -139,10 +139,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     public void send(LtpMessage message) {
         String type = message.type();
         if (MessageTypes.PONG.equals(type) && session != null) {
-            if (pongPrefix == null) {
-                pongPrefix = PongText.prefix(session.threadId(), session.sessionId()); // at the first pong
-            }
-            byte[] frame = PongText.render(pongPrefix, (Envelope) message, session);
+            byte[] frame = StampedText.pong(heads(), (Envelope) message);
             if (frame != null) {
                 transport.sendUtf8(frame);
                 engine.metrics().sent(type);
@@ -510,7 +507,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
                 machine.pendingVersion());
         identity = newIdentity;
         clientBucket = engine.guard().identityBucket(newIdentity);
-        pongPrefix = null;
+        heads = null;
         LiveThread target = thread;
         if (hello != null) {
             long logLast = resolution.logLast();
@@ -551,7 +548,7 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         }
         thread = null;
         session = null;
-        pongPrefix = null;
+        heads = null;
         DeliveryProtocol.Hello previousPeer = deliveryPeer;
         if (previousPeer != null) {
             deliveryPeer = null;
@@ -682,6 +679,10 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             return false;
         }
         try {
+            if (template != null && forVersion(template) == template && sendRendered(StampedText.logged(heads(),
+                    template, logged.message(), logged.seq(), machine.plainStamp()), template.type())) {
+                return true;
+            }
             Envelope asLogged = template != null ? template : (Envelope) engine.codec().decode(logged.message());
             sendNow(DeliveryProtocol.withSeq(asLogged, logged.seq()));
         } catch (RuntimeException e) {
@@ -711,7 +712,8 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         }
         post(() -> {
             long upTo = ackThrough.getAndSet(0);
-            if (!closed && session != null && deliveryPeer != null && upTo > 0) {
+            if (!closed && session != null && deliveryPeer != null && upTo > 0
+                    && !sendRendered(StampedText.ack(heads(), upTo, machine.plainStamp()), DeliveryProtocol.ACK_TYPE)) {
                 sendNow(DeliveryProtocol.ack(upTo));
             }
         });
@@ -729,6 +731,24 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             LOG.debug("Connection {} no longer runs tasks: the server is stopping", transport.remoteAddress());
             return false;
         }
+    }
+
+    /** The bound session's heads, made at the first frame rendered. */
+    private StampedText.Heads heads() {
+        if (heads == null) {
+            heads = new StampedText.Heads(session);
+        }
+        return heads;
+    }
+
+    /** Sends a frame {@link StampedText} rendered; false when there is none or it is too large (the caller encodes). */
+    private boolean sendRendered(byte[] frame, String type) {
+        if (frame == null || frame.length > engine.codec().limits().maxMessageBytes()) {
+            return false;
+        }
+        transport.sendUtf8(frame);
+        engine.metrics().sent(type);
+        return true;
     }
 
     private void sendNow(Envelope envelope) {
