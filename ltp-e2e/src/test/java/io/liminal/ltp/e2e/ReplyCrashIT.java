@@ -21,14 +21,15 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Exactly-once including what handlers send (the transactional outbox), end to end: a client sends 3,000 events to
  * a server process whose handler replies to each, written the way docs/durability.md says. The server dies three
  * times: right after the handler of one message returned (before its commit), right after the commit of another
  * (before anything was sent or acknowledged), and by SIGKILL at a random moment; the connection is cut at random
- * moments too. Afterwards every request was applied once, and every reply reached the client once, in order.
+ * moments too. Afterwards every request was applied once, and every reply reached the client once, in order. With
+ * batched commits ({@code deliveryBatch(16)}) the first death takes a whole batch of handled messages with it.
  */
 @Timeout(600)
 class ReplyCrashIT {
@@ -39,11 +40,11 @@ class ReplyCrashIT {
     @TempDir
     Path directory;
 
-    @ParameterizedTest(name = "LTP_STORE={0}")
-    @ValueSource(strings = {"sqlite", "postgresql", "redis"})
+    @ParameterizedTest(name = "LTP_STORE={0}, LTP_DELIVERY_BATCH={1}")
+    @CsvSource({"sqlite, 1", "postgresql, 1", "redis, 1", "sqlite, 16", "redis, 16"})
     @DisplayName("3 server deaths and random cuts while a handler replies to 3,000 messages: each applied once, "
             + "each reply received once, in order")
-    void repliesSurviveServerDeaths(String kind) throws Exception {
+    void repliesSurviveServerDeaths(String kind, int batch) throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         System.out.printf("%s: random seed %d%n", kind, seed);
@@ -53,7 +54,7 @@ class ReplyCrashIT {
         int port = CrashRestartIT.freePort();
         List<String> replies = Collections.synchronizedList(new ArrayList<>());
         Process server = ServerProcesses.start(ReplyingServerMain.class, log, Integer.toString(port), spec,
-                record.toString(), "after-handler:" + AFTER_HANDLER);
+                record.toString(), "after-handler:" + AFTER_HANDLER, Integer.toString(batch));
         TcpProxy proxy = TcpProxy.start(port);
         LtpClient client = E2eClients.durable(URI.create("ws://127.0.0.1:" + proxy.port() + "/"),
                 "reply-" + kind + "-" + UUID.randomUUID(), directory, MESSAGES,
@@ -72,9 +73,9 @@ class ReplyCrashIT {
             }, "sender");
             sender.start();
 
-            server = restartAfterItDies(server, log, port, spec, record, "after-commit:" + AFTER_COMMIT, random,
-                    proxy);
-            server = restartAfterItDies(server, log, port, spec, record, "none", random, proxy);
+            server = restartAfterItDies(server, log, port, spec, record, "after-commit:" + AFTER_COMMIT, batch,
+                    random, proxy);
+            server = restartAfterItDies(server, log, port, spec, record, "none", batch, random, proxy);
             int killAt = AFTER_COMMIT + 300 + random.nextInt(MESSAGES - AFTER_COMMIT - 600);
             assertThat(waitUntil(() -> replies.size() >= killAt, 180)).as("replies reach %d", killAt).isTrue();
             Thread.sleep(random.nextInt(50));
@@ -83,7 +84,7 @@ class ReplyCrashIT {
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
             proxy.cutAll();
             server = ServerProcesses.start(ReplyingServerMain.class, log, Integer.toString(port), spec,
-                    record.toString(), "none");
+                    record.toString(), "none", Integer.toString(batch));
             for (int cut = 0; cut < 3; cut++) {
                 int at = replies.size() + random.nextInt(300);
                 waitUntil(() -> replies.size() >= Math.min(at, MESSAGES - 1), 120);
@@ -117,7 +118,7 @@ class ReplyCrashIT {
 
     /** Waits for the server to die by itself (its halt point), cutting the connection meanwhile, and restarts it. */
     private static Process restartAfterItDies(Process server, Path log, int port, String spec, Path record,
-            String nextHalt, Random random, TcpProxy proxy) throws Exception {
+            String nextHalt, int batch, Random random, TcpProxy proxy) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (!server.waitFor(random.nextInt(200) + 50, TimeUnit.MILLISECONDS)) {
             assertThat(System.nanoTime()).as("the server reaches its halt point").isLessThan(deadline);
@@ -128,7 +129,7 @@ class ReplyCrashIT {
         assertThat(server.exitValue()).isEqualTo(137);
         proxy.cutAll();
         return ServerProcesses.start(ReplyingServerMain.class, log, Integer.toString(port), spec, record.toString(),
-                nextHalt);
+                nextHalt, Integer.toString(batch));
     }
 
     private static boolean waitUntil(BooleanSupplier condition, int seconds) {

@@ -28,10 +28,11 @@ import java.util.Map;
  * to ("apply once, reply every time"). Its effect is a line per applied message in a file, which holds the last
  * applied number per client instance.
  *
- * <pre>ReplyingServerMain &lt;port&gt; &lt;store spec&gt; &lt;record file&gt; &lt;halt&gt;</pre>
+ * <pre>ReplyingServerMain &lt;port&gt; &lt;store spec&gt; &lt;record file&gt; &lt;halt&gt; [delivery batch]</pre>
  *
  * {@code halt} is {@code none}, {@code after-handler:N} (the process dies once message N's handler returned, before
- * its commit) or {@code after-commit:N} (right after that commit, before anything is sent or acknowledged). Dying
+ * the commit that covers it) or {@code after-commit:N} (right after that commit, before anything is sent or
+ * acknowledged). Dying
  * is {@link Runtime#halt}: no shutdown hook, no drain, no clean stop, as under SIGKILL.
  */
 public final class ReplyingServerMain {
@@ -45,8 +46,9 @@ public final class ReplyingServerMain {
         Map<String, Long> lastApplied = readApplied(record);
         OutputStream effects = Files.newOutputStream(record, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 
+        int batch = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         LtpServer server = LtpServer.builder().host("127.0.0.1").port(port).noRateLimit().threadStore(store)
-                .heartbeatInterval(Duration.ofSeconds(2))
+                .heartbeatInterval(Duration.ofSeconds(2)).deliveryBatch(batch)
                 .handler(new LtpHandler() {
                     @Override
                     public void onEvent(SessionContext session, EventPayload event) {
@@ -66,7 +68,8 @@ public final class ReplyingServerMain {
                                 new JsonPrimitive("reply-" + n)).toJson()).build());
                     }
                 }).build().start();
-        System.out.println(ServerProcesses.READY + " on " + server.port() + ", halting " + args[3]);
+        System.out.println(ServerProcesses.READY + " on " + server.port() + ", halting " + args[3] + ", batches of "
+                + batch);
         Thread.currentThread().join();
     }
 
@@ -94,7 +97,7 @@ public final class ReplyingServerMain {
         }
     }
 
-    /** The store, wrapped to halt the process at the commit of message N when {@code halt} says so. */
+    /** The store, wrapped to halt the process at the commit that covers message N when {@code halt} says so. */
     private static ThreadStore haltingAt(ThreadStore store, String halt) {
         if (halt.equals("none")) {
             return store;
@@ -105,7 +108,7 @@ public final class ReplyingServerMain {
             @Override
             public long commit(String threadId, List<Outbound> messages, Processed processed, Instant now,
                     DeliveryRetention retention) {
-                boolean here = processed != null && processed.seq() == at;
+                boolean here = processed != null && processed.seq() >= at; // the first commit that covers it
                 if (here && beforeCommit) {
                     Runtime.getRuntime().halt(137);
                 }

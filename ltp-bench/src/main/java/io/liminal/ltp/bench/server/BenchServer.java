@@ -20,9 +20,10 @@ import java.util.ServiceLoader;
  * executor instead, as a handler that may block runs. {@code -Dltp.bench.store=SPEC} puts the threads in a store
  * ({@code sqlite:FILE}, a {@code jdbc:} URL, {@code redis://...}; the handler then runs on the executor, as the
  * standalone server runs it with a blocking store); {@code -Dltp.bench.pending-handshakes=N} changes the bound on
- * handshakes waiting for a blocking store (default: the server's, 10,000).
+ * handshakes waiting for a blocking store (default: the server's, 10,000); {@code -Dltp.bench.delivery-batch=N}
+ * commits up to N numbered messages of a client together ({@code LtpServer.Builder.deliveryBatch}, default 1).
  *
- * <pre>java [-Dltp.bench.handler=executor] [-Dltp.bench.store=SPEC] -cp ltp-bench.jar
+ * <pre>java [-Dltp.bench.handler=executor] [-Dltp.bench.store=SPEC] [-Dltp.bench.delivery-batch=N] -cp ltp-bench.jar
  *     io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>
  */
 public final class BenchServer {
@@ -69,6 +70,7 @@ public final class BenchServer {
         if (!"memory".equals(store)) {
             builder.threadStore(store(store));
         }
+        builder.deliveryBatch(Integer.getInteger("ltp.bench.delivery-batch", 1));
         LtpServer server = builder.build().start();
         System.out.println("ltp server listening on ws://127.0.0.1:" + server.port() + "/");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(Duration.ofSeconds(2))));

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * Runs tasks one at a time, in submission order, on a shared {@link Executor}: a "lane". Many lanes can share one
@@ -32,6 +33,8 @@ public final class SerialExecutor implements Executor {
     private boolean held;
     /** The continuation, when it was ready before the task that asked for it returned. */
     private Runnable ready;
+    /** How many tasks were ever submitted; written under the lock. */
+    private volatile long submitted;
 
     /**
      * @param delegate where the lane's tasks run
@@ -45,9 +48,25 @@ public final class SerialExecutor implements Executor {
     @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
+        submit(task, null);
+    }
+
+    /**
+     * As {@link #execute}, for a task that is given its number when it runs: tasks are numbered from 1 in the
+     * order they were submitted, so a task can tell whether anything was submitted after it before some moment
+     * ({@link #submitted()} read at that moment).
+     */
+    public void executeNumbered(LongConsumer task) {
+        Objects.requireNonNull(task, "task");
+        submit(null, task);
+    }
+
+    /** Queues {@code task}, or {@code numbered} with its number. */
+    private void submit(Runnable task, LongConsumer numbered) {
         boolean start;
         synchronized (drain) {
-            queue().add(task);
+            long number = ++submitted;
+            queue().add(task != null ? task : () -> numbered.accept(number));
             start = !running;
             running = true;
         }
@@ -64,6 +83,11 @@ public final class SerialExecutor implements Executor {
         }
     }
 
+    /** The number of the last task submitted (by any method); 0 before any. */
+    public long submitted() {
+        return submitted;
+    }
+
     /**
      * Runs a short, non-blocking task on the calling thread if the lane is idle, else queues it like
      * {@link #execute}. Either way it runs after every task submitted before it and before any submitted after;
@@ -72,6 +96,7 @@ public final class SerialExecutor implements Executor {
     public void executeInlineIfIdle(Runnable task) {
         Objects.requireNonNull(task, "task");
         synchronized (drain) {
+            submitted++;
             if (running) {
                 queue().add(task);
                 return;

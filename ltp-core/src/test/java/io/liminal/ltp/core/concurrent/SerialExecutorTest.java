@@ -192,4 +192,19 @@ class SerialExecutorTest {
         io.complete(null);
         assertThat(ran).containsExactly("then");
     }
+
+    @Test
+    void numbersEveryTaskInSubmissionOrder() {
+        List<Runnable> queued = new ArrayList<>();
+        SerialExecutor lane = new SerialExecutor(queued::add, (t, e) -> { });
+        List<Long> numbers = new ArrayList<>();
+        assertThat(lane.submitted()).isZero();
+        lane.execute(() -> numbers.add(-1L));
+        lane.executeNumbered(numbers::add);
+        lane.executeInlineIfIdle(() -> numbers.add(-3L)); // queued: the lane is busy
+        lane.executeNumbered(numbers::add);
+        assertThat(lane.submitted()).as("read before the tasks run").isEqualTo(4);
+        queued.remove(0).run();
+        assertThat(numbers).containsExactly(-1L, 2L, -3L, 4L);
+    }
 }

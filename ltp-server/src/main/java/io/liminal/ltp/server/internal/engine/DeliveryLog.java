@@ -87,8 +87,7 @@ final class DeliveryLog {
             try {
                 long stored = store.inboundCursor(thread.threadId(), instance).seq();
                 if (stored > position.seq) {
-                    position.seq = stored;
-                    position.doubt = false; // it landed, and nothing after it was handed over
+                    position.seq = stored; // it landed (a batch lands whole): nothing after it was handed over
                 }
                 position.reread = false;
             } catch (RuntimeException e) {
@@ -225,69 +224,105 @@ final class DeliveryLog {
         return handed;
     }
 
+    /** A numbered client message read and waiting for its thread's lane; {@code envelope} without its number. */
+    record Numbered(Envelope envelope, long seq, ServerSessionContext context, long arrivedNanos) {
+    }
+
     /**
-     * A numbered message from a client instance. A resent one is acknowledged and dropped. A new one goes to the
-     * handler; then what the handler sent and the instance's new position are committed together; then the sends
-     * go out and the message is acknowledged. When that commit fails, nothing is acknowledged, the connection is
-     * closed so that the client resends from its last acknowledged message, and the instance's later messages are
-     * dropped until it is back.
+     * Numbered messages from one client instance, in the order read (one, or up to the server's delivery batch).
+     * A resent one is acknowledged and dropped. New ones go to the handler one after the other; then what the
+     * handler sent for all of them and the instance's new position are committed together; then the sends go out
+     * and the last is acknowledged. When that commit fails, nothing is acknowledged, the connection is closed so
+     * that the client resends from its last acknowledged message, and the instance's later messages are dropped
+     * until it is back.
      */
-    void receive(LiveThread thread, ServerSessionContext context, Envelope envelope, long seq, String instance,
-            EngineConnection from, long arrivedNanos) {
+    void receive(LiveThread thread, List<Numbered> batch, String instance, EngineConnection from) {
         LiveThread.Position position = position(thread, instance);
         if (position.failed) {
-            return; // not handed, not acknowledged: the client resends it after reconnecting
+            return; // not handed, not acknowledged: the client resends them after reconnecting
         }
-        if (seq <= position.seq) {
-            engine.metrics().duplicateDropped();
-            from.postAck(position.seq);
+        List<Outbox.Send> sends = List.of();
+        long last = position.seq;
+        int handed = 0;
+        for (Numbered message : batch) {
+            if (message.seq() <= last) {
+                engine.metrics().duplicateDropped();
+                if (message.seq() <= position.seq) {
+                    from.postAck(position.seq);
+                }
+                continue; // a resend of one handled in this batch is acknowledged with the batch
+            }
+            if (!process.enterHandover()) {
+                break; // stopping: the next server process gets it
+            }
+            Outbox outbox;
+            try {
+                boolean possibleRedelivery = message.seq() <= position.doubtThrough;
+                outbox = engine.dispatch(thread, message.context().withDelivery(new DeliveryInfo(message.seq(),
+                        instance, possibleRedelivery)), message.envelope(), message.arrivedNanos());
+            } catch (RuntimeException e) {
+                process.exitHandover();
+                if (handed == 0) {
+                    throw e;
+                }
+                engine.metrics().internalError("lane"); // what was handed before it is still committed
+                LOG.error("Internal error handing message {} of client instance {} on thread {}", message.seq(),
+                        LogSafe.id(instance), thread.threadId(), e);
+                break;
+            }
+            sends = handed == 0 ? outbox.sends() : concat(sends, outbox.sends());
+            last = message.seq();
+            handed++;
+        }
+        if (handed == 0) {
             return;
         }
-        if (!process.enterHandover()) {
-            return; // stopping: the next server process gets it
-        }
-        Outbox outbox;
-        try {
-            boolean possibleRedelivery = position.doubt && seq == position.seq + 1;
-            outbox = engine.dispatch(thread, context.withDelivery(new DeliveryInfo(seq, instance,
-                    possibleRedelivery)), envelope, arrivedNanos);
-        } catch (RuntimeException e) {
-            process.exitHandover();
-            throw e;
-        }
-        // Completed even when the handler threw: a message that always fails must not block the stream. On a
+        long through = last;
+        int handovers = handed;
+        // Completed even when a handler threw: a message that always fails must not block the stream. On a
         // blocking store the lane waits for the group commit without a thread, and goes on here.
-        engine.publisher().publishThen(thread, outbox.sends(), new Processed(instance, seq, process.id()), failure -> {
+        engine.publisher().publishThen(thread, sends, new Processed(instance, through, process.id()), failure -> {
             try {
                 if (failure != null) {
-                    commitFailed(thread, position, seq, instance, from, failure);
+                    commitFailed(thread, position, through, instance, from, failure);
                     return;
                 }
-                position.seq = Math.max(position.seq, seq);
-                position.doubt = false;
-                from.postAck(seq);
+                position.seq = Math.max(position.seq, through);
+                from.postAck(through);
             } finally {
-                process.exitHandover();
+                for (int i = 0; i < handovers; i++) {
+                    process.exitHandover();
+                }
             }
         });
     }
 
+    private static List<Outbox.Send> concat(List<Outbox.Send> first, List<Outbox.Send> second) {
+        if (second.isEmpty()) {
+            return first;
+        }
+        List<Outbox.Send> all = new ArrayList<>(first.size() + second.size());
+        all.addAll(first);
+        all.addAll(second);
+        return all;
+    }
+
     /**
-     * The commit of a handled message failed: nothing is acknowledged, the connection is closed so that the
-     * client resends from its last acknowledged message, and the instance's later messages are dropped until it
-     * is back. The commit may have been stored all the same (a lost answer, or a group that failed as a whole):
-     * the position is read from the store again when the client is back.
+     * The commit of handled messages (up to {@code through}) failed: nothing is acknowledged, the connection is
+     * closed so that the client resends from its last acknowledged message, and the instance's later messages are
+     * dropped until it is back. The commit may have been stored all the same (a lost answer, or a group that
+     * failed as a whole): the position is read from the store again when the client is back.
      */
-    private void commitFailed(LiveThread thread, LiveThread.Position position, long seq, String instance,
+    private void commitFailed(LiveThread thread, LiveThread.Position position, long through, String instance,
             EngineConnection from, RuntimeException failure) {
         position.failed = true;
-        position.doubt = true;
+        position.doubtThrough = Math.max(position.doubtThrough, through);
         position.reread = true;
         process.commitFailed();
         engine.metrics().storeFailure("commit");
         engine.storeHealth().failed(failure);
         LOG.error("Could not commit message {} of client instance {} on thread {}; closing its connection so that "
-                + "it is resent", seq, LogSafe.id(instance), thread.threadId(), Redaction.redact(failure));
+                + "it is resent", through, LogSafe.id(instance), thread.threadId(), Redaction.redact(failure));
         from.closeForStoreFailure();
     }
 
@@ -297,7 +332,10 @@ final class DeliveryLog {
         LiveThread.Position position = positions.get(instance);
         if (position == null) {
             InboundCursor stored = store.inboundCursor(thread.threadId(), instance);
-            position = new LiveThread.Position(stored.seq(), process.mayHaveHandedOver(stored.processId(), store));
+            // The run that wrote it may have handed over, uncommitted, as many as one batch after it.
+            boolean doubt = process.mayHaveHandedOver(stored.processId(), store);
+            position = new LiveThread.Position(stored.seq(),
+                    doubt ? stored.seq() + engine.settings().deliveryBatch() : stored.seq());
             positions.put(instance, position);
         }
         return position;

@@ -37,9 +37,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +86,10 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
     private volatile DeliveryProtocol.Hello deliveryPeer;
     /** The highest client message to acknowledge in the ack task already posted; 0 when none is posted. */
     private final AtomicLong ackThrough = new AtomicLong();
+    /** Numbered messages read and not yet taken by the thread's lane, when commits are batched. */
+    private final Queue<Inboxed> numberedInbox = new ConcurrentLinkedQueue<>();
+    /** A lane task that will take {@link #numberedInbox} is queued and has not started. */
+    private final AtomicBoolean numberedTaskQueued = new AtomicBoolean();
 
     EngineConnection(LtpEngine engine, TransportConnection transport) {
         this.engine = engine;
@@ -191,8 +198,12 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
         if (seq > 0) {
             Envelope plain = DeliveryProtocol.withoutSeq(envelope);
             ServerSessionContext context = new ServerSessionContext(engine, this, session, plain, peer.instance());
-            handle = () -> engine.deliveryLog().receive(target, context, plain, seq, peer.instance(), this,
-                    arrivedNanos);
+            DeliveryLog.Numbered numbered = new DeliveryLog.Numbered(plain, seq, context, arrivedNanos);
+            if (engine.settings().deliveryBatch() > 1) {
+                deliverBatched(target, numbered, peer.instance());
+                return;
+            }
+            handle = () -> engine.deliveryLog().receive(target, List.of(numbered), peer.instance(), this);
         } else {
             ServerSessionContext context = new ServerSessionContext(engine, this, session, envelope,
                     peer == null ? null : peer.instance());
@@ -212,6 +223,79 @@ final class EngineConnection implements ConnectionListener, ServerConnectionMach
             LOG.debug("Dropped a {} of thread {}: the server is stopping", envelope.type(), target.threadId());
             return;
         }
+        pauseIfBacklogged(target);
+    }
+
+    /**
+     * A numbered message when the server batches commits: it waits in this connection's inbox, and one lane task
+     * takes what has gathered there when it runs (up to the batch size). A message joins the waiting task only
+     * when nothing else was queued on the lane after that task before the message was read; otherwise it goes to
+     * a task of its own behind what was queued, so nothing moves ahead of a task queued before it was read.
+     */
+    private void deliverBatched(LiveThread target, DeliveryLog.Numbered numbered, String instance) {
+        target.inboundBacklog.incrementAndGet();
+        numberedInbox.add(new Inboxed(target, instance, numbered, target.lane.submitted()));
+        if (numberedTaskQueued.compareAndSet(false, true)) {
+            queueBatch(target);
+        }
+        pauseIfBacklogged(target);
+    }
+
+    /**
+     * A numbered message in the inbox, with the thread and instance the connection was bound to when it was read,
+     * and the number of the last task submitted to that thread's lane then.
+     */
+    private record Inboxed(LiveThread thread, String instance, DeliveryLog.Numbered message, long laneAtRead) {
+    }
+
+    private void queueBatch(LiveThread target) {
+        try {
+            target.lane.executeNumbered(number -> handleBatch(target, number));
+        } catch (RejectedExecutionException e) {
+            numberedTaskQueued.set(false);
+            int dropped = 0;
+            for (Inboxed next; (next = numberedInbox.poll()) != null; dropped++) {
+                engine.inboundDone(next.thread());
+            }
+            LOG.debug("Dropped {} numbered messages of thread {}: the server is stopping", dropped,
+                    target.threadId());
+        }
+    }
+
+    /**
+     * On the thread's lane: hands what gathered in the inbox for this thread and client instance (one, unless the
+     * connection was bound again meanwhile), read before anything else was queued after this task, to the delivery
+     * log as one batch. Only a task of the entry's own lane takes an entry, so tasks of two lanes (after a rebind)
+     * never take the same one.
+     */
+    private void handleBatch(LiveThread target, long taskNumber) {
+        numberedTaskQueued.set(false); // first: a message added from here on queues a task of its own
+        int max = engine.settings().deliveryBatch();
+        List<DeliveryLog.Numbered> batch = new ArrayList<>(Math.min(max, 16));
+        String instance = null;
+        for (Inboxed next; batch.size() < max && (next = numberedInbox.peek()) != null && next.thread() == target
+                && next.laneAtRead() <= taskNumber && (instance == null || instance.equals(next.instance())); ) {
+            numberedInbox.poll();
+            batch.add(next.message());
+            instance = next.instance();
+        }
+        if (!numberedInbox.isEmpty() && numberedTaskQueued.compareAndSet(false, true)) {
+            Inboxed head = numberedInbox.peek();
+            queueBatch(head != null ? head.thread() : target); // more than one batch gathered: the rest behind
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            engine.deliveryLog().receive(target, batch, instance, this);
+        } finally {
+            for (int i = 0; i < batch.size(); i++) {
+                engine.inboundDone(target);
+            }
+        }
+    }
+
+    private void pauseIfBacklogged(LiveThread target) {
         int max = engine.settings().maxHandlerBacklog();
         if (!pausedForBacklog && target.inboundBacklog.get() >= max) {
             pausedForBacklog = true;

@@ -61,16 +61,20 @@ final class LiveThread {
     static final class Position {
         /** The last sequence number committed. */
         long seq;
-        /** Whether the message after {@link #seq} may have been handed to a handler before (see ServerProcess). */
-        boolean doubt;
+        /**
+         * The last number that may have been handed to a handler before without being committed (a crashed run,
+         * a failed commit: see ServerProcess); messages up to it are marked {@code possibleRedelivery}. None when
+         * not above {@link #seq}.
+         */
+        long doubtThrough;
         /** A commit failed: the instance's messages are dropped, unacknowledged, until it attaches again. */
         boolean failed;
         /** A commit failed but may have been stored: {@link #seq} is read from the store again at the next attach. */
         boolean reread;
 
-        Position(long seq, boolean doubt) {
+        Position(long seq, long doubtThrough) {
             this.seq = seq;
-            this.doubt = doubt;
+            this.doubtThrough = doubtThrough;
         }
     }
 

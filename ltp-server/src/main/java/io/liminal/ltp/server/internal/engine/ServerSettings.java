@@ -57,6 +57,7 @@ public record ServerSettings(
         LtpTransport transport,
         int maxHandlerBacklog,
         DeliveryRetention deliveryRetention,
+        int deliveryBatch,
         PeerLimits peerLimits,
         TransportLimits transportLimits,
         TrustedProxies trustedProxies,

@@ -86,6 +86,8 @@ public final class StandaloneConfig {
         TRUSTED_PROXIES("--trusted-proxies", "LTP_TRUSTED_PROXIES",
                 "proxies whose X-Forwarded-For is believed, CIDRs comma-separated (default: none)"),
         STORE("--store", "LTP_STORE", "thread store: memory | sqlite:PATH | jdbc:URL | redis://HOST:PORT (default memory)"),
+        DELIVERY_BATCH("--delivery-batch", "LTP_DELIVERY_BATCH",
+                "numbered messages of one client committed together, 1 to 256 (default 1; docs/durability.md)"),
         TLS_CERT("--tls-cert", "LTP_TLS_CERT", "PEM certificate chain (with --tls-key)"),
         TLS_KEY("--tls-key", "LTP_TLS_KEY", "PEM PKCS#8 private key"),
         TLS_KEY_PASSWORD("--tls-key-password", "LTP_TLS_KEY_PASSWORD", "password of an encrypted PEM key"),
@@ -244,6 +246,7 @@ public final class StandaloneConfig {
                 throw invalid(Setting.TRUSTED_PROXIES, values.get(Setting.TRUSTED_PROXIES), e.getMessage());
             }
         }
+        builder.deliveryBatch(integer(Setting.DELIVERY_BATCH, 1, 256, 1));
         ThreadStore store = store();
         builder.threadStore(store);
         ClusterBus bus = cluster();

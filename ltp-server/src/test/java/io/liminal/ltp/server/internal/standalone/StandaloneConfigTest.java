@@ -69,11 +69,15 @@ class StandaloneConfigTest {
                 Map.entry("LTP_TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1"), Map.entry("LTP_MAX_THREADS", "5"),
                 Map.entry("LTP_MAX_CLIENT_ID_BYTES", "32"), Map.entry("LTP_MAX_HELD_BYTES", "4096"),
                 Map.entry("LTP_MAX_PENDING_HANDSHAKES", "3"), Map.entry("LTP_MAX_MESSAGE_BYTES", "2048"),
-                Map.entry("LTP_HARD_FRAME_LIMIT_BYTES", "4096"));
+                Map.entry("LTP_HARD_FRAME_LIMIT_BYTES", "4096"), Map.entry("LTP_DELIVERY_BATCH", "16"));
         assertThat(build(new String[0], env)).isNotNull();
         for (String name : new String[] {"LTP_HANDSHAKES_PER_ADDRESS", "LTP_PING_LIMIT", "LTP_WS_PING_LIMIT"}) {
             assertThatThrownBy(() -> build(new String[0], Map.of(name, "ten"))).hasMessageContaining(name)
                     .hasMessageContaining("COUNT/WINDOW");
+        }
+        for (String batch : new String[] {"0", "257"}) {
+            assertThatThrownBy(() -> build(new String[0], Map.of("LTP_DELIVERY_BATCH", batch)))
+                    .hasMessageContaining("LTP_DELIVERY_BATCH");
         }
         assertThatThrownBy(() -> build(new String[0], Map.of("LTP_TRUSTED_PROXIES", "proxy.internal")))
                 .hasMessageContaining("LTP_TRUSTED_PROXIES");
