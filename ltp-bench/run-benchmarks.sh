@@ -186,35 +186,44 @@ fi
 
 if want durable; then
   echo "== Durable: 100 delivery-v1 sessions (DeliveryLoad, own process), a reply per message, per store" >&2
-  # durable <kind> <store spec> [DeliveryLoad options...]: BenchServer on that store, the load from another process.
+  # durable <kind> <store spec> <delivery batch> [DeliveryLoad options...]: BenchServer on that store with that
+  # deliveryBatch, the load from another process.
   durable() {
-    local kind=$1 spec=$2; shift 2
-    start_server ltp 18080 "${SERVER_JVM[@]}" "-Dltp.bench.store=$spec"
+    local kind=$1 spec=$2 batch=$3; shift 3
+    start_server ltp 18080 "${SERVER_JVM[@]}" "-Dltp.bench.store=$spec" "-Dltp.bench.delivery-batch=$batch"
     java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/ \
         --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --warmup "${WARMUP%s}" --store "$kind" \
-        --json "$RESULTS" "$@" | tail -n 1 >&2
+        --server-batch "$batch" --json "$RESULTS" "$@" | tail -n 1 >&2
     stop_server
   }
   for round in $(seq 1 "$EVENT_ROUNDS"); do # alternating: the in-memory target is a ratio
-    durable memory memory --no-delivery --label durable-memory-plain
-    durable memory memory --label durable-memory
+    durable memory memory 1 --no-delivery --label durable-memory-plain
+    durable memory memory 1 --label durable-memory
   done
-  durable sqlite "sqlite:$WORK/durable.db" --label durable-sqlite
-  if psql -h 127.0.0.1 -U postgres -d test -q -c "DROP SCHEMA IF EXISTS ltp_bench CASCADE; CREATE SCHEMA ltp_bench" \
-      > /dev/null 2>&1; then
-    durable postgresql "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&currentSchema=ltp_bench" \
-        --label durable-postgresql
-  else
-    echo "   (no PostgreSQL on 127.0.0.1:5432: skipped)" >&2
-  fi
-  if redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
-    redis-cli -h 127.0.0.1 --scan --pattern 'ltp:*' | xargs -r redis-cli -h 127.0.0.1 del > /dev/null
-    # Redis is one process: its CPU per message is reported too (--store-pid).
-    durable redis redis://127.0.0.1:6379 --label durable-redis --store-pid \
-        "$(redis-cli -h 127.0.0.1 info server | awk -F: '/^process_id:/ {print $2}' | tr -d '\r')"
-  else
-    echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
-  fi
+  # Each store as it is by default, then with batched commits (docs/durability.md, "Batched commits").
+  for batch in 1 16; do
+    rm -f "$WORK"/durable.db*
+    durable sqlite "sqlite:$WORK/durable.db" "$batch" --label durable-sqlite
+  done
+  for batch in 1 16; do
+    if psql -h 127.0.0.1 -U postgres -d test -q -c "DROP SCHEMA IF EXISTS ltp_bench CASCADE; CREATE SCHEMA ltp_bench" \
+        > /dev/null 2>&1; then
+      durable postgresql "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&currentSchema=ltp_bench" "$batch" \
+          --label durable-postgresql
+    else
+      echo "   (no PostgreSQL on 127.0.0.1:5432: skipped)" >&2
+    fi
+  done
+  for batch in 1 16; do
+    if redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
+      redis-cli -h 127.0.0.1 --scan --pattern 'ltp:*' | xargs -r redis-cli -h 127.0.0.1 del > /dev/null
+      # Redis is one process: its CPU per message is reported too (--store-pid).
+      durable redis redis://127.0.0.1:6379 "$batch" --label durable-redis --store-pid \
+          "$(redis-cli -h 127.0.0.1 info server | awk -F: '/^process_id:/ {print $2}' | tr -d '\r')"
+    else
+      echo "   (no Redis on 127.0.0.1:6379: skipped)" >&2
+    fi
+  done
 fi
 
 if want storm; then

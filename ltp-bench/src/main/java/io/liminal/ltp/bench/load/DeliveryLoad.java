@@ -17,10 +17,11 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/
  *     [--sessions 100] [--window 8] [--seconds 10] [--warmup S] [--no-delivery] [--rate R] [--server-pid PID]
- *     [--store-pid PID] [--label L] [--store KIND] [--json FILE]</pre>
+ *     [--store-pid PID] [--label L] [--store KIND] [--server-batch N] [--json FILE]</pre>
  *
  * <p>{@code --warmup} is the closed-loop warm-up in seconds (default: a third of {@code --seconds}, at least 2);
- * {@code --store} only names the server's store in the JSON result. {@code --store-pid} reports the CPU per
+ * {@code --store} and {@code --server-batch} (the server's {@code deliveryBatch}) only describe the server in the
+ * JSON result. {@code --store-pid} reports the CPU per
  * message of the store's own server at the peak (a single-process store on the same host, such as Redis).
  */
 public final class DeliveryLoad {
@@ -41,6 +42,7 @@ public final class DeliveryLoad {
         String label = "durable";
         String store = "memory";
         String json = null;
+        int serverBatch = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = URI.create(args[++i]);
@@ -55,10 +57,11 @@ public final class DeliveryLoad {
                 case "--label" -> label = args[++i];
                 case "--store" -> store = args[++i];
                 case "--json" -> json = args[++i];
+                case "--server-batch" -> serverBatch = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; usage: --url URL "
                         + "[--sessions N] [--window N] [--seconds N] [--warmup N] [--no-delivery] [--rate R] "
                         + "[--server-pid PID] [--store-pid PID] "
-                        + "[--label L] [--store KIND] [--json FILE]");
+                        + "[--label L] [--store KIND] [--server-batch N] [--json FILE]");
             }
         }
         try (DeliverySessions load = new DeliverySessions(url, delivery, 1)) {
@@ -93,6 +96,7 @@ public final class DeliveryLoad {
                 result.addProperty("label", label);
                 result.addProperty("store", store);
                 result.addProperty("delivery", delivery);
+                result.addProperty("server_delivery_batch", serverBatch);
                 result.addProperty("sessions", sessions);
                 result.addProperty("peak_per_second", peak.perSecond);
                 if (peak.cpuMicrosPerMessage >= 0) {

@@ -83,6 +83,24 @@ class PerformanceReportTest {
     }
 
     @Test
+    void batchedRunsAreNamedInRowsAndTargets() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-redis\",\"store\":\"redis\",\"delivery\":true,"
+                        + "\"server_delivery_batch\":1,\"peak_per_second\":20000,\"half_load_per_second\":10000,"
+                        + "\"p50_ms\":1,\"p99_ms\":12}"),
+                json("{\"label\":\"durable-redis\",\"store\":\"redis\",\"delivery\":true,"
+                        + "\"server_delivery_batch\":16,\"peak_per_second\":38000,\"half_load_per_second\":19000,"
+                        + "\"p50_ms\":6,\"p99_ms\":30}")),
+                null).render();
+        assertThat(report)
+                .contains("| redis | as Redis is configured")
+                .contains("| redis (batches of 16) | as Redis is configured")
+                .contains("| Durable: redis ≥ 25,000 msg/s | 20,000 msg/s | **no** |")
+                .contains("| Durable: redis (batches of 16) ≥ 25,000 msg/s | 38,000 msg/s | yes |")
+                .contains("| Durable: redis (batches of 16) p99 < 20 ms at half its peak | 30.00 ms | **no** |");
+    }
+
+    @Test
     void durableInMemoryTargetIsTheRatioToThePlainPeak() {
         String report = new PerformanceReport(List.of(
                 json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
