@@ -74,6 +74,18 @@ public final class JavaWebSocketTransport implements ClientTransport {
             public void onError(Exception error) {
                 lastError[0] = error;
             }
+
+            /**
+             * Java-WebSocket's reader stops at its next turn once a close has begun, and stopping interrupts the
+             * writer, which then exits without writing what is still queued: the close frame behind a ping could be
+             * lost and the server would see 1006. Until the queue is written the reader keeps reading, so it ends on
+             * the server's reply (or end of stream) as it does whenever it was already waiting in a read.
+             */
+            @Override
+            public boolean isClosing() {
+                return super.isClosing() && getConnection() instanceof WebSocketImpl engine
+                        && engine.outQueue.isEmpty();
+            }
         };
         socket.setConnectionLostTimeout(0);
         socket.setTcpNoDelay(true);
