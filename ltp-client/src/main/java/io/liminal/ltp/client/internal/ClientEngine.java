@@ -684,9 +684,11 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
         if (machine.state() != State.CONNECTED) {
             return;
         }
+        // The next one is due an interval after this one, whatever this write does; and scheduled before the
+        // write, it is in place by the time the server can see this ping.
+        pingTimer = schedule(this::ping, heartbeatMillis);
         write(Envelope.builder(MessageTypes.PING).payloadOwned(new JsonObject())
                 .meta(Meta.builder().clientId(machine.clientId()).build()).build());
-        pingTimer = schedule(this::ping, heartbeatMillis);
     }
 
     private void checkPong() {
