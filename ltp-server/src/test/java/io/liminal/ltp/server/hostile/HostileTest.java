@@ -166,7 +166,7 @@ abstract class HostileTest {
     }
 
     /**
-     * Like {@link #eventually}, with the canary pinging every 500 ms meanwhile, within its allowance (2 per second) (for short
+     * Like {@link #eventually}, with the canary pinging every 600 ms meanwhile, within its allowance (for short
      * heartbeat intervals and long waits).
      */
     boolean eventuallyWithHeartbeat(BooleanSupplier condition, Duration timeout) throws InterruptedException {
@@ -176,7 +176,7 @@ abstract class HostileTest {
                 return false;
             }
             assertCanaryResponsive();
-            Thread.sleep(500);
+            Thread.sleep(600);
         }
         return true;
     }
