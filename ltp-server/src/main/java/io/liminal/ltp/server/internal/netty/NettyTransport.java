@@ -1,5 +1,6 @@
 package io.liminal.ltp.server.internal.netty;
 
+import io.liminal.ltp.server.internal.sse.SseWire;
 import io.liminal.ltp.server.TlsConfig;
 import io.liminal.ltp.server.transport.LtpTransport;
 import io.liminal.ltp.server.transport.TransportContext;
@@ -94,7 +95,7 @@ public final class NettyTransport implements LtpTransport {
 
     @Override
     public List<String> capabilities() {
-        return sseEnabled ? List.of(SseBinding.CAPABILITY) : List.of();
+        return sseEnabled ? List.of(SseWire.CAPABILITY) : List.of();
     }
 
     @Override

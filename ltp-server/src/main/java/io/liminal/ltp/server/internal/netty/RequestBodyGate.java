@@ -1,5 +1,6 @@
 package io.liminal.ltp.server.internal.netty;
 
+import io.liminal.ltp.server.internal.sse.SseWire;
 import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
@@ -68,7 +69,7 @@ final class RequestBodyGate extends ChannelInboundHandlerAdapter {
                 content.release();
                 context.record(TransportEvent.HTTP_REFUSED);
                 HttpRouter.respond(ctx, HttpVersion.HTTP_1_1,
-                        SseBinding.error(413, "request body too large"), false);
+                        SseWire.error(413, "request body too large"), false);
                 return;
             }
             ctx.fireChannelRead(msg);
@@ -83,15 +84,15 @@ final class RequestBodyGate extends ChannelInboundHandlerAdapter {
     private HttpReply admitPost(HttpRequest request) {
         long declared = HttpUtil.getContentLength(request, -1L);
         if (declared < 0) {
-            return HttpUtil.isTransferEncodingChunked(request) ? SseBinding.error(411, "Content-Length is required")
+            return HttpUtil.isTransferEncodingChunked(request) ? SseWire.error(411, "Content-Length is required")
                     : null;
         }
         if (declared > maxPostBytes) {
-            return SseBinding.error(413, "a post carries at most " + maxPostBytes + " bytes");
+            return SseWire.error(413, "a post carries at most " + maxPostBytes + " bytes");
         }
         if (inboundBudget.addAndGet(declared) > context.limits().maxBufferedInboundBytes()) {
             inboundBudget.addAndGet(-declared);
-            return SseBinding.error(503, "try again later");
+            return SseWire.error(503, "try again later");
         }
         reserved = declared;
         return null;
@@ -99,7 +100,7 @@ final class RequestBodyGate extends ChannelInboundHandlerAdapter {
 
     private HttpReply admitOther(HttpRequest request) {
         long declared = HttpUtil.getContentLength(request, -1L);
-        return declared > maxOtherBytes ? SseBinding.error(413, "request body too large") : null;
+        return declared > maxOtherBytes ? SseWire.error(413, "request body too large") : null;
     }
 
     private static boolean isBindingWrite(HttpRequest request) {

@@ -1,67 +1,62 @@
 package io.liminal.ltp.server.internal.netty;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
-import io.liminal.ltp.core.CloseCodes;
+import io.liminal.ltp.server.internal.sse.SseSession;
+import io.liminal.ltp.server.internal.sse.SseSessions;
+import io.liminal.ltp.server.internal.sse.SseStream;
+import io.liminal.ltp.server.internal.sse.SseWire;
 import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportContext;
-import io.liminal.ltp.server.transport.TransportEvent;
-import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Base64;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
- * The sse-v1 binding's HTTP side (docs/extensions/sse-v1.md): opens and reopens event streams, hands posts to
- * their connection, and keeps the connections by token. One per transport, shared by its event loops.
+ * The sse-v1 binding on Netty (docs/extensions/sse-v1.md): opens and reopens event streams, hands posts to their
+ * connection, and keeps each connection on the event loop that opened it. The binding's rules are
+ * {@link SseSessions}'; what is Netty's here is the HTTP side, and moving the HTTP connections that carry a
+ * connection's posts onto its event loop. One per transport, shared by its event loops.
  */
 final class SseBinding {
-    static final String PATH = "/ltp/sse";
-    static final String CAPABILITY = "sse-v1";
-    static final String TOKEN_HEADER = "LTP-Token";
-    static final String POST_SEQ_HEADER = "LTP-Post-Seq";
-    static final String LAST_EVENT_HEADER = "LTP-Last-Event-Id";
-    static final HttpReply ACCEPTED = new HttpReply(204, "application/json", "");
-    static final HttpReply UNKNOWN_CONNECTION = error(404, "unknown connection");
     /** HTTP connections per binding connection that carry posts without counting as pending. */
     static final int MAX_POST_CHANNELS = 4;
-    private static final int TOKEN_BYTES = 16;
-    /** base64url of 16 bytes, without padding. */
-    private static final int TOKEN_CHARS = 22;
 
     private final TransportContext context;
-    private final ConcurrentMap<String, SseConnection> connections = new ConcurrentHashMap<>();
-    private final SecureRandom random = new SecureRandom();
+    private final SseSessions sessions;
 
     SseBinding(TransportContext context) {
         this.context = context;
+        this.sessions = new SseSessions(context);
     }
 
     /** The largest post body: the engine's message limit. */
     int maxPostBytes() {
-        return context.maxMessageBytes();
+        return sessions.maxPostBytes();
     }
 
     /** Whether a request's path is the binding's (its query, if any, already removed). */
     static boolean isBindingPath(String path) {
-        return PATH.equals(path);
+        return SseWire.PATH.equals(path);
     }
 
     /** Answers a request for the binding's path, on the request channel's event loop; owns {@code request}. */
@@ -74,47 +69,41 @@ final class SseBinding {
         } else if (HttpMethod.DELETE.equals(method)) {
             delete(ctx, request);
         } else {
-            HttpRouter.respond(ctx, request, error(405, "use GET, POST or DELETE"));
+            HttpRouter.respond(ctx, request, SseWire.error(405, "use GET, POST or DELETE"));
         }
+    }
+
+    /** Connections kept, open or lingering after their close. */
+    int connections() {
+        return sessions.size();
     }
 
     // ---- Streams --------------------------------------------------------------------------------------------------
 
     private void stream(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (!context.limits().allowsOrigin(request.headers().get(HttpHeaderNames.ORIGIN))) {
-            context.record(TransportEvent.ORIGIN_REFUSED);
-            HttpRouter.respond(ctx, request, error(403, "origin not allowed"), false);
-            return;
-        }
-        String lastEventId = request.headers().get("Last-Event-ID");
+        String lastEventId = request.headers().get(SseWire.LAST_EVENT_ID);
         HttpVersion version = request.protocolVersion();
+        HttpReply refusal = sessions.refuseStream(request.headers().get(HttpHeaderNames.ORIGIN), lastEventId != null);
+        if (refusal != null) {
+            HttpRouter.respond(ctx, request, refusal, refusal.status() != 403);
+            return;
+        }
         if (lastEventId != null) {
-            SseConnection connection = connectionOf(lastEventId);
-            long lastRead = eventNumber(lastEventId);
-            if (connection == null || lastRead < 0) {
-                context.record(TransportEvent.SSE_UNKNOWN_TOKEN);
-                HttpRouter.respond(ctx, request, UNKNOWN_CONNECTION, false);
-                return;
-            }
             becomeStream(ctx);
-            connection.executor().execute(() -> {
-                if (!connection.reopen(ctx.channel(), version, lastRead)) {
-                    context.record(TransportEvent.SSE_UNKNOWN_TOKEN);
-                    ctx.executor().execute(() -> HttpRouter.respond(ctx, version, UNKNOWN_CONNECTION, false));
-                }
-            });
+            NettyStream stream = new NettyStream(ctx.channel(), version);
+            sessions.reopen(lastEventId, stream, unknown -> ctx.executor().execute(
+                    () -> HttpRouter.respond(ctx, version, unknown, false)));
             return;
         }
-        if (!context.acceptingConnections()) {
-            HttpRouter.respond(ctx, request, error(503, "draining"));
-            return;
-        }
-        String token = newToken();
-        SseConnection connection = new SseConnection(this, context, token, RequestHeaders.of(request.headers()),
-                ctx.channel().remoteAddress(), ctx.channel().eventLoop());
-        connections.put(token, connection);
+        EventLoop loop = ctx.channel().eventLoop();
+        RequestHeaders headers = RequestHeaders.of(request.headers());
+        SseSession session = sessions.create(headers::get, ctx.channel().remoteAddress(), loop,
+                (task, delay, unit) -> {
+                    ScheduledFuture<?> future = loop.schedule(task, delay, unit);
+                    return () -> future.cancel(false);
+                }, loop::inEventLoop, new PostChannels(loop, context));
         becomeStream(ctx);
-        connection.open(ctx.channel(), version);
+        session.open(new NettyStream(ctx.channel(), version));
     }
 
     /** The channel carries one event stream from here on: no request timeout, and nothing more is read from it. */
@@ -139,45 +128,125 @@ final class SseBinding {
         }
     }
 
+    /** An event stream: a chunked response on its own channel, which closes when the stream ends. */
+    private static final class NettyStream implements SseStream {
+        private final Channel channel;
+        private final HttpVersion version;
+
+        NettyStream(Channel channel, HttpVersion version) {
+            this.channel = channel;
+            this.version = version;
+        }
+
+        @Override
+        public void start(SseSession session) {
+            channel.closeFuture().addListener(closed -> session.executor().execute(() -> session.streamLost(this)));
+            HttpResponse head = new DefaultHttpResponse(version, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, SseWire.EVENT_STREAM_TYPE)
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                    .set("X-Accel-Buffering", "no");
+            HttpUtil.setTransferEncodingChunked(head, true);
+            channel.write(head, channel.voidPromise());
+        }
+
+        @Override
+        public void write(byte[] bytes) {
+            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), channel.voidPromise());
+        }
+
+        @Override
+        public void flush() {
+            channel.flush();
+        }
+
+        @Override
+        public void end() {
+            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
     // ---- Posts ----------------------------------------------------------------------------------------------------
 
     private void post(ChannelHandlerContext ctx, FullHttpRequest request) {
-        SseConnection connection = connections.get(String.valueOf(request.headers().get(TOKEN_HEADER)));
-        if (connection == null) {
-            context.record(TransportEvent.SSE_UNKNOWN_TOKEN);
-            HttpRouter.respond(ctx, request, UNKNOWN_CONNECTION);
+        SseSessions.PostRequest post = sessions.parsePost(headersOf(request), request.content().nioBuffer());
+        if (post.refusal() != null) {
+            HttpRouter.respond(ctx, request, post.refusal());
             return;
         }
-        String seqHeader = request.headers().get(POST_SEQ_HEADER);
-        long seq = seqHeader == null ? -1 : positive(seqHeader);
-        if (seqHeader != null) {
-            if (seq < 1) {
-                HttpRouter.respond(ctx, request, error(400, "LTP-Post-Seq must be a positive integer"));
-                return;
-            }
-        }
-        String acknowledgedHeader = request.headers().get(LAST_EVENT_HEADER);
-        long acknowledged = acknowledgedHeader == null || !connection.token().equals(tokenOf(acknowledgedHeader))
-                ? -1 : eventNumber(acknowledgedHeader);
-        boolean lines = contentType(request).equals("application/x-ndjson");
-        List<String> messages = new ArrayList<>();
-        List<Integer> sizes = new ArrayList<>();
-        if (!split(request.content(), lines, messages, sizes)) {
-            HttpRouter.respond(ctx, request, error(400, "the body is not valid UTF-8"));
-            return;
-        }
-        int[] utf8Sizes = sizes.stream().mapToInt(Integer::intValue).toArray();
-        boolean adopted = connection.adopt(ctx.channel());
+        PostChannels channels = (PostChannels) post.session().resources();
+        boolean adopted = channels.adopt(ctx.channel());
         if (adopted) {
             Admission admission = ctx.pipeline().get(Admission.class);
             if (admission != null) {
                 admission.upgraded(ctx);
             }
         }
-        Answer answer = new Answer(ctx, request, adopted ? connection.eventLoop() : null);
-        SseConnection.Post post = new SseConnection.Post(seq, acknowledged, messages, utf8Sizes, answer);
-        onExecutorOf(connection, () -> connection.post(post));
+        Answer answer = new Answer(ctx, request, adopted ? channels.loop : null);
+        post.submit(answer);
         answer.dispatched();
+    }
+
+    private void delete(ChannelHandlerContext ctx, FullHttpRequest request) {
+        SseSessions.CloseRequest close = sessions.parseClose(headersOf(request), request.content().nioBuffer());
+        if (close.refusal() != null) {
+            HttpRouter.respond(ctx, request, close.refusal());
+            return;
+        }
+        Answer answer = new Answer(ctx, request, null);
+        close.submit(answer);
+        answer.dispatched();
+    }
+
+    private static UnaryOperator<String> headersOf(FullHttpRequest request) {
+        return name -> request.headers().get(name);
+    }
+
+    /**
+     * The HTTP connections that carry a binding connection's posts. Up to {@link #MAX_POST_CHANNELS} stop counting
+     * as pending (a client keeps one alive for its posts, so per-address pending limits would otherwise cap the
+     * clients behind one address, as on a corporate NAT), move to the connection's event loop, and close with it.
+     */
+    private static final class PostChannels implements SseSession.Resources {
+        final EventLoop loop;
+        private final TransportContext context;
+        private final Set<Channel> channels = new HashSet<>();
+        private boolean released;
+
+        PostChannels(EventLoop loop, TransportContext context) {
+            this.loop = loop;
+            this.context = context;
+        }
+
+        /** Whether {@code channel} was adopted now. Any thread. */
+        boolean adopt(Channel channel) {
+            synchronized (channels) {
+                if (released || channels.size() >= MAX_POST_CHANNELS || !channels.add(channel)) {
+                    return false;
+                }
+            }
+            channel.closeFuture().addListener(closed -> {
+                synchronized (channels) {
+                    channels.remove(channel);
+                }
+            });
+            return true;
+        }
+
+        @Override
+        public void release() {
+            List<Channel> adopted;
+            synchronized (channels) {
+                released = true;
+                adopted = List.copyOf(channels);
+            }
+            for (Channel channel : adopted) {
+                // Kept alive for posts that will not come any more; not at once, so that the answer to the post or
+                // close that ended the connection, possibly on this very channel, still goes out.
+                channel.eventLoop().schedule(() -> {
+                    channel.close();
+                }, context.limits().closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
     }
 
     /**
@@ -252,159 +321,5 @@ final class SseBinding {
                 });
             });
         }
-    }
-
-    /** Runs {@code task} on the connection's executor: at once when already there (no task, no wake-up). */
-    private static void onExecutorOf(SseConnection connection, Runnable task) {
-        if (connection.eventLoop().inEventLoop()) {
-            task.run();
-        } else {
-            connection.eventLoop().execute(task);
-        }
-    }
-
-    /** The body's messages: the whole body, or one per non-empty line; false when it is not valid UTF-8. */
-    private static boolean split(ByteBuf body, boolean lines, List<String> messages, List<Integer> sizes) {
-        int end = body.writerIndex();
-        int start = body.readerIndex();
-        while (start < end) {
-            int lineEnd = lines ? body.indexOf(start, end, (byte) '\n') : -1;
-            int stop = lineEnd < 0 ? end : lineEnd;
-            int length = stop - start;
-            if (length > 0 && body.getByte(stop - 1) == '\r') {
-                length--;
-            }
-            ByteBuf message = body.slice(start, length);
-            if (!isBlank(message)) {
-                String text = Utf8Text.decode(message);
-                if (text == null) {
-                    return false;
-                }
-                messages.add(text);
-                sizes.add(length);
-            }
-            start = stop + 1;
-        }
-        return true;
-    }
-
-    private static boolean isBlank(ByteBuf bytes) {
-        for (int i = bytes.readerIndex(); i < bytes.writerIndex(); i++) {
-            byte b = bytes.getByte(i);
-            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String contentType(FullHttpRequest request) {
-        String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        if (type == null) {
-            return "";
-        }
-        int parameters = type.indexOf(';');
-        return (parameters < 0 ? type : type.substring(0, parameters)).trim().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    // ---- Close ----------------------------------------------------------------------------------------------------
-
-    private void delete(ChannelHandlerContext ctx, FullHttpRequest request) {
-        SseConnection connection = connections.get(String.valueOf(request.headers().get(TOKEN_HEADER)));
-        if (connection == null) {
-            context.record(TransportEvent.SSE_UNKNOWN_TOKEN);
-            HttpRouter.respond(ctx, request, UNKNOWN_CONNECTION);
-            return;
-        }
-        int code = CloseCodes.NORMAL;
-        String reason = "";
-        String body = Utf8Text.decode(request.content());
-        if (body != null && !body.isBlank()) {
-            try {
-                JsonElement parsed = JsonParser.parseString(body);
-                if (parsed instanceof JsonObject object) {
-                    if (object.get("code") instanceof JsonPrimitive value && value.isNumber()) {
-                        code = value.getAsInt();
-                    }
-                    if (object.get("reason") instanceof JsonPrimitive value && value.isString()) {
-                        reason = value.getAsString();
-                    }
-                }
-            } catch (JsonParseException | NumberFormatException e) {
-                // a close without a readable code is a normal close
-            }
-        }
-        if (code < 1000 || code > 4999 || reason.length() > 123) {
-            HttpRouter.respond(ctx, request, error(400, "code must be 1000-4999 and reason at most 123 characters"));
-            return;
-        }
-        int closeCode = code;
-        String closeReason = reason;
-        Answer answer = new Answer(ctx, request, null);
-        onExecutorOf(connection, () -> connection.closedByClient(closeCode, closeReason, answer));
-        answer.dispatched();
-    }
-
-    // ---- Connections ----------------------------------------------------------------------------------------------
-
-    void removed(SseConnection connection) {
-        connections.remove(connection.token(), connection);
-    }
-
-    /** Connections kept, open or lingering after their close. */
-    int connections() {
-        return connections.size();
-    }
-
-    private String newToken() {
-        byte[] bytes = new byte[TOKEN_BYTES];
-        random.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
-    private SseConnection connectionOf(String eventId) {
-        String token = tokenOf(eventId);
-        return token == null ? null : connections.get(token);
-    }
-
-    /** The token part of {@code <token>.<n>}, or {@code null} when the id is not of that form. */
-    static String tokenOf(String eventId) {
-        int dot = eventId.indexOf('.');
-        return dot == TOKEN_CHARS ? eventId.substring(0, dot) : null;
-    }
-
-    /** The number part of {@code <token>.<n>}, or -1. */
-    static long eventNumber(String eventId) {
-        int dot = eventId.indexOf('.');
-        return dot == TOKEN_CHARS ? nonNegative(eventId.substring(dot + 1)) : -1;
-    }
-
-    private static long nonNegative(String digits) {
-        if (digits.isEmpty() || digits.length() > 18) {
-            return -1;
-        }
-        long value = 0;
-        for (int i = 0; i < digits.length(); i++) {
-            char c = digits.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
-        }
-        return value;
-    }
-
-    private static long positive(String digits) {
-        long value = nonNegative(digits.trim());
-        return value > 0 ? value : -1;
-    }
-
-    static HttpReply error(int status, String message) {
-        return new HttpReply(status, "application/json", "{\"error\":" + jsonString(message) + "}");
-    }
-
-    /** {@code text} as a JSON string literal. */
-    static String jsonString(String text) {
-        return new JsonPrimitive(text).toString();
     }
 }

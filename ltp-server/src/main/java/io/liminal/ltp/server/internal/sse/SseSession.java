@@ -1,4 +1,4 @@
-package io.liminal.ltp.server.internal.netty;
+package io.liminal.ltp.server.internal.sse;
 
 import io.liminal.ltp.core.CloseCodes;
 import io.liminal.ltp.core.concurrent.Scheduler;
@@ -7,61 +7,53 @@ import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportConnection;
 import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * One sse-v1 binding connection (docs/extensions/sse-v1.md), the engine's {@link TransportConnection} over an event
- * stream that a proxy may cut and the client reopen, and posts that may arrive on any HTTP connection.
+ * stream that a proxy may cut and the client reopen, and posts that may arrive on any HTTP connection. The same on
+ * every HTTP stack: what differs is the {@link SseStream} and the executor it is given.
  *
- * <p>All state is confined to the event loop that opened the connection ({@link #executor()}); a reopened stream
- * and posts read on other loops hop to it. Every event stays buffered until the client acknowledges it (the
- * {@code Last-Event-ID} of a reopened stream, or a post's {@code LTP-Last-Event-Id}), so a cut stream loses
- * nothing; those bytes are bounded like a WebSocket's unread ones ("Slow consumer").
+ * <p>All state is confined to the connection's serial {@link #executor()}; reopened streams and posts read on
+ * other threads hop to it. Every event stays buffered until the client acknowledges it (the {@code Last-Event-ID}
+ * of a reopened stream, or a post's {@code LTP-Last-Event-Id}), so a cut stream loses nothing; those bytes are
+ * bounded like a WebSocket's unread ones ("Slow consumer").
  */
-final class SseConnection implements TransportConnection {
+public final class SseSession implements TransportConnection {
     static final String TRANSPORT = "sse";
+    private static final byte[] KEEP_ALIVE_COMMENT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
 
-    private final SseBinding binding;
+    private final SseSessions sessions;
     private final TransportContext context;
     private final String token;
     private final byte[] idPrefix;
-    private final RequestHeaders headers;
+    private final UnaryOperator<String> headers;
     private final SocketAddress remoteAddress;
-    private final EventLoop executor;
+    private final Executor executor;
     private final Scheduler scheduler;
+    private final BooleanSupplier inExecutor;
+    private final Resources resources;
 
     private ConnectionListener listener;
     private final ArrayDeque<Event> unacknowledged = new ArrayDeque<>();
     private long unacknowledgedBytes;
     /** The next event's number; 0 was the {@code ltp-open} event. */
     private long nextId = 1;
-    private Channel stream;
+    private SseStream stream;
     private boolean flushPending;
     /** While no stream is attached (or after the close): when the connection is given up. */
-    private ScheduledFuture<?> deadline;
-    private ScheduledFuture<?> keepAlive;
+    private Scheduler.Cancellable deadline = Scheduler.Cancellable.NONE;
+    private Scheduler.Cancellable keepAlive = Scheduler.Cancellable.NONE;
     private boolean closeSent;
     private boolean closeNotified;
     private boolean removed;
@@ -71,69 +63,67 @@ final class SseConnection implements TransportConnection {
     private boolean reading = true;
     /** The one post accepted while reading is paused, handed over when it resumes. */
     private Post parked;
-    /** HTTP connections that carry this connection's posts and no longer count as pending (see adopt). */
-    private final Set<Channel> postChannels = new HashSet<>();
 
     private record Event(long id, byte[] bytes) {
     }
 
-    /** A post's messages and how to answer it (on the post's own channel). */
+    /** A post's messages, parsed by {@link SseSessions#parsePost}, and how to answer it. */
     record Post(long seq, long acknowledged, List<String> messages, int[] utf8Sizes, Consumer<HttpReply> answer) {
     }
 
-    SseConnection(SseBinding binding, TransportContext context, String token, RequestHeaders headers,
-            SocketAddress remoteAddress, EventLoop executor) {
-        this.binding = binding;
+    SseSession(SseSessions sessions, TransportContext context, String token, UnaryOperator<String> headers,
+            SocketAddress remoteAddress, Executor executor, Scheduler scheduler, BooleanSupplier inExecutor,
+            Resources resources) {
+        this.sessions = sessions;
         this.context = context;
         this.token = token;
         this.idPrefix = ("id: " + token + ".").getBytes(StandardCharsets.US_ASCII);
         this.headers = headers;
         this.remoteAddress = remoteAddress;
         this.executor = executor;
-        this.scheduler = (task, delay, unit) -> {
-            ScheduledFuture<?> future = executor.schedule(task, delay, unit);
-            return () -> future.cancel(false);
-        };
-    }
-
-    String token() {
-        return token;
-    }
-
-    /** {@link #executor()} as the event loop it is. */
-    EventLoop eventLoop() {
-        return executor;
+        this.scheduler = scheduler;
+        this.inExecutor = inExecutor;
+        this.resources = resources;
     }
 
     /**
-     * A post of this connection arrived on {@code channel}: up to {@link SseBinding#MAX_POST_CHANNELS} such HTTP
-     * connections stop counting as pending (a client keeps one alive for its posts, so per-address pending limits
-     * would otherwise cap the clients behind one address, as on a corporate NAT); they close with the connection.
-     * Any thread.
-     *
-     * @return whether the channel was adopted now
+     * What the HTTP stack holds for a connection besides its streams (the Netty transport: the HTTP connections
+     * that carry its posts).
      */
-    boolean adopt(Channel channel) {
-        synchronized (postChannels) {
-            if (removed || postChannels.size() >= SseBinding.MAX_POST_CHANNELS || !postChannels.add(channel)) {
-                return false;
-            }
+    public interface Resources {
+        /** Nothing for the HTTP stack to release. */
+        Resources NONE = () -> { };
+
+        /** The connection is gone; on its executor, once. */
+        void release();
+    }
+
+    /** What the HTTP stack holds for this connection. */
+    public Resources resources() {
+        return resources;
+    }
+
+    /** The connection's token (docs/extensions/sse-v1.md §2). */
+    public String token() {
+        return token;
+    }
+
+    /** Runs {@code task} on {@link #executor()}: at once when already there (no task, no wake-up). */
+    public void onExecutor(Runnable task) {
+        if (inExecutor.getAsBoolean()) {
+            task.run();
+        } else {
+            executor.execute(task);
         }
-        channel.closeFuture().addListener(closed -> {
-            synchronized (postChannels) {
-                postChannels.remove(channel);
-            }
-        });
-        return true;
     }
 
     // ---- Stream ---------------------------------------------------------------------------------------------------
 
     /** Opens the connection on its first stream and hands it to the engine. On {@link #executor()}. */
-    void open(Channel channel, HttpVersion version) {
-        String open = "{\"binding\":\"" + SseBinding.CAPABILITY + "\",\"token\":\"" + token + "\",\"keepalive_ms\":"
-                + context.limits().sseKeepAlive().toMillis() + ",\"max_post_bytes\":" + binding.maxPostBytes() + "}";
-        startStream(channel, version, ("retry: 1000\n" + new String(idPrefix, StandardCharsets.US_ASCII)
+    public void open(SseStream first) {
+        String open = "{\"binding\":\"" + SseWire.CAPABILITY + "\",\"token\":\"" + token + "\",\"keepalive_ms\":"
+                + context.limits().sseKeepAlive().toMillis() + ",\"max_post_bytes\":" + sessions.maxPostBytes() + "}";
+        startStream(first, ("retry: 1000\n" + new String(idPrefix, StandardCharsets.US_ASCII)
                 + "0\nevent: ltp-open\ndata: " + open + "\n\n").getBytes(StandardCharsets.US_ASCII));
         listener = context.accept(this);
         if (closeSent) {
@@ -148,7 +138,7 @@ final class SseConnection implements TransportConnection {
      * The client reopened the stream after reading event {@code lastRead}: resends what followed, then continues.
      * On {@link #executor()}; false (and the connection ends as dropped) when that position cannot be served.
      */
-    boolean reopen(Channel channel, HttpVersion version, long lastRead) {
+    public boolean reopen(SseStream next, long lastRead) {
         if (removed) {
             return false;
         }
@@ -159,50 +149,46 @@ final class SseConnection implements TransportConnection {
             return false;
         }
         acknowledge(lastRead);
-        startStream(channel, version, null);
+        startStream(next, null);
         return true;
     }
 
-    private void startStream(Channel channel, HttpVersion version, byte[] preamble) {
+    private void startStream(SseStream next, byte[] preamble) {
         if (stream != null) {
             endStream(); // one stream at a time: the newest wins
         }
         cancelDeadline();
-        stream = channel;
-        HttpResponse head = new DefaultHttpResponse(version, HttpResponseStatus.OK);
-        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
-                .set("X-Accel-Buffering", "no");
-        HttpUtil.setTransferEncodingChunked(head, true);
-        channel.write(head, channel.voidPromise());
+        stream = next;
+        next.start(this);
         if (preamble != null) {
-            write(preamble);
+            next.write(preamble);
         }
         for (Event event : unacknowledged) {
-            write(event.bytes());
+            next.write(event.bytes());
         }
         flushLater();
         if (closeSent) {
             endStream();
             return;
         }
-        keepAlive = executor.scheduleAtFixedRate(this::sendKeepAlive, context.limits().sseKeepAlive().toMillis(),
-                context.limits().sseKeepAlive().toMillis(), TimeUnit.MILLISECONDS);
-        channel.closeFuture().addListener(closed -> executor.execute(() -> streamLost(channel)));
+        scheduleKeepAlive(next);
     }
 
-    private static final byte[] KEEP_ALIVE_COMMENT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
-
-    private void sendKeepAlive() {
-        if (stream != null) {
-            write(KEEP_ALIVE_COMMENT);
-            flushLater();
-        }
+    private void scheduleKeepAlive(SseStream current) {
+        long every = context.limits().sseKeepAlive().toMillis();
+        keepAlive = scheduler.schedule(() -> {
+            if (stream == current) {
+                current.write(KEEP_ALIVE_COMMENT);
+                flushLater();
+                scheduleKeepAlive(current);
+            }
+        }, every, TimeUnit.MILLISECONDS);
     }
 
-    private void streamLost(Channel channel) {
-        if (stream != channel) {
-            return; // an older stream, already replaced
+    /** The HTTP stack lost {@code lost} (cut by the peer or a proxy). On {@link #executor()}. */
+    public void streamLost(SseStream lost) {
+        if (stream != lost) {
+            return; // an older stream, already replaced or ended
         }
         stream = null;
         cancelKeepAlive();
@@ -213,15 +199,11 @@ final class SseConnection implements TransportConnection {
 
     /** Ends the current stream's response and closes its HTTP connection (a stream is never reused). */
     private void endStream() {
-        Channel ending = stream;
+        SseStream ending = stream;
         stream = null;
         cancelKeepAlive();
         flushPending = false;
-        ending.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private void write(byte[] bytes) {
-        stream.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), stream.voidPromise());
+        ending.end();
     }
 
     /** Flushes once per batch of executor tasks, so that events posted together (a reply and its ack) share one. */
@@ -252,29 +234,29 @@ final class SseConnection implements TransportConnection {
     /** A post for this connection, on {@link #executor()}: see the binding's §4 for the answers. */
     void post(Post post) {
         if (removed || closeSent) {
-            post.answer().accept(SseBinding.UNKNOWN_CONNECTION);
+            post.answer().accept(SseWire.UNKNOWN_CONNECTION);
             return;
         }
         if (post.acknowledged() >= 0 && post.acknowledged() < nextId) {
             acknowledge(post.acknowledged());
         }
         if (post.seq() < 0) {
-            post.answer().accept(post.messages().isEmpty() ? SseBinding.ACCEPTED
-                    : SseBinding.error(400, "LTP-Post-Seq is required with messages"));
+            post.answer().accept(post.messages().isEmpty() ? SseWire.ACCEPTED
+                    : SseWire.error(400, "LTP-Post-Seq is required with messages"));
             return;
         }
         if (post.seq() <= lastPostSeq) {
-            post.answer().accept(SseBinding.ACCEPTED); // a retry of a post already handled
+            post.answer().accept(SseWire.ACCEPTED); // a retry of a post already handled
             return;
         }
         if (post.seq() > lastPostSeq + 1) {
-            post.answer().accept(SseBinding.error(409, "expected post " + (lastPostSeq + 1)));
+            post.answer().accept(SseWire.error(409, "expected post " + (lastPostSeq + 1)));
             return;
         }
         if (!reading) {
             if (parked != null) {
                 context.record(TransportEvent.SSE_POST_BUSY);
-                post.answer().accept(SseBinding.error(429, "busy: retry this post later"));
+                post.answer().accept(SseWire.BUSY);
                 return;
             }
             lastPostSeq = post.seq();
@@ -290,7 +272,7 @@ final class SseConnection implements TransportConnection {
         for (int i = 0; i < messages.size() && listener != null && !closeSent; i++) {
             listener.onText(messages.get(i), post.utf8Sizes()[i]);
         }
-        post.answer().accept(SseBinding.ACCEPTED);
+        post.answer().accept(SseWire.ACCEPTED);
     }
 
     /** The client ended the connection ({@code DELETE}), on {@link #executor()}. */
@@ -306,7 +288,7 @@ final class SseConnection implements TransportConnection {
             notifyClosed();
         }
         remove();
-        answer.accept(SseBinding.ACCEPTED);
+        answer.accept(SseWire.ACCEPTED);
     }
 
     // ---- TransportConnection --------------------------------------------------------------------------------------
@@ -318,11 +300,7 @@ final class SseConnection implements TransportConnection {
 
     @Override
     public void sendUtf8(byte[] utf8) {
-        if (executor.inEventLoop()) {
-            sendOnExecutor(utf8);
-        } else {
-            executor.execute(() -> sendOnExecutor(utf8));
-        }
+        onExecutor(() -> sendOnExecutor(utf8));
     }
 
     private void sendOnExecutor(byte[] utf8) {
@@ -342,7 +320,7 @@ final class SseConnection implements TransportConnection {
         unacknowledged.addLast(new Event(nextId++, event));
         unacknowledgedBytes += event.length;
         if (stream != null) {
-            write(event);
+            stream.write(event);
             flushLater();
         }
     }
@@ -373,11 +351,9 @@ final class SseConnection implements TransportConnection {
         return out.toByteArray();
     }
 
-    private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
-
     @Override
     public void close(int code, String reason) {
-        if (!executor.inEventLoop()) {
+        if (!inExecutor.getAsBoolean()) {
             executor.execute(() -> close(code, reason));
             return;
         }
@@ -391,21 +367,19 @@ final class SseConnection implements TransportConnection {
         if (stream != null) {
             endStream();
         }
-        cancelDeadline();
         // Kept for the close timeout, so that a stream cut just before the close event gets it on reconnect.
         armDeadline(context.limits().closeTimeout().toMillis(), false);
         notifyClosed();
     }
 
     private void appendCloseEvent() {
-        String data = "{\"code\":" + closeCode + ",\"reason\":" + SseBinding.jsonString(closeReason) + "}";
-        byte[] event = event(nextId, "ltp-close", data.getBytes(StandardCharsets.UTF_8));
-        append(event);
+        String data = "{\"code\":" + closeCode + ",\"reason\":" + SseWire.jsonString(closeReason) + "}";
+        append(event(nextId, "ltp-close", data.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
     public void setReading(boolean reading) {
-        if (!executor.inEventLoop()) {
+        if (!inExecutor.getAsBoolean()) {
             executor.execute(() -> setReading(reading));
             return;
         }
@@ -429,7 +403,7 @@ final class SseConnection implements TransportConnection {
 
     @Override
     public String requestHeader(String name) {
-        return headers.get(name);
+        return headers.apply(name);
     }
 
     @Override
@@ -451,8 +425,8 @@ final class SseConnection implements TransportConnection {
 
     private void armDeadline(long millis, boolean streamTimeout) {
         cancelDeadline();
-        deadline = executor.schedule(() -> {
-            deadline = null;
+        deadline = scheduler.schedule(() -> {
+            deadline = Scheduler.Cancellable.NONE;
             if (streamTimeout && !closeSent) {
                 context.record(TransportEvent.SSE_STREAM_TIMEOUT);
             }
@@ -474,26 +448,16 @@ final class SseConnection implements TransportConnection {
             return;
         }
         removed = true;
-        List<Channel> adopted;
-        synchronized (postChannels) {
-            adopted = List.copyOf(postChannels);
-        }
-        for (Channel channel : adopted) {
-            // Kept alive for posts that will not come any more; not at once, so that the answer to the post or
-            // close that ended the connection, possibly on this very channel, still goes out.
-            channel.eventLoop().schedule(() -> {
-                channel.close();
-            }, context.limits().closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        }
         cancelDeadline();
         cancelKeepAlive();
         unacknowledged.clear();
         unacknowledgedBytes = 0;
         if (parked != null) {
-            parked.answer().accept(SseBinding.UNKNOWN_CONNECTION);
+            parked.answer().accept(SseWire.UNKNOWN_CONNECTION);
             parked = null;
         }
-        binding.removed(this);
+        sessions.removed(this);
+        resources.release();
     }
 
     private void notifyClosed() {
@@ -505,16 +469,12 @@ final class SseConnection implements TransportConnection {
     }
 
     private void cancelDeadline() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
-        }
+        deadline.cancel();
+        deadline = Scheduler.Cancellable.NONE;
     }
 
     private void cancelKeepAlive() {
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
-            keepAlive = null;
-        }
+        keepAlive.cancel();
+        keepAlive = Scheduler.Cancellable.NONE;
     }
 }

@@ -1,0 +1,148 @@
+package io.liminal.ltp.server.internal.sse;
+
+import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.server.transport.HttpReply;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The sse-v1 binding's wire rules (docs/extensions/sse-v1.md) that do not depend on the HTTP stack: path, headers,
+ * event ids, post bodies and error answers. Shared by every server transport that serves the binding.
+ */
+public final class SseWire {
+    /** The binding's path on the server's origin. */
+    public static final String PATH = "/ltp/sse";
+    /** The capability a server that serves the binding lists in its acks. */
+    public static final String CAPABILITY = "sse-v1";
+    public static final String TOKEN_HEADER = "LTP-Token";
+    public static final String POST_SEQ_HEADER = "LTP-Post-Seq";
+    public static final String LAST_EVENT_HEADER = "LTP-Last-Event-Id";
+    /** The header of a reopened stream (the SSE standard's). */
+    public static final String LAST_EVENT_ID = "Last-Event-ID";
+    public static final String EVENT_STREAM_TYPE = "text/event-stream; charset=utf-8";
+    public static final HttpReply ACCEPTED = new HttpReply(204, "application/json", "");
+    public static final HttpReply UNKNOWN_CONNECTION = error(404, "unknown connection");
+    public static final HttpReply BUSY = error(429, "busy: retry this post later");
+    public static final HttpReply DRAINING = error(503, "draining");
+    public static final HttpReply ORIGIN_REFUSED = error(403, "origin not allowed");
+    public static final HttpReply NOT_UTF8 = error(400, "the body is not valid UTF-8");
+    /** base64url of a token's 16 bytes, without padding. */
+    static final int TOKEN_CHARS = 22;
+    private static final ThreadLocal<CharsetDecoder> STRICT = ThreadLocal.withInitial(
+            StandardCharsets.UTF_8::newDecoder);
+
+    private SseWire() {
+    }
+
+    /** An error answer with a JSON body {@code {"error": message}}. */
+    public static HttpReply error(int status, String message) {
+        return new HttpReply(status, "application/json", "{\"error\":" + jsonString(message) + "}");
+    }
+
+    /** {@code text} as a JSON string literal. */
+    public static String jsonString(String text) {
+        return new JsonPrimitive(text).toString();
+    }
+
+    /** The token part of an event id {@code <token>.<n>}, or {@code null} when the id is not of that form. */
+    public static String tokenOf(String eventId) {
+        int dot = eventId.indexOf('.');
+        return dot == TOKEN_CHARS ? eventId.substring(0, dot) : null;
+    }
+
+    /** The number part of an event id {@code <token>.<n>}, or -1. */
+    public static long eventNumber(String eventId) {
+        int dot = eventId.indexOf('.');
+        return dot == TOKEN_CHARS ? nonNegative(eventId.substring(dot + 1)) : -1;
+    }
+
+    /** A header's positive decimal value, or -1. */
+    static long positive(String digits) {
+        long value = nonNegative(digits.trim());
+        return value > 0 ? value : -1;
+    }
+
+    private static long nonNegative(String digits) {
+        if (digits.isEmpty() || digits.length() > 18) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = 0; i < digits.length(); i++) {
+            char c = digits.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    /** Whether a post body's {@code Content-Type} is the one-message-per-line form. */
+    static boolean isLines(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int parameters = contentType.indexOf(';');
+        return (parameters < 0 ? contentType : contentType.substring(0, parameters)).trim().toLowerCase(Locale.ROOT)
+                .equals("application/x-ndjson");
+    }
+
+    /**
+     * A post body's messages: the whole body, or one per non-blank line; false when it is not valid UTF-8. Reads
+     * {@code body} between its position and limit without moving them.
+     */
+    static boolean split(ByteBuffer body, boolean lines, List<String> messages, List<Integer> sizes) {
+        int end = body.limit();
+        int start = body.position();
+        while (start < end) {
+            int lineEnd = lines ? indexOf(body, start, end, (byte) '\n') : -1;
+            int stop = lineEnd < 0 ? end : lineEnd;
+            int length = stop - start;
+            if (length > 0 && body.get(stop - 1) == '\r') {
+                length--;
+            }
+            if (!isBlank(body, start, start + length)) {
+                String text = decode(body.duplicate().limit(start + length).position(start));
+                if (text == null) {
+                    return false;
+                }
+                messages.add(text);
+                sizes.add(length);
+            }
+            start = stop + 1;
+        }
+        return true;
+    }
+
+    /** The text of {@code bytes} (strict UTF-8), or {@code null} when it is not valid UTF-8. */
+    public static String decode(ByteBuffer bytes) {
+        try {
+            return STRICT.get().reset().decode(bytes).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static int indexOf(ByteBuffer body, int from, int to, byte value) {
+        for (int i = from; i < to; i++) {
+            if (body.get(i) == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isBlank(ByteBuffer bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = bytes.get(i);
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+}
