@@ -3,9 +3,15 @@ package io.liminal.ltp.jakarta;
 import io.liminal.ltp.core.LtpVersions;
 import io.liminal.ltp.jakarta.internal.JakartaConnection;
 import io.liminal.ltp.jakarta.internal.LtpEndpoint;
+import io.liminal.ltp.jakarta.internal.SseServlet;
+import io.liminal.ltp.server.internal.sse.SseSessions;
+import io.liminal.ltp.server.internal.sse.SseWire;
 import io.liminal.ltp.server.transport.LtpTransport;
 import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServlet;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.Session;
@@ -38,6 +44,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * container.addEndpoint(transport.endpointConfig());
  * }</pre>
  *
+ * <p>The sse-v1 fallback (docs/extensions/sse-v1.md), for clients whose network breaks WebSocket, is a servlet on
+ * the same container: a transport {@link #createWithSse made with it} lists it in its acks, and its servlet is
+ * registered during the application's initialization ({@link #registerSseServlet}, or {@link #sseServlet()} with the
+ * framework's own registration) at {@link #SSE_PATH} of the root context.
+ *
  * <p>What differs from the Netty transport, because the container owns the socket: {@code /health}, {@code /ready}
  * and {@code /metrics} are not served here (the application exposes them, or the Spring Boot starter does through
  * Actuator); {@link io.liminal.ltp.server.LtpServer#port()} is 0; WebSocket pings are answered by the container
@@ -48,6 +59,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * all connections.
  */
 public final class JakartaTransport implements LtpTransport {
+    /** The sse-v1 binding's path, where clients look for it on the WebSocket URL's origin. */
+    public static final String SSE_PATH = SseWire.PATH;
     private static final String HEADERS = "io.liminal.ltp.jakarta.headers";
 
     private final String path;
@@ -56,9 +69,13 @@ public final class JakartaTransport implements LtpTransport {
     private final Set<JakartaConnection> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong bufferedInbound = new AtomicLong();
     private volatile TransportContext context;
+    private volatile SseSessions sse;
+    private final boolean sseOffered;
+    private SseServlet sseServlet;
 
-    private JakartaTransport(String path, int laneThreads) {
+    private JakartaTransport(String path, int laneThreads, boolean sseOffered) {
         this.path = path;
+        this.sseOffered = sseOffered;
         AtomicInteger count = new AtomicInteger();
         this.lanes = Executors.newFixedThreadPool(laneThreads,
                 runnable -> thread(runnable, "ltp-jakarta-" + count.incrementAndGet()));
@@ -81,11 +98,23 @@ public final class JakartaTransport implements LtpTransport {
      * as many threads as there are cores; they never block.
      */
     public static JakartaTransport create(String path) {
+        return create(path, false);
+    }
+
+    /**
+     * As {@link #create}, for a transport that also serves the sse-v1 fallback: acks list {@code sse-v1}, so
+     * register {@link #sseServlet()} too ({@link #registerSseServlet}).
+     */
+    public static JakartaTransport createWithSse(String path) {
+        return create(path, true);
+    }
+
+    private static JakartaTransport create(String path, boolean sse) {
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("The endpoint path must start with '/': " + path);
         }
-        return new JakartaTransport(path, Math.max(2, Runtime.getRuntime().availableProcessors()));
+        return new JakartaTransport(path, Math.max(2, Runtime.getRuntime().availableProcessors()), sse);
     }
 
     /**
@@ -99,6 +128,42 @@ public final class JakartaTransport implements LtpTransport {
                 .build();
     }
 
+    /**
+     * The sse-v1 binding's servlet, made once. Map it at {@link #SSE_PATH} of the root context with asynchronous
+     * support on ({@link #registerSseServlet} does both). Requests that arrive before the server started are
+     * answered 503.
+     *
+     * @throws IllegalStateException when the transport was not made {@link #createWithSse with sse-v1}
+     */
+    public synchronized HttpServlet sseServlet() {
+        if (!sseOffered) {
+            throw new IllegalStateException("This transport does not offer sse-v1: make it with createWithSse");
+        }
+        if (sseServlet == null) {
+            sseServlet = new SseServlet(() -> sse, lanes, timers, bufferedInbound);
+        }
+        return sseServlet;
+    }
+
+    /**
+     * Registers {@link #sseServlet()} with {@code servletContext} at {@link #SSE_PATH}, asynchronous; call it while
+     * the context initializes (a {@code ServletContainerInitializer} or {@code ServletContextListener}), as for
+     * any servlet added in code.
+     */
+    public void registerSseServlet(ServletContext servletContext) {
+        ServletRegistration.Dynamic registration = servletContext.addServlet("ltp-sse", sseServlet());
+        if (registration == null) {
+            throw new IllegalStateException("A servlet named ltp-sse is registered already");
+        }
+        registration.setAsyncSupported(true);
+        registration.addMapping(SSE_PATH);
+    }
+
+    @Override
+    public List<String> capabilities() {
+        return sseOffered ? List.of(SseWire.CAPABILITY) : List.of();
+    }
+
     /** The endpoint's path. */
     public String path() {
         return path;
@@ -107,6 +172,7 @@ public final class JakartaTransport implements LtpTransport {
     @Override
     public InetSocketAddress start(TransportContext context) {
         this.context = Objects.requireNonNull(context, "context");
+        this.sse = new SseSessions(context);
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0); // the container's port: not ours to know
     }
 
@@ -124,6 +190,10 @@ public final class JakartaTransport implements LtpTransport {
     public void close() {
         for (JakartaConnection connection : open) {
             connection.close(1001, "Server shutting down");
+        }
+        SseSessions started = sse;
+        if (started != null) {
+            started.closeAll(1001, "Server shutting down");
         }
         timers.schedule(() -> {
             lanes.shutdown();

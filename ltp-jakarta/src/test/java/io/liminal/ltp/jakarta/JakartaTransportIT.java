@@ -64,7 +64,7 @@ class JakartaTransportIT {
     private URI start(String kind, LtpServer.Builder builder, SelfSignedCertificate tls) throws Exception {
         JakartaTransport transport = JakartaTransport.create("/ltp");
         server = builder.transport(transport).build().start();
-        container = ServletContainer.start(kind, transport.endpointConfig(), directory, tls);
+        container = ServletContainer.start(kind, transport, directory, tls);
         return URI.create((tls == null ? "ws" : "wss") + "://127.0.0.1:" + container.port() + "/ltp");
     }
 
@@ -83,7 +83,7 @@ class JakartaTransportIT {
     }
 
     /** What the server below is configured to do, as ltp-conformance's own ServerConformanceIT declares it. */
-    private static final String PROFILE = """
+    static final String PROFILE = """
             {
               "heartbeat_interval_ms": 1000,
               "idle_close": true,

@@ -1,7 +1,6 @@
 package io.liminal.ltp.jakarta;
 
 import io.liminal.ltp.testing.SelfSignedCertificate;
-import jakarta.websocket.server.ServerEndpointConfig;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.Server;
@@ -18,7 +17,7 @@ final class JettyContainer implements ServletContainer {
         this.connector = connector;
     }
 
-    static JettyContainer start(ServerEndpointConfig endpoint, SelfSignedCertificate tls) throws Exception {
+    static JettyContainer start(JakartaTransport transport, SelfSignedCertificate tls) throws Exception {
         Server server = new Server();
         ServerConnector connector;
         if (tls != null) {
@@ -36,7 +35,10 @@ final class JettyContainer implements ServletContainer {
         ServletContextHandler context = new ServletContextHandler("/");
         server.setHandler(context);
         JakartaWebSocketServletContainerInitializer.configure(context,
-                (servletContext, container) -> container.addEndpoint(endpoint));
+                (servletContext, container) -> {
+                    container.addEndpoint(transport.endpointConfig());
+                    ServletContainer.registerSse(transport, servletContext);
+                });
         server.start();
         return new JettyContainer(server, connector);
     }

@@ -2,7 +2,6 @@ package io.liminal.ltp.jakarta;
 
 import io.liminal.ltp.testing.SelfSignedCertificate;
 import jakarta.websocket.server.ServerContainer;
-import jakarta.websocket.server.ServerEndpointConfig;
 import java.nio.file.Path;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
@@ -22,7 +21,7 @@ final class TomcatContainer implements ServletContainer {
         this.connector = connector;
     }
 
-    static TomcatContainer start(ServerEndpointConfig endpoint, Path directory, SelfSignedCertificate tls)
+    static TomcatContainer start(JakartaTransport transport, Path directory, SelfSignedCertificate tls)
             throws Exception {
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(directory.toString());
@@ -47,13 +46,15 @@ final class TomcatContainer implements ServletContainer {
         context.setClearReferencesThreadLocals(false);
         context.setClearReferencesRmiTargets(false);
         context.addServletContainerInitializer(new WsSci(), null);
+        context.addServletContainerInitializer((classes, servletContext) -> ServletContainer.registerSse(transport, servletContext),
+                null);
         // Tomcat runs filters (WsFilter does the upgrade) only for mapped requests, as behind Spring's dispatcher.
         Tomcat.addServlet(context, "default", new DefaultServlet());
         context.addServletMappingDecoded("/", "default");
         tomcat.start();
         ServerContainer container = (ServerContainer) context.getServletContext()
                 .getAttribute(ServerContainer.class.getName());
-        container.addEndpoint(endpoint);
+        container.addEndpoint(transport.endpointConfig());
         return new TomcatContainer(tomcat, connector);
     }
 

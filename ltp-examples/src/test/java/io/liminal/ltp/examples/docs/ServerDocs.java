@@ -75,10 +75,11 @@ final class ServerDocs {
 
     static LtpServer jakarta(ServletContext servletContext, LtpHandler handler) throws DeploymentException {
         // tag::jakarta[]
-        JakartaTransport transport = JakartaTransport.create("/ltp");
+        JakartaTransport transport = JakartaTransport.createWithSse("/ltp"); // or create(path): WebSocket only
         LtpServer server = LtpServer.builder().transport(transport).handler(handler).build().start();
         ServerContainer container = (ServerContainer) servletContext.getAttribute(ServerContainer.class.getName());
         container.addEndpoint(transport.endpointConfig());
+        transport.registerSseServlet(servletContext);                      // the sse-v1 fallback at /ltp/sse
         // end::jakarta[]
         return server;
     }

@@ -16,6 +16,7 @@ import io.liminal.ltp.spring.boot.internal.JakartaEndpointRegistrar;
 import io.liminal.ltp.spring.boot.internal.LtpHealthIndicator;
 import io.liminal.ltp.spring.boot.internal.LtpServerLifecycle;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -78,7 +80,7 @@ public class LtpServerAutoConfiguration {
             }
             builder.transport(transport);
         } else {
-            builder.host(properties.getHost()).port(properties.getPort());
+            builder.host(properties.getHost()).port(properties.getPort()).sseBinding(properties.isSse());
         }
         applyLimits(builder, properties.getLimits());
         if (!properties.getAllowedOrigins().isEmpty()) {
@@ -202,7 +204,19 @@ public class LtpServerAutoConfiguration {
 
         @Bean
         JakartaTransport ltpJakartaTransport(LtpServerProperties properties) {
-            return JakartaTransport.create(properties.getPath());
+            return properties.isSse() ? JakartaTransport.createWithSse(properties.getPath())
+                    : JakartaTransport.create(properties.getPath());
+        }
+
+        /** The sse-v1 fallback's servlet at /ltp/sse, registered with the web server as it starts. */
+        @Bean
+        @ConditionalOnBooleanProperty(name = "ltp.server.sse", matchIfMissing = true)
+        ServletRegistrationBean<HttpServlet> ltpSseServlet(JakartaTransport transport) {
+            ServletRegistrationBean<HttpServlet> registration = new ServletRegistrationBean<>(transport.sseServlet(),
+                    JakartaTransport.SSE_PATH);
+            registration.setName("ltp-sse");
+            registration.setAsyncSupported(true);
+            return registration;
         }
 
         @Bean

@@ -32,6 +32,12 @@ public class LtpServerProperties {
     /** The WebSocket path on the application's port (servlet transport). */
     private String path = "/ltp";
 
+    /**
+     * Whether the server also offers the sse-v1 fallback (docs/extensions/sse-v1.md) for clients whose network
+     * breaks WebSocket: at {@code /ltp/sse} of the application's port (an asynchronous servlet), or of the Netty port.
+     */
+    private boolean sse = true;
+
     /** The interface the Netty transport listens on. */
     private String host = "0.0.0.0";
 
@@ -226,6 +232,14 @@ public class LtpServerProperties {
 
     public void setPath(String path) {
         this.path = path;
+    }
+
+    public boolean isSse() {
+        return sse;
+    }
+
+    public void setSse(boolean sse) {
+        this.sse = sse;
     }
 
     public String getHost() {

@@ -8,6 +8,7 @@ import com.google.gson.JsonPrimitive;
 import io.liminal.ltp.client.InMemoryThreadIdStore;
 import io.liminal.ltp.client.LtpClient;
 import io.liminal.ltp.client.LtpClientListener;
+import io.liminal.ltp.client.Transport;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.server.LtpHandler;
@@ -95,8 +96,13 @@ class LtpServerStarterTest {
     }
 
     private LtpClient connect() {
+        return connect(LtpClient.DEFAULT_TRANSPORTS.toArray(Transport[]::new));
+    }
+
+    private LtpClient connect(Transport... transports) {
         client = LtpClient.builder(URI.create("ws://127.0.0.1:" + port + "/ltp"))
                 .clientId("starter-test")
+                .transports(transports)
                 .threadIdStore(new InMemoryThreadIdStore())
                 .listener(new LtpClientListener() {
                     @Override
@@ -123,6 +129,16 @@ class LtpServerStarterTest {
         assertThat(delivered).isEqualTo(1);
         assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("notice:pushed");
         assertThat(server.port()).as("no port of its own").isZero();
+    }
+
+    @Test
+    void theSseFallbackIsServedOnTheApplicationsPort() throws Exception {
+        LtpClient client = connect(Transport.SSE);
+        assertThat(client.transport()).isEqualTo(Transport.SSE);
+
+        client.sendEvent("note", new JsonPrimitive("over sse"));
+
+        assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo:over sse");
     }
 
     @Test

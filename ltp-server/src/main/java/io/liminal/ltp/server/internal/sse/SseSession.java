@@ -310,7 +310,7 @@ public final class SseSession implements TransportConnection {
         byte[] event = event(nextId, null, utf8);
         if (unacknowledgedBytes + event.length > context.limits().maxOutboundBytesPerConnection()) {
             context.record(TransportEvent.SLOW_CONSUMER);
-            close(CloseCodes.POLICY_VIOLATION, "Slow consumer");
+            closeOnExecutor(CloseCodes.POLICY_VIOLATION, "Slow consumer");
             return;
         }
         append(event);
@@ -353,10 +353,10 @@ public final class SseSession implements TransportConnection {
 
     @Override
     public void close(int code, String reason) {
-        if (!inExecutor.getAsBoolean()) {
-            executor.execute(() -> close(code, reason));
-            return;
-        }
+        onExecutor(() -> closeOnExecutor(code, reason));
+    }
+
+    private void closeOnExecutor(int code, String reason) {
         if (closeSent || removed) {
             return;
         }
@@ -379,10 +379,10 @@ public final class SseSession implements TransportConnection {
 
     @Override
     public void setReading(boolean reading) {
-        if (!inExecutor.getAsBoolean()) {
-            executor.execute(() -> setReading(reading));
-            return;
-        }
+        onExecutor(() -> setReadingOnExecutor(reading));
+    }
+
+    private void setReadingOnExecutor(boolean reading) {
         this.reading = reading;
         if (reading && parked != null) {
             Post post = parked;

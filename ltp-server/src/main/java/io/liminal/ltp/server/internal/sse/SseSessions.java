@@ -44,6 +44,18 @@ public final class SseSessions {
         return context.maxMessageBytes();
     }
 
+    /** The transport's context: limits and metrics. */
+    public TransportContext context() {
+        return context;
+    }
+
+    /** Closes every connection with {@code code} and {@code reason} (the transport is closing). */
+    public void closeAll(int code, String reason) {
+        for (SseSession session : sessions.values()) {
+            session.close(code, reason);
+        }
+    }
+
     /** Connections kept, open or lingering after their close. */
     public int size() {
         return sessions.size();
@@ -67,7 +79,8 @@ public final class SseSessions {
      * @param headers the stream request's headers by name (case-insensitive), for authenticators
      * @param executor the connection's serial executor
      * @param scheduler timers that run on {@code executor}
-     * @param inExecutor whether the calling thread is {@code executor}'s
+     * @param inExecutor whether the calling thread runs {@code executor}'s tasks; always false where that cannot be
+     *     told (every call then hops to the executor)
      * @param resources what the HTTP stack holds for the connection, released once it is gone
      */
     public SseSession create(UnaryOperator<String> headers, SocketAddress remoteAddress, Executor executor,
