@@ -13,10 +13,12 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -201,6 +203,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final long LINGER_MILLIS = 1_000;
     private static final HttpReply NOT_FOUND = new HttpReply(404, "application/json", "{\"error\":\"not found\"}");
 
+    /** Headers of the answers below: names and values are this server's own, so Netty's checks are skipped. */
+    private static final HttpHeadersFactory OWN_HEADERS = DefaultHttpHeadersFactory.headersFactory()
+            .withValidation(false);
+    private static final HttpHeadersFactory OWN_TRAILERS = DefaultHttpHeadersFactory.trailersFactory()
+            .withValidation(false);
+
     static void respond(ChannelHandlerContext ctx, HttpRequest request, HttpReply reply) {
         respond(ctx, request, reply, true);
     }
@@ -211,9 +219,10 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Writes a complete answer; the connection stays open for the next request only if {@code mayKeepAlive}. */
     static void respond(ChannelHandlerContext ctx, HttpVersion version, HttpReply reply, boolean mayKeepAlive) {
-        ByteBuf body = Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8);
+        ByteBuf body = reply.body().isEmpty() ? Unpooled.EMPTY_BUFFER
+                : Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(version,
-                HttpResponseStatus.valueOf(reply.status()), body);
+                HttpResponseStatus.valueOf(reply.status()), body, OWN_HEADERS, OWN_TRAILERS);
         if (!reply.body().isEmpty()) {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
         }

@@ -6,13 +6,14 @@ import io.liminal.ltp.server.internal.sse.SseStream;
 import io.liminal.ltp.server.internal.sse.SseWire;
 import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportContext;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,9 +22,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +39,8 @@ import java.util.function.UnaryOperator;
  * connection's posts onto its event loop. One per transport, shared by its event loops.
  */
 final class SseBinding {
+    /** The HTTP handlers of a channel (NettyTransport's names) that a stream no longer needs once its head is out. */
+    private static final String[] HTTP_HANDLERS = {"http-aggregator", "http-body-gate", "http-codec"};
     /** HTTP connections per binding connection that carry posts without counting as pending. */
     static final int MAX_POST_CHANNELS = 4;
 
@@ -128,8 +131,14 @@ final class SseBinding {
         }
     }
 
-    /** An event stream: a chunked response on its own channel, which closes when the stream ends. */
+    /**
+     * An event stream: a chunked response on its own channel, which closes when the stream ends. Once the head is
+     * out the channel's HTTP handlers are removed and events go out as chunks framed here, one buffer each: a stream
+     * reads nothing more, and the encoder's framing cost three buffers and a copy per event.
+     */
     private static final class NettyStream implements SseStream {
+        private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        private static final short CRLF = ('\r' << 8) | '\n';
         private final Channel channel;
         private final HttpVersion version;
 
@@ -146,12 +155,30 @@ final class SseBinding {
                     .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
                     .set("X-Accel-Buffering", "no");
             HttpUtil.setTransferEncodingChunked(head, true);
-            channel.write(head, channel.voidPromise());
+            // On the channel's loop, so that no write queued after it from the session's thread can pass it.
+            Runnable writeHead = () -> {
+                channel.write(head, channel.voidPromise());
+                ChannelPipeline pipeline = channel.pipeline();
+                for (String name : HTTP_HANDLERS) {
+                    if (pipeline.get(name) != null) {
+                        pipeline.remove(name);
+                    }
+                }
+            };
+            if (channel.eventLoop().inEventLoop()) {
+                writeHead.run();
+            } else {
+                channel.eventLoop().execute(writeHead);
+            }
         }
 
         @Override
         public void write(byte[] bytes) {
-            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), channel.voidPromise());
+            String size = Integer.toHexString(bytes.length);
+            ByteBuf chunk = channel.alloc().directBuffer(size.length() + bytes.length + 4);
+            chunk.writeCharSequence(size, StandardCharsets.US_ASCII);
+            chunk.writeShort(CRLF).writeBytes(bytes).writeShort(CRLF);
+            channel.write(chunk, channel.voidPromise());
         }
 
         @Override
@@ -161,7 +188,7 @@ final class SseBinding {
 
         @Override
         public void end() {
-            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            channel.writeAndFlush(Unpooled.wrappedBuffer(LAST_CHUNK)).addListener(ChannelFutureListener.CLOSE);
         }
     }
 

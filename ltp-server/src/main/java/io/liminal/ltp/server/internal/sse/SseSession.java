@@ -33,6 +33,15 @@ public final class SseSession implements TransportConnection {
     private static final byte[] KEEP_ALIVE_COMMENT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
 
+    private static boolean hasLineBreak(byte[] data) {
+        for (byte b : data) {
+            if (b == '\n' || b == '\r') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private final SseSessions sessions;
     private final TransportContext context;
     private final String token;
@@ -327,6 +336,21 @@ public final class SseSession implements TransportConnection {
 
     /** {@code id: <token>.<n>}, an optional {@code event:} line, then the data, one {@code data:} line per line. */
     private byte[] event(long id, String type, byte[] data) {
+        if (type == null && !hasLineBreak(data)) { // a server message as the codec writes it: one line
+            byte[] number = Long.toString(id).getBytes(StandardCharsets.US_ASCII);
+            byte[] event = new byte[idPrefix.length + number.length + DATA.length + data.length + 2];
+            int at = 0;
+            System.arraycopy(idPrefix, 0, event, at, idPrefix.length);
+            at += idPrefix.length;
+            System.arraycopy(number, 0, event, at, number.length);
+            at += number.length;
+            System.arraycopy(DATA, 0, event, at, DATA.length);
+            at += DATA.length;
+            System.arraycopy(data, 0, event, at, data.length);
+            event[event.length - 2] = '\n';
+            event[event.length - 1] = '\n';
+            return event;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + idPrefix.length + 32);
         out.writeBytes(idPrefix);
         out.writeBytes(Long.toString(id).getBytes(StandardCharsets.US_ASCII));

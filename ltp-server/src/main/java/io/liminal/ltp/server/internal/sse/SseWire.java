@@ -2,7 +2,10 @@ package io.liminal.ltp.server.internal.sse;
 
 import com.google.gson.JsonPrimitive;
 import io.liminal.ltp.server.transport.HttpReply;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +35,9 @@ public final class SseWire {
     public static final HttpReply NOT_UTF8 = error(400, "the body is not valid UTF-8");
     /** base64url of a token's 16 bytes, without padding. */
     static final int TOKEN_CHARS = 22;
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
     private static final ThreadLocal<CharsetDecoder> STRICT = ThreadLocal.withInitial(
             StandardCharsets.UTF_8::newDecoder);
 
@@ -96,17 +102,20 @@ public final class SseWire {
      * {@code body} between its position and limit without moving them.
      */
     static boolean split(ByteBuffer body, boolean lines, List<String> messages, List<Integer> sizes) {
-        int end = body.limit();
-        int start = body.position();
+        // One bulk copy: HTTP stacks hand bodies over in direct buffers, which are slow to scan byte by byte.
+        byte[] bytes = new byte[body.remaining()];
+        body.duplicate().get(bytes);
+        int end = bytes.length;
+        int start = 0;
         while (start < end) {
-            int lineEnd = lines ? indexOf(body, start, end, (byte) '\n') : -1;
+            int lineEnd = lines ? indexOf(bytes, start, end, (byte) '\n') : -1;
             int stop = lineEnd < 0 ? end : lineEnd;
             int length = stop - start;
-            if (length > 0 && body.get(stop - 1) == '\r') {
+            if (length > 0 && bytes[stop - 1] == '\r') {
                 length--;
             }
-            if (!isBlank(body, start, start + length)) {
-                String text = decode(body.duplicate().limit(start + length).position(start));
+            if (!isBlank(bytes, start, start + length)) {
+                String text = decode(bytes, start, length);
                 if (text == null) {
                     return false;
                 }
@@ -120,25 +129,51 @@ public final class SseWire {
 
     /** The text of {@code bytes} (strict UTF-8), or {@code null} when it is not valid UTF-8. */
     public static String decode(ByteBuffer bytes) {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.duplicate().get(copy);
+        return decode(copy, 0, copy.length);
+    }
+
+    /** Pure ASCII, the usual case, becomes a string without a decoder; anything else is decoded strictly. */
+    private static String decode(byte[] bytes, int offset, int length) {
+        if (isAscii(bytes, offset, length)) {
+            return new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+        }
         try {
-            return STRICT.get().reset().decode(bytes).toString();
+            return STRICT.get().reset().decode(ByteBuffer.wrap(bytes, offset, length)).toString();
         } catch (CharacterCodingException e) {
             return null;
         }
     }
 
-    private static int indexOf(ByteBuffer body, int from, int to, byte value) {
+    private static boolean isAscii(byte[] bytes, int offset, int length) {
+        int i = offset;
+        int end = offset + length;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            if (((long) WORDS.get(bytes, i) & HIGH_BITS) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int indexOf(byte[] bytes, int from, int to, byte value) {
         for (int i = from; i < to; i++) {
-            if (body.get(i) == value) {
+            if (bytes[i] == value) {
                 return i;
             }
         }
         return -1;
     }
 
-    private static boolean isBlank(ByteBuffer bytes, int from, int to) {
+    private static boolean isBlank(byte[] bytes, int from, int to) {
         for (int i = from; i < to; i++) {
-            byte b = bytes.get(i);
+            byte b = bytes[i];
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
                 return false;
             }
