@@ -9,9 +9,12 @@ import io.liminal.ltp.core.message.EventPayload;
 import io.liminal.ltp.server.LtpHandler;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.SessionContext;
+import io.liminal.ltp.server.TlsConfig;
+import io.liminal.ltp.testing.SelfSignedCertificate;
 import io.liminal.ltp.testing.Sequences;
 import io.liminal.ltp.testing.TcpProxy;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The client over the sse-v1 binding and its fallback from WebSocket, against ltp-server on real sockets, through a
@@ -114,6 +118,37 @@ class ClientSseIT {
         server.pushTo(client.threadId(), event("pushed")).join();
         assertThat(nextEvent()).isEqualTo("pushed");
         assertThat(serverSaw).containsExactly("hello");
+    }
+
+    @Test
+    @DisplayName("over TLS (wss:// becomes https://): events both ways on a stream whose chunks go through TLS")
+    void sseOverTls(@TempDir Path directory) throws Exception {
+        SelfSignedCertificate certificate = new SelfSignedCertificate(directory);
+        LtpServer server = track(LtpServer.builder().host("127.0.0.1").port(0).noRateLimit()
+                .tls(TlsConfig.pem(certificate.certificatePem, certificate.privateKeyPem))
+                .handler(new LtpHandler() {
+                    @Override
+                    public void onEvent(SessionContext session, EventPayload event) {
+                        session.reply(Envelope.builder("event").payloadOwned(
+                                new EventPayload("echo", event.data()).toJson()).build());
+                    }
+                }).build().start());
+        LtpClient client = track(LtpClient.builder(URI.create("wss://127.0.0.1:" + server.port() + "/"))
+                .clientId("sse-tls").transports(Transport.SSE).sslContext(certificate.clientContext())
+                .listener(new LtpClientListener() {
+                    @Override
+                    public void onEvent(EventPayload event, Envelope envelope) {
+                        clientEvents.add(event.data().getAsString());
+                    }
+                }).build());
+        client.connect().get(10, TimeUnit.SECONDS);
+        assertThat(client.transport()).isEqualTo(Transport.SSE);
+        for (int i = 0; i < 20; i++) {
+            client.sendEvent("ask", new JsonPrimitive("secure-" + i + "-" + "x".repeat(i * 500)));
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(nextEvent()).isEqualTo("secure-" + i + "-" + "x".repeat(i * 500));
+        }
     }
 
     @Test
