@@ -281,6 +281,13 @@ class JakartaSseIT {
             assertThat(eventData(client.nextMessage())).isEqualTo("then");
         }
         assertThat(handled).containsExactly("once", "then");
+        for (String method : List.of("HEAD", "PUT")) {
+            HttpResponse<Void> other = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                    .newBuilder(base.resolve(JakartaTransport.SSE_PATH)).method(method,
+                            java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(other.statusCode()).as(method).isEqualTo(405);
+        }
         assertThat(transportEvents("sse_unknown_token")).isEqualTo(1);
         assertThat(transportEvents("inbound_buffer_full")).isEqualTo(1);
     }

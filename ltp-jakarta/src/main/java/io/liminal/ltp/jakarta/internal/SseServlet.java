@@ -10,6 +10,7 @@ import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -60,6 +61,16 @@ public final class SseServlet extends HttpServlet {
         this.pool = pool;
         this.timers = timers;
         this.bufferedInbound = bufferedInbound;
+    }
+
+    /** GET, POST and DELETE only, as on the Netty transport (HEAD would open a stream without a body). */
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        switch (request.getMethod()) {
+            case "GET", "POST", "DELETE" -> super.service(request, response);
+            default -> respond(response, SseWire.error(405, "use GET, POST or DELETE"));
+        }
     }
 
     // ---- Streams --------------------------------------------------------------------------------------------------
