@@ -7,10 +7,8 @@ import io.liminal.ltp.server.transport.HttpReply;
 import io.liminal.ltp.server.transport.TransportConnection;
 import io.liminal.ltp.server.transport.TransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
-import java.io.ByteArrayOutputStream;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -31,21 +29,10 @@ import java.util.function.UnaryOperator;
 public final class SseSession implements TransportConnection {
     static final String TRANSPORT = "sse";
     private static final byte[] KEEP_ALIVE_COMMENT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
-
-    private static boolean hasLineBreak(byte[] data) {
-        for (byte b : data) {
-            if (b == '\n' || b == '\r') {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private final SseSessions sessions;
     private final TransportContext context;
     private final String token;
-    private final byte[] idPrefix;
     private final UnaryOperator<String> headers;
     private final SocketAddress remoteAddress;
     private final Executor executor;
@@ -54,10 +41,7 @@ public final class SseSession implements TransportConnection {
     private final Resources resources;
 
     private ConnectionListener listener;
-    private final ArrayDeque<Event> unacknowledged = new ArrayDeque<>();
-    private long unacknowledgedBytes;
-    /** The next event's number; 0 was the {@code ltp-open} event. */
-    private long nextId = 1;
+    private final SseEvents events;
     private SseStream stream;
     private boolean flushPending;
     /** While no stream is attached (or after the close): when the connection is given up. */
@@ -73,9 +57,6 @@ public final class SseSession implements TransportConnection {
     /** The one post accepted while reading is paused, handed over when it resumes. */
     private Post parked;
 
-    private record Event(long id, byte[] bytes) {
-    }
-
     /** A post's messages, parsed by {@link SseSessions#parsePost}, and how to answer it. */
     record Post(long seq, long acknowledged, List<String> messages, int[] utf8Sizes, Consumer<HttpReply> answer) {
     }
@@ -86,7 +67,7 @@ public final class SseSession implements TransportConnection {
         this.sessions = sessions;
         this.context = context;
         this.token = token;
-        this.idPrefix = ("id: " + token + ".").getBytes(StandardCharsets.US_ASCII);
+        this.events = new SseEvents(token);
         this.headers = headers;
         this.remoteAddress = remoteAddress;
         this.executor = executor;
@@ -132,8 +113,7 @@ public final class SseSession implements TransportConnection {
     public void open(SseStream first) {
         String open = "{\"binding\":\"" + SseWire.CAPABILITY + "\",\"token\":\"" + token + "\",\"keepalive_ms\":"
                 + context.limits().sseKeepAlive().toMillis() + ",\"max_post_bytes\":" + sessions.maxPostBytes() + "}";
-        startStream(first, ("retry: 1000\n" + new String(idPrefix, StandardCharsets.US_ASCII)
-                + "0\nevent: ltp-open\ndata: " + open + "\n\n").getBytes(StandardCharsets.US_ASCII));
+        startStream(first, events.openEvent(open));
         listener = context.accept(this);
         if (closeSent) {
             notifyClosed(); // refused at once (capacity, draining): the engine still hears of the close
@@ -151,13 +131,11 @@ public final class SseSession implements TransportConnection {
         if (removed) {
             return false;
         }
-        Event first = unacknowledged.peekFirst();
-        long firstKept = first == null ? nextId : first.id();
-        if (lastRead + 1 < firstKept || lastRead >= nextId) {
+        if (!events.canResumeAfter(lastRead)) {
             dropped(); // acknowledged past what it now says it read, or an event never sent
             return false;
         }
-        acknowledge(lastRead);
+        events.acknowledge(lastRead);
         startStream(next, null);
         return true;
     }
@@ -172,9 +150,7 @@ public final class SseSession implements TransportConnection {
         if (preamble != null) {
             next.write(preamble);
         }
-        for (Event event : unacknowledged) {
-            next.write(event.bytes());
-        }
+        events.forEach(next::write);
         flushLater();
         if (closeSent) {
             endStream();
@@ -230,14 +206,6 @@ public final class SseSession implements TransportConnection {
         }
     }
 
-    private void acknowledge(long through) {
-        Event head;
-        while ((head = unacknowledged.peekFirst()) != null && head.id() <= through) {
-            unacknowledged.pollFirst();
-            unacknowledgedBytes -= head.bytes().length;
-        }
-    }
-
     // ---- Posts ----------------------------------------------------------------------------------------------------
 
     /** A post for this connection, on {@link #executor()}: see the binding's §4 for the answers. */
@@ -246,9 +214,7 @@ public final class SseSession implements TransportConnection {
             post.answer().accept(SseWire.UNKNOWN_CONNECTION);
             return;
         }
-        if (post.acknowledged() >= 0 && post.acknowledged() < nextId) {
-            acknowledge(post.acknowledged());
-        }
+        events.acknowledge(post.acknowledged());
         if (post.seq() < 0) {
             post.answer().accept(post.messages().isEmpty() ? SseWire.ACCEPTED
                     : SseWire.error(400, "LTP-Post-Seq is required with messages"));
@@ -316,8 +282,8 @@ public final class SseSession implements TransportConnection {
         if (closeSent || removed) {
             return;
         }
-        byte[] event = event(nextId, null, utf8);
-        if (unacknowledgedBytes + event.length > context.limits().maxOutboundBytesPerConnection()) {
+        byte[] event = events.frame(null, utf8);
+        if (events.bytes() + event.length > context.limits().maxOutboundBytesPerConnection()) {
             context.record(TransportEvent.SLOW_CONSUMER);
             closeOnExecutor(CloseCodes.POLICY_VIOLATION, "Slow consumer");
             return;
@@ -326,53 +292,11 @@ public final class SseSession implements TransportConnection {
     }
 
     private void append(byte[] event) {
-        unacknowledged.addLast(new Event(nextId++, event));
-        unacknowledgedBytes += event.length;
+        events.keep(event);
         if (stream != null) {
             stream.write(event);
             flushLater();
         }
-    }
-
-    /** {@code id: <token>.<n>}, an optional {@code event:} line, then the data, one {@code data:} line per line. */
-    private byte[] event(long id, String type, byte[] data) {
-        if (type == null && !hasLineBreak(data)) { // a server message as the codec writes it: one line
-            byte[] number = Long.toString(id).getBytes(StandardCharsets.US_ASCII);
-            byte[] event = new byte[idPrefix.length + number.length + DATA.length + data.length + 2];
-            int at = 0;
-            System.arraycopy(idPrefix, 0, event, at, idPrefix.length);
-            at += idPrefix.length;
-            System.arraycopy(number, 0, event, at, number.length);
-            at += number.length;
-            System.arraycopy(DATA, 0, event, at, DATA.length);
-            at += DATA.length;
-            System.arraycopy(data, 0, event, at, data.length);
-            event[event.length - 2] = '\n';
-            event[event.length - 1] = '\n';
-            return event;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + idPrefix.length + 32);
-        out.writeBytes(idPrefix);
-        out.writeBytes(Long.toString(id).getBytes(StandardCharsets.US_ASCII));
-        if (type != null) {
-            out.writeBytes(("\nevent: " + type).getBytes(StandardCharsets.US_ASCII));
-        }
-        out.writeBytes(DATA);
-        int start = 0;
-        for (int i = 0; i < data.length; i++) {
-            if (data[i] == '\n' || data[i] == '\r') {
-                out.write(data, start, i - start);
-                out.writeBytes(DATA);
-                if (data[i] == '\r' && i + 1 < data.length && data[i + 1] == '\n') {
-                    i++;
-                }
-                start = i + 1;
-            }
-        }
-        out.write(data, start, data.length - start);
-        out.write('\n');
-        out.write('\n');
-        return out.toByteArray();
     }
 
     @Override
@@ -398,7 +322,7 @@ public final class SseSession implements TransportConnection {
 
     private void appendCloseEvent() {
         String data = "{\"code\":" + closeCode + ",\"reason\":" + SseWire.jsonString(closeReason) + "}";
-        append(event(nextId, "ltp-close", data.getBytes(StandardCharsets.UTF_8)));
+        append(events.frame("ltp-close", data.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
@@ -474,8 +398,7 @@ public final class SseSession implements TransportConnection {
         removed = true;
         cancelDeadline();
         cancelKeepAlive();
-        unacknowledged.clear();
-        unacknowledgedBytes = 0;
+        events.clear();
         if (parked != null) {
             parked.answer().accept(SseWire.UNKNOWN_CONNECTION);
             parked = null;
