@@ -281,6 +281,61 @@ class ClientScriptedTest {
     }
 
     @Test
+    @DisplayName("delivery-v1: server messages are acknowledged cumulatively, at once every 32, else 50 ms after processing, and before a close")
+    void deliveryAcksAreCumulativeAndDelayed() {
+        client(b -> { });
+        server.acceptUpgrade();
+        CompletableFuture<Void> connected = client.connect();
+        Peer peer = server.awaitPeer();
+        assertThat(peer.nextJson().getAsJsonObject("delivery").get("last_received").getAsLong()).isZero();
+        peer.send(ack("t1", "s1", false, 15_000).replaceFirst("}$",
+                ",\"delivery\":{\"version\":1,\"last_processed\":0,\"first_available\":1,\"last_seq\":0}}"));
+        connected.join();
+        int timers = scheduler.awaitPending(2, ScriptedServer.WAIT).size(); // heartbeat and pong
+        for (long seq = 1; seq <= 3; seq++) {
+            peer.send(numberedEvent(seq));
+        }
+        for (int i = 0; i < 3; i++) {
+            listener.await("event tick");
+        }
+        // Processing scheduled the ack (and the cursor's save); nothing was acknowledged yet: a send written now
+        // reaches the server before any ack.
+        assertThat(scheduler.awaitPending(timers + 2, ScriptedServer.WAIT)).contains(Duration.ofMillis(50));
+        client.sendEvent("probe", new JsonPrimitive(1));
+        assertThat(peer.nextNonPing().get("type").getAsString()).isEqualTo("event");
+        scheduler.advance(Duration.ofMillis(50));
+        JsonObject delayed = peer.nextNonPing();
+        assertThat(delayed.get("type").getAsString()).isEqualTo("delivery:ack");
+        assertThat(delayed.getAsJsonObject("payload").get("through").getAsLong()).isEqualTo(3);
+
+        // 32 more: the 32nd since the last ack is acknowledged at once, with all before it, on virtual time that
+        // stands still.
+        for (long seq = 4; seq <= 35; seq++) {
+            peer.send(numberedEvent(seq));
+        }
+        JsonObject window = peer.nextNonPing();
+        assertThat(window.get("type").getAsString()).isEqualTo("delivery:ack");
+        assertThat(window.getAsJsonObject("payload").get("through").getAsLong()).isEqualTo(35);
+        scheduler.advance(Duration.ofMillis(50)); // the delay the 4th started: nothing new to acknowledge
+        client.sendEvent("probe", new JsonPrimitive(2));
+        assertThat(peer.nextNonPing().get("type").getAsString()).isEqualTo("event");
+
+        // One more, processed, then the client closes before its delay ends: the ack goes out first.
+        int before = scheduler.pendingDelays().size();
+        peer.send(numberedEvent(36));
+        scheduler.awaitPending(before + 1, ScriptedServer.WAIT);
+        client.close();
+        JsonObject last = peer.nextNonPing();
+        assertThat(last.get("type").getAsString()).isEqualTo("delivery:ack");
+        assertThat(last.getAsJsonObject("payload").get("through").getAsLong()).isEqualTo(36);
+    }
+
+    private static String numberedEvent(long seq) {
+        return "{\"type\":\"event\",\"thread_id\":\"t1\",\"session_id\":\"s1\",\"timestamp\":1,\"seq\":" + seq
+                + ",\"payload\":{\"event_type\":\"tick\",\"data\":{}}}";
+    }
+
+    @Test
     @DisplayName("messages sent while disconnected are flushed in order after the next ack, stamped with the new session")
     void offlineMessagesFlushWithNewSession() {
         client(b -> b.noCircuitBreaker());

@@ -54,6 +54,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientEngine implements ClientSessionMachine.Actions {
     private static final Logger LOG = LoggerFactory.getLogger(ClientEngine.class);
+    /**
+     * Server messages processed before an ack goes out at once; fewer wait at most {@link #ACK_DELAY_MILLIS}. Acks
+     * are cumulative and informational (ltp-java's server trims its log by retention), so one per window is enough.
+     */
+    static final int ACK_EVERY = 32;
+    static final long ACK_DELAY_MILLIS = 50;
 
     private final ClientSettings settings;
     private final SerialExecutor lane;
@@ -98,8 +104,10 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
     /** Highest server message number handed to the listener lane (duplicates below it are dropped). */
     private long dispatchedThrough;
     private boolean cursorSaveScheduled;
-    /** Whether an ack task is queued on the lane; it acknowledges whatever is processed when it runs. */
-    private boolean ackQueued;
+    /** The highest server message number acknowledged on the current connection. */
+    private long ackedThrough;
+    /** Whether an ack is scheduled; it acknowledges whatever is processed when it runs. */
+    private boolean ackScheduled;
     private CompletableFuture<Void> connectFuture;
     private volatile State publishedState = State.DISCONNECTED;
     private volatile String publishedThreadId;
@@ -185,6 +193,7 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
             if (cursorThread != null && processedThrough > 0) {
                 saveCursor();
             }
+            ackProcessed(); // before the close frame: a delayed ack would never be written
             machine.close(this);
             cancelTimers();
             LtpClientException closed = new LtpClientException.ClientClosedException(
@@ -371,14 +380,14 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
             return;
         }
         processedThrough = seq;
-        if (!ackQueued) { // acks are cumulative: messages processed before this task runs share its ack
-            ackQueued = true;
-            lane.execute(() -> {
-                ackQueued = false;
-                if (cursorThread != null && cursorThread.equals(machine.threadId())) {
-                    sendAck(processedThrough); // the position of the session's own thread, whatever queued this
-                }
-            });
+        if (processedThrough - ackedThrough >= ACK_EVERY) {
+            ackProcessed();
+        } else if (!ackScheduled) { // acks are cumulative: what is processed until the delay ends shares one
+            ackScheduled = true;
+            schedule(() -> {
+                ackScheduled = false;
+                ackProcessed();
+            }, ACK_DELAY_MILLIS);
         }
         if (!cursorSaveScheduled) {
             cursorSaveScheduled = true;
@@ -398,8 +407,16 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
         }
     }
 
+    /** Acknowledges what the listeners processed on the session's own thread, unless that is acknowledged. */
+    private void ackProcessed() {
+        if (cursorThread != null && cursorThread.equals(machine.threadId()) && processedThrough > ackedThrough) {
+            sendAck(processedThrough);
+        }
+    }
+
     private void sendAck(long through) {
         if (deliveryActive && machine.state() == State.CONNECTED && through > 0) {
+            ackedThrough = Math.max(ackedThrough, through);
             write(DeliveryProtocol.ack(through));
         }
     }
@@ -512,12 +529,14 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
     /** Offers delivery-v1: this instance, and what of the thread's server messages it has processed. */
     private LtpMessage withDeliveryHello(LtpMessage handshake) {
         if (handshake instanceof HandshakeInit init) {
+            ackedThrough = 0;
             DeliveryProtocol.Hello hello = new DeliveryProtocol.Hello(instance, 0);
             return new HandshakeInit(init.ltpVersion(), init.clientId(), init.deviceFingerprint(), init.intent(),
                     init.capabilities(), init.metadata(), withExtra(init.extraFields(), hello));
         }
         if (handshake instanceof HandshakeResume resume) {
-            DeliveryProtocol.Hello hello = new DeliveryProtocol.Hello(instance, cursorFor(resume.threadId()));
+            ackedThrough = cursorFor(resume.threadId()); // the hello tells the server this much
+            DeliveryProtocol.Hello hello = new DeliveryProtocol.Hello(instance, ackedThrough);
             return new HandshakeResume(resume.ltpVersion(), resume.clientId(), resume.threadId(),
                     resume.resumeReason(), resume.metadata(), withExtra(resume.extraFields(), hello));
         }
@@ -578,6 +597,7 @@ public final class ClientEngine implements ClientSessionMachine.Actions {
         }
         if (deliveryActive) {
             acknowledged(welcome.lastProcessed());
+            ackProcessed(); // what the listeners finished after the hello was written
             if (welcome.missed() != null) {
                 DeliveryProtocol.Gap gap = welcome.missed();
                 LOG.warn("Messages {}..{} of thread {} were trimmed from the server's log before this client "
