@@ -131,10 +131,28 @@ public final class DeliveryProtocol {
     public static long seqOf(Envelope envelope) {
         JsonElement value = envelope.extraFields().get(SEQ_FIELD);
         if (value instanceof JsonPrimitive primitive && primitive.isNumber()) {
+            String digits = primitive.getAsString();
+            if (digits.length() <= 18 && isDigits(digits)) { // what senders write: no BigDecimal needed
+                long seq = Long.parseLong(digits);
+                return seq > 0 ? seq : 0;
+            }
             long seq = primitive.getAsLong();
             return seq > 0 && primitive.getAsBigDecimal().scale() <= 0 ? seq : 0;
         }
         return 0;
+    }
+
+    private static boolean isDigits(String text) {
+        if (text.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The envelope with {@code seq} set. */
@@ -146,12 +164,22 @@ public final class DeliveryProtocol {
 
     /** The envelope without {@code seq} (what is logged, and what plain peers get). */
     public static Envelope withoutSeq(Envelope envelope) {
-        if (!envelope.extraFields().containsKey(SEQ_FIELD)) {
-            return envelope;
+        Map<String, JsonElement> extras = extrasWithoutSeq(envelope);
+        return extras == envelope.extraFields() ? envelope : envelope.withExtraFields(extras);
+    }
+
+    /** The envelope's unknown members without {@code seq} (the same map when it has none). */
+    public static Map<String, JsonElement> extrasWithoutSeq(Envelope envelope) {
+        Map<String, JsonElement> extras = envelope.extraFields();
+        if (!extras.containsKey(SEQ_FIELD)) {
+            return extras;
         }
-        Map<String, JsonElement> extras = new LinkedHashMap<>(envelope.extraFields());
-        extras.remove(SEQ_FIELD);
-        return envelope.withExtraFields(extras);
+        if (extras.size() == 1) {
+            return Map.of(); // the usual case: seq was the only one
+        }
+        Map<String, JsonElement> without = new LinkedHashMap<>(extras);
+        without.remove(SEQ_FIELD);
+        return without;
     }
 
     /** An acknowledgement of everything up to {@code through}, to be stamped like any envelope. */

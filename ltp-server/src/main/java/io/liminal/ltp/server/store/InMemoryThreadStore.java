@@ -1,5 +1,6 @@
 package io.liminal.ltp.server.store;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -128,6 +129,10 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
 
     private DeliveryState state(String threadId) {
         Object key = key(threadId);
+        DeliveryState state = delivery.get(key); // made only for a stored thread, removed with it
+        if (state != null) {
+            return state;
+        }
         return threads.containsKey(key) ? delivery.computeIfAbsent(key, id -> new DeliveryState()) : null;
     }
 
@@ -168,7 +173,7 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
             for (Outbound message : messages) {
                 log.append(message.message(), message.targetInstance(), now);
             }
-            long oldest = now.minus(retention.maxAge()).toEpochMilli();
+            long oldest = oldestKept(now, retention.maxAge());
             // The newest message always stays, even when it alone breaks a bound.
             while (log.size() > 1 && (log.size() > retention.maxMessages() || log.bytes() > retention.maxBytes()
                     || log.oldestLoggedAtMillis() < oldest)) {
@@ -181,6 +186,15 @@ public final class InMemoryThreadStore implements ThreadStore, DeliveryStore {
                 }
             }
             return messages.isEmpty() ? 0 : first;
+        }
+    }
+
+    /** Epoch millis before which a message is too old to keep; saturates for ages no clock reaches. */
+    private static long oldestKept(Instant now, Duration maxAge) {
+        try {
+            return Math.subtractExact(now.toEpochMilli(), maxAge.toMillis());
+        } catch (ArithmeticException e) {
+            return Long.MIN_VALUE;
         }
     }
 

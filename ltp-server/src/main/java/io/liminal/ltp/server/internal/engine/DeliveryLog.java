@@ -68,8 +68,8 @@ final class DeliveryLog {
 
     /** The envelope as logged: {@link #template} before encoding, what decoding the log's text gives back. */
     static Envelope templateOf(Envelope envelope) {
-        return DeliveryProtocol.withoutSeq(envelope).withIds("", "").withTimestamp(0).withNonce(null)
-                .withSignature(null);
+        return new Envelope(envelope.type(), "", "", 0, envelope.contentEncoding(), envelope.payload(),
+                envelope.meta(), null, null, DeliveryProtocol.extrasWithoutSeq(envelope));
     }
 
     /**
