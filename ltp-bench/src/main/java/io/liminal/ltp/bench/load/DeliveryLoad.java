@@ -25,6 +25,8 @@ import org.HdrHistogram.Histogram;
  * message of the store's own server at the peak (a single-process store on the same host, such as Redis).
  */
 public final class DeliveryLoad {
+    private static final long SELF = ProcessHandle.current().pid();
+
     private DeliveryLoad() {
     }
 
@@ -84,8 +86,9 @@ public final class DeliveryLoad {
                     + "%,.0f msg/s: %,.0f answered/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms%s%s", label,
                     peak.perSecond, sessions, window, peak.cpuMicrosPerMessage < 0 ? ""
                             : String.format(Locale.ROOT, ", server CPU %.1f us/msg", peak.cpuMicrosPerMessage),
-                    peak.storeCpuMicrosPerMessage < 0 ? ""
-                            : String.format(Locale.ROOT, ", store CPU %.1f us/msg", peak.storeCpuMicrosPerMessage),
+                    (peak.storeCpuMicrosPerMessage < 0 ? ""
+                            : String.format(Locale.ROOT, ", store CPU %.1f us/msg", peak.storeCpuMicrosPerMessage))
+                            + String.format(Locale.ROOT, ", load CPU %.1f us/msg", peak.loadCpuMicrosPerMessage),
                     offered, achieved, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
                     latency.getMaxValue() / 1e6, clean ? "" : String.format(Locale.ROOT, " [unanswered %d, errors "
                             + "%d, drops %d]", unanswered, load.errors.sum(), load.drops.sum()),
@@ -105,6 +108,7 @@ public final class DeliveryLoad {
                 if (peak.storeCpuMicrosPerMessage >= 0) {
                     result.addProperty("store_cpu_us_per_message", peak.storeCpuMicrosPerMessage);
                 }
+                result.addProperty("load_cpu_us_per_message", peak.loadCpuMicrosPerMessage);
                 result.addProperty("half_load_offered", offered);
                 result.addProperty("half_load_per_second", achieved);
                 result.addProperty("p50_ms", latency.getValueAtPercentile(50) / 1e6);
@@ -119,7 +123,8 @@ public final class DeliveryLoad {
     }
 
     /** A closed-loop phase: its rate and the CPU per message of the server and the store ({@code -1}: unknown). */
-    private record Phase(double perSecond, double cpuMicrosPerMessage, double storeCpuMicrosPerMessage) {
+    private record Phase(double perSecond, double cpuMicrosPerMessage, double storeCpuMicrosPerMessage,
+            double loadCpuMicrosPerMessage) {
     }
 
     private static Phase closedLoop(DeliverySessions load, int window, int seconds, long serverPid, long storePid)
@@ -127,6 +132,7 @@ public final class DeliveryLoad {
         long before = load.answered.sum();
         long cpuBefore = cpu(serverPid);
         long storeCpuBefore = cpu(storePid);
+        long loadCpuBefore = cpu(SELF);
         long start = System.nanoTime();
         load.closedLoop(window);
         Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
@@ -134,10 +140,11 @@ public final class DeliveryLoad {
         long elapsed = System.nanoTime() - start;
         long cpu = cpu(serverPid) - cpuBefore;
         long storeCpu = cpu(storePid) - storeCpuBefore;
+        long loadCpu = cpu(SELF) - loadCpuBefore;
         load.closedLoop(0);
         load.awaitAnswered(30, TimeUnit.SECONDS);
         return new Phase(answered * 1e9 / elapsed, perMessage(serverPid, cpu, answered),
-                perMessage(storePid, storeCpu, answered));
+                perMessage(storePid, storeCpu, answered), perMessage(SELF, loadCpu, answered));
     }
 
     private static double perMessage(long pid, long cpuNanos, long messages) {

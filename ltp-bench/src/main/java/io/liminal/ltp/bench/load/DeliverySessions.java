@@ -44,8 +44,8 @@ import org.HdrHistogram.Recorder;
  * LTP sessions that speak {@code delivery-v1} the way ltp-client does, over Netty, so that one process drives
  * thousands of them without a thread each: events numbered per client instance, kept until the server acknowledges
  * them and resent after a resume from the ack's {@code last_processed}; the server's numbered replies processed
- * once (a replayed number at or below {@code last_received} is dropped) and acknowledged cumulatively, one ack per
- * read burst; heartbeat pings; reconnection with ltp-client's default backoff (1 s doubling to 30 s, 10 % jitter).
+ * once (a replayed number at or below {@code last_received} is dropped) and acknowledged cumulatively as ltp-client
+ * does (at once every {@value #ACK_EVERY} processed, else {@value #ACK_DELAY_MILLIS} ms after); heartbeat pings; reconnection with ltp-client's default backoff (1 s doubling to 30 s, 10 % jitter).
  *
  * <p>The server must answer each event with one reply, in order (the standalone server's reference handler does):
  * reply k of a session then answers its event k, which gives the latency and the loss check. Each session's state
@@ -53,6 +53,10 @@ import org.HdrHistogram.Recorder;
  */
 final class DeliverySessions implements AutoCloseable {
     private static final long PING_EVERY_MILLIS = 10_000;
+    /** ltp-client's ack policy (ClientEngine): replies processed before an ack goes out at once. */
+    static final int ACK_EVERY = 32;
+    /** ltp-client's ack policy: how long fewer replies wait for their ack. */
+    static final long ACK_DELAY_MILLIS = 50;
 
     private final URI uri;
     private final boolean delivery;
@@ -227,7 +231,9 @@ final class DeliverySessions implements AutoCloseable {
         long replies;
         /** Send times by event number, modulo its size: bounds the unanswered events whose latency is right. */
         private final long[] sentAt = new long[1 << 10];
-        private boolean ackDue;
+        /** The highest reply number acknowledged on this connection (or announced in its hello). */
+        private long ackedThrough;
+        private boolean ackScheduled;
         private int window;
         /** Whether new events are being made (closed or open loop): a session making them is never caught up. */
         private boolean generating;
@@ -260,6 +266,7 @@ final class DeliverySessions implements AutoCloseable {
         }
 
         String hello() {
+            ackedThrough = lastReceived;
             String deliveryMember = delivery ? ",\"delivery\":{\"version\":1,\"instance\":\"" + instance
                     + "\",\"last_received\":" + lastReceived + "}" : "";
             if (threadId == null) {
@@ -328,7 +335,6 @@ final class DeliverySessions implements AutoCloseable {
                     return;
                 }
                 lastReceived = seq;
-                ackDue = true;
             }
             replies++;
             answered.increment();
@@ -340,14 +346,29 @@ final class DeliverySessions implements AutoCloseable {
             topUp();
         }
 
-        /** After a read burst: one cumulative ack for everything processed in it. */
+        /** After a read burst: one cumulative ack now if a window is processed, else one after the delay. */
         void flushAck() {
-            if (ackDue && ready) {
-                ackDue = false;
-                channel.writeAndFlush(new TextWebSocketFrame("{\"type\":\"delivery:ack\",\"thread_id\":\"" + threadId
+            if (!ready || lastReceived <= ackedThrough) {
+                return;
+            }
+            if (lastReceived - ackedThrough >= ACK_EVERY) {
+                ack();
+            } else if (!ackScheduled) {
+                ackScheduled = true;
+                loop.schedule(() -> {
+                    ackScheduled = false;
+                    if (ready && lastReceived > ackedThrough) {
+                        ack();
+                    }
+                }, ACK_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void ack() {
+            ackedThrough = lastReceived;
+            channel.writeAndFlush(new TextWebSocketFrame("{\"type\":\"delivery:ack\",\"thread_id\":\"" + threadId
                         + "\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1731600000,\"payload\":{\"through\":"
                         + lastReceived + "}}"), channel.voidPromise());
-            }
         }
 
         private void topUp() {
