@@ -62,7 +62,8 @@ final class DurableSections {
         line("## Durable path: delivery-v1, a reply per message");
         line();
         line("`DeliveryLoad` (its own process, Netty, the protocol of ltp-client: numbered events, cumulative acks "
-                + "both ways, one ack per read burst) drives 100 delivery-v1 sessions against `BenchServer` on each "
+                + "both ways: the server's at once, one per read burst; the client's every 32 replies or 50 ms after "
+                + "the first it has not acknowledged, as docs/extensions/delivery-v1.md §3 says) drives 100 delivery-v1 sessions against `BenchServer` on each "
                 + "store; the reference handler answers each event with a reply. Each message is numbered, handed "
                 + "to the handler once, committed *together with its reply* (the transactional outbox of "
                 + "docs/durability.md), acknowledged; the reply is numbered, logged, delivered and acknowledged. On "
@@ -70,21 +71,24 @@ final class DurableSections {
                 + "the store in one call (group commit: one transaction, or one pipelined round trip for Redis), and "
                 + "a lane waits for its commit without a thread. Peak: 8 messages in flight per session; latency: "
                 + "send to reply, at half the peak. The store's server (PostgreSQL, Redis) shares the 2 cores; "
-                + "Redis's own CPU per message is shown beside the server's. Rows marked *batches of n* run the "
+                + "Redis's own CPU per message is shown beside the server's, and the load generator's after it "
+                + "(it shares the cores, so its cost is part of every peak). Rows marked *batches of n* run the "
                 + "server with `deliveryBatch(n)`: a thread stores up to n messages of its client that were read "
                 + "while it was busy in one commit (docs/durability.md, \"Batched commits\"; the same durability, "
                 + "but after a crash up to n messages per client come back marked `possibleRedelivery`).");
         line();
-        line("| Configuration | Survives | Peak msg/s | Server CPU/msg | At half: msg/s | p50 ms | p99 ms |");
-        line("|---|---|---|---|---|---|---|");
+        line("| Configuration | Survives | Peak msg/s | Server CPU/msg | Load CPU/msg | At half: msg/s | p50 ms | "
+                + "p99 ms |");
+        line("|---|---|---|---|---|---|---|---|");
         for (JsonObject run : durable) {
             String label = run.get("label").getAsString().substring("durable-".length());
             String store = run.get("store").getAsString();
             boolean delivery = run.get("delivery").getAsBoolean();
-            line(String.format(Locale.ROOT, "| %s%s%s | %s | %,.0f | %s | %,.0f | %.2f | %.2f |", label,
+            line(String.format(Locale.ROOT, "| %s%s%s | %s | %,.0f | %s | %s | %,.0f | %.2f | %.2f |", label,
                     delivery ? "" : " (plain v0.3: no delivery-v1, nothing logged)", batchNote(run),
                     delivery ? durability(store) : "nothing", num(run, "peak_per_second"),
-                    cpu(run),
+                    cpu(run), run.has("load_cpu_us_per_message")
+                            ? String.format(Locale.ROOT, "%.1f us", num(run, "load_cpu_us_per_message")) : "-",
                     num(run, "half_load_per_second"), num(run, "p50_ms"), num(run, "p99_ms")));
         }
         line();

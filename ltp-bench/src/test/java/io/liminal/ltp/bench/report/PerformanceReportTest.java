@@ -59,14 +59,15 @@ class PerformanceReportTest {
                 json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
                         + "\"peak_per_second\":30000,\"half_load_per_second\":15000,\"p50_ms\":1.5,\"p99_ms\":9}"),
                 json("{\"label\":\"durable-sqlite\",\"store\":\"sqlite\",\"delivery\":true,"
-                        + "\"peak_per_second\":5400,\"server_cpu_us_per_message\":150,\"half_load_per_second\":2700,"
+                        + "\"peak_per_second\":5400,\"server_cpu_us_per_message\":150,\"load_cpu_us_per_message\":9.46,"
+                        + "\"half_load_per_second\":2700,"
                         + "\"p50_ms\":0.77,\"p99_ms\":11.1}")),
                 null).render();
         assertThat(report).contains("## Durable path")
-                .contains("| memory-plain (plain v0.3: no delivery-v1, nothing logged) | nothing | 30,000 | - | "
+                .contains("| memory-plain (plain v0.3: no delivery-v1, nothing logged) | nothing | 30,000 | - | - | "
                         + "15,000 | 1.50 | 9.00 |")
                 .contains("| sqlite | process crash (WAL, `synchronous=NORMAL`; the last commits can go with a power "
-                        + "loss) | 5,400 | 150 us | 2,700 | 0.77 | 11.10 |")
+                        + "loss) | 5,400 | 150 us | 9.5 us | 2,700 | 0.77 | 11.10 |")
                 .contains("| Durable: sqlite ≥ 15,000 msg/s | 5,400 msg/s | **no** |")
                 .contains("| Durable: sqlite p99 < 20 ms at half its peak | 11.10 ms | yes |");
     }
@@ -79,7 +80,7 @@ class PerformanceReportTest {
                         + "\"store_cpu_us_per_message\":18.6,\"half_load_per_second\":11000,\"p50_ms\":1,"
                         + "\"p99_ms\":6}")),
                 null).render();
-        assertThat(report).contains("| 22,000 | 45 us (+ 19 us in redis) | 11,000 |");
+        assertThat(report).contains("| 22,000 | 45 us (+ 19 us in redis) | - | 11,000 |");
     }
 
     @Test
