@@ -33,8 +33,8 @@ if $QUICK; then
 else
   ROUNDS=5; EVENT_ROUNDS=3; HS_ROUNDS=5; LAT_ROUNDS=3; WARMUP=10s; DURATION=20s; HS_WARMUP=45s; SCALE_DURATION=120s; SOAK=60s; DURABLE_SECONDS=15
   # The host's speed drifts by a fifth within minutes here (the load generator's own CPU per message shows it):
-  # the in-memory ratio is the median of five alternating pairs.
-  DURABLE_PAIRS=5
+  # the in-memory ratio is the median of seven pairs of phases on one server.
+  DURABLE_PAIRS=7
   SCALE_SESSIONS=19000
 fi
 
@@ -197,13 +197,11 @@ if want durable; then
     start_server ltp 18080 "${SERVER_JVM[@]}" "-Dltp.bench.store=$spec" "-Dltp.bench.delivery-batch=$batch"
     java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/ \
         --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --warmup "${WARMUP%s}" --store "$kind" \
-        --server-batch "$batch" --json "$RESULTS" "$@" | tail -n 1 >&2
+        --server-batch "$batch" --json "$RESULTS" "$@" | tail -n 12 >&2
     stop_server
   }
-  for round in $(seq 1 "$DURABLE_PAIRS"); do # alternating: the in-memory target is a ratio
-    durable memory memory 1 --no-delivery --label durable-memory-plain
-    durable memory memory 1 --label durable-memory
-  done
+  # The in-memory target is a ratio: plain and delivery-v1 sessions alternate on one server (DeliveryLoad --pairs).
+  durable memory memory 1 --pairs "$DURABLE_PAIRS" --label durable-memory
   # Each store as it is by default, then with batched commits (docs/durability.md, "Batched commits").
   for batch in 1 16; do
     rm -f "$WORK"/durable.db*

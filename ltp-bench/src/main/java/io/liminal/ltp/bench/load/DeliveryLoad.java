@@ -1,10 +1,15 @@
 package io.liminal.ltp.bench.load;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
@@ -16,13 +21,19 @@ import org.HdrHistogram.Histogram;
  * The server answers each event with one reply (BenchServer, {@code -Dltp.bench.store=...} for the store).
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/
- *     [--sessions 100] [--window 8] [--seconds 10] [--warmup S] [--no-delivery] [--rate R] [--server-pid PID]
- *     [--store-pid PID] [--label L] [--store KIND] [--server-batch N] [--json FILE]</pre>
+ *     [--sessions 100] [--window 8] [--seconds 10] [--warmup S] [--no-delivery] [--pairs N] [--rate R]
+ *     [--server-pid PID] [--store-pid PID] [--label L] [--store KIND] [--server-batch N] [--json FILE]</pre>
  *
  * <p>{@code --warmup} is the closed-loop warm-up in seconds (default: a third of {@code --seconds}, at least 2);
  * {@code --store} and {@code --server-batch} (the server's {@code deliveryBatch}) only describe the server in the
- * JSON result. {@code --store-pid} reports the CPU per
- * message of the store's own server at the peak (a single-process store on the same host, such as Redis).
+ * JSON result. {@code --store-pid} reports the CPU per message of the store's own server at the peak (a
+ * single-process store on the same host, such as Redis).
+ *
+ * <p>{@code --pairs N} compares delivery-v1 with plain v0.3 on the same server: {@code sessions} sessions of each
+ * kind, both warmed up, then N pairs of closed-loop phases of {@code --seconds} each, plain and delivery-v1 in
+ * turn (ABBA order). A pair's phases are seconds apart, so a drift in the host's speed, which separate server runs
+ * minutes apart cannot tell from the code's cost, weighs on both alike. Writes a row for each kind (medians over
+ * the phases, latency at half of each kind's median peak), the delivery row with each pair's ratio.
  */
 public final class DeliveryLoad {
     private static final long SELF = ProcessHandle.current().pid();
@@ -30,121 +41,204 @@ public final class DeliveryLoad {
     private DeliveryLoad() {
     }
 
-    /** Entry point. */
-    public static void main(String[] args) throws Exception {
+    /** What the command line asked for. */
+    private static final class Options {
         URI url = URI.create("ws://127.0.0.1:18080/");
         int sessions = 100;
         int window = 8;
         int seconds = 10;
         int warmup = -1;
         boolean delivery = true;
-        double rate = 0;
+        int pairs;
+        double rate;
         long serverPid = -1;
         long storePid = -1;
         String label = "durable";
         String store = "memory";
-        String json = null;
+        String json;
         int serverBatch = 1;
+
+        int warmupSeconds() {
+            return warmup >= 0 ? warmup : Math.max(2, seconds / 3);
+        }
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        Options o = new Options();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--url" -> url = URI.create(args[++i]);
-                case "--sessions" -> sessions = Integer.parseInt(args[++i]);
-                case "--window" -> window = Integer.parseInt(args[++i]);
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--no-delivery" -> delivery = false;
-                case "--rate" -> rate = Double.parseDouble(args[++i]);
-                case "--server-pid" -> serverPid = Long.parseLong(args[++i]);
-                case "--store-pid" -> storePid = Long.parseLong(args[++i]);
-                case "--label" -> label = args[++i];
-                case "--store" -> store = args[++i];
-                case "--json" -> json = args[++i];
-                case "--server-batch" -> serverBatch = Integer.parseInt(args[++i]);
+                case "--url" -> o.url = URI.create(args[++i]);
+                case "--sessions" -> o.sessions = Integer.parseInt(args[++i]);
+                case "--window" -> o.window = Integer.parseInt(args[++i]);
+                case "--seconds" -> o.seconds = Integer.parseInt(args[++i]);
+                case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
+                case "--no-delivery" -> o.delivery = false;
+                case "--pairs" -> o.pairs = Integer.parseInt(args[++i]);
+                case "--rate" -> o.rate = Double.parseDouble(args[++i]);
+                case "--server-pid" -> o.serverPid = Long.parseLong(args[++i]);
+                case "--store-pid" -> o.storePid = Long.parseLong(args[++i]);
+                case "--label" -> o.label = args[++i];
+                case "--store" -> o.store = args[++i];
+                case "--json" -> o.json = args[++i];
+                case "--server-batch" -> o.serverBatch = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; usage: --url URL "
-                        + "[--sessions N] [--window N] [--seconds N] [--warmup N] [--no-delivery] [--rate R] "
-                        + "[--server-pid PID] [--store-pid PID] "
+                        + "[--sessions N] [--window N] [--seconds N] [--warmup N] [--no-delivery] [--pairs N] "
+                        + "[--rate R] [--server-pid PID] [--store-pid PID] "
                         + "[--label L] [--store KIND] [--server-batch N] [--json FILE]");
             }
         }
-        try (DeliverySessions load = new DeliverySessions(url, delivery, 1)) {
-            load.connect(sessions, 500).get(60, TimeUnit.SECONDS);
-            Phase warm = closedLoop(load, window, warmup >= 0 ? warmup : Math.max(2, seconds / 3), serverPid,
-                    storePid);
-            Phase peak = closedLoop(load, window, seconds, serverPid, storePid);
-            double offered = rate > 0 ? rate : peak.perSecond / 2;
-            load.latency.reset();
-            long before = load.answered.sum();
-            long start = System.nanoTime();
-            load.openLoop(offered);
-            Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
-            load.stopSending();
-            long unanswered = load.awaitAnswered(30, TimeUnit.SECONDS);
-            double achieved = (load.answered.sum() - before) * 1e9 / (System.nanoTime() - start);
-            Histogram latency = load.latency.getIntervalHistogram();
-            boolean clean = unanswered == 0 && load.errors.sum() == 0 && load.drops.sum() == 0;
-            String line = String.format(Locale.ROOT, "%s: peak %,.0f msg/s (%d sessions, %d in flight each%s%s); at "
-                    + "%,.0f msg/s: %,.0f answered/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms%s%s", label,
-                    peak.perSecond, sessions, window, peak.cpuMicrosPerMessage < 0 ? ""
-                            : String.format(Locale.ROOT, ", server CPU %.1f us/msg", peak.cpuMicrosPerMessage),
-                    (peak.storeCpuMicrosPerMessage < 0 ? ""
-                            : String.format(Locale.ROOT, ", store CPU %.1f us/msg", peak.storeCpuMicrosPerMessage))
-                            + String.format(Locale.ROOT, ", load CPU %.1f us/msg", peak.loadCpuMicrosPerMessage),
-                    offered, achieved, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-                    latency.getMaxValue() / 1e6, clean ? "" : String.format(Locale.ROOT, " [unanswered %d, errors "
-                            + "%d, drops %d]", unanswered, load.errors.sum(), load.drops.sum()),
-                    warm.perSecond > 0 ? "" : " [no warm-up traffic]");
-            System.out.println(line);
-            if (json != null) {
-                JsonObject result = new JsonObject();
-                result.addProperty("label", label);
-                result.addProperty("store", store);
-                result.addProperty("delivery", delivery);
-                result.addProperty("server_delivery_batch", serverBatch);
-                result.addProperty("sessions", sessions);
-                result.addProperty("peak_per_second", peak.perSecond);
-                if (peak.cpuMicrosPerMessage >= 0) {
-                    result.addProperty("server_cpu_us_per_message", peak.cpuMicrosPerMessage);
-                }
-                if (peak.storeCpuMicrosPerMessage >= 0) {
-                    result.addProperty("store_cpu_us_per_message", peak.storeCpuMicrosPerMessage);
-                }
-                result.addProperty("load_cpu_us_per_message", peak.loadCpuMicrosPerMessage);
-                result.addProperty("half_load_offered", offered);
-                result.addProperty("half_load_per_second", achieved);
-                result.addProperty("p50_ms", latency.getValueAtPercentile(50) / 1e6);
-                result.addProperty("p99_ms", latency.getValueAtPercentile(99) / 1e6);
-                result.addProperty("clean", clean);
-                Files.writeString(Path.of(json), result + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
-            if (!clean) {
-                System.exit(2);
-            }
+        boolean clean = o.pairs > 0 ? runPairs(o) : runOne(o);
+        if (!clean) {
+            System.exit(2);
         }
     }
 
-    /** A closed-loop phase: its rate and the CPU per message of the server and the store ({@code -1}: unknown). */
-    private record Phase(double perSecond, double cpuMicrosPerMessage, double storeCpuMicrosPerMessage,
-            double loadCpuMicrosPerMessage) {
+    private static boolean runOne(Options o) throws Exception {
+        try (DeliverySessions load = new DeliverySessions(o.url, o.delivery, 1)) {
+            load.connect(o.sessions, 500).get(60, TimeUnit.SECONDS);
+            Phase warm = closedLoop(load, o.window, o.warmupSeconds(), o);
+            Phase peak = closedLoop(load, o.window, o.seconds, o);
+            return report(o, o.label, o.delivery, load, peak, warm.perSecond > 0, null);
+        }
     }
 
-    private static Phase closedLoop(DeliverySessions load, int window, int seconds, long serverPid, long storePid)
+    private static boolean runPairs(Options o) throws Exception {
+        try (DeliverySessions plain = new DeliverySessions(o.url, false, 1);
+                DeliverySessions delivery = new DeliverySessions(o.url, true, 1)) {
+            plain.connect(o.sessions, 500).get(60, TimeUnit.SECONDS);
+            delivery.connect(o.sessions, 500).get(60, TimeUnit.SECONDS);
+            boolean warmed = closedLoop(plain, o.window, o.warmupSeconds(), o).perSecond > 0;
+            warmed &= closedLoop(delivery, o.window, o.warmupSeconds(), o).perSecond > 0;
+            List<Phase> plainPhases = new ArrayList<>();
+            List<Phase> deliveryPhases = new ArrayList<>();
+            List<Double> ratios = new ArrayList<>();
+            for (int pair = 0; pair < o.pairs; pair++) {
+                Phase p;
+                Phase d;
+                if (pair % 2 == 0) {
+                    p = closedLoop(plain, o.window, o.seconds, o);
+                    d = closedLoop(delivery, o.window, o.seconds, o);
+                } else {
+                    d = closedLoop(delivery, o.window, o.seconds, o);
+                    p = closedLoop(plain, o.window, o.seconds, o);
+                }
+                plainPhases.add(p);
+                deliveryPhases.add(d);
+                ratios.add(d.perSecond / p.perSecond);
+                System.out.printf(Locale.ROOT, "pair %d: plain %,.0f msg/s (server %.1f, load %.1f us/msg), "
+                        + "delivery-v1 %,.0f msg/s (server %.1f, load %.1f us/msg): %.1f%%%n", pair + 1,
+                        p.perSecond, p.cpuMicrosPerMessage, p.loadCpuMicrosPerMessage, d.perSecond,
+                        d.cpuMicrosPerMessage, d.loadCpuMicrosPerMessage, 100 * d.perSecond / p.perSecond);
+            }
+            boolean clean = report(o, o.label + "-plain", false, plain, Phase.median(plainPhases), warmed, null);
+            clean &= report(o, o.label, true, delivery, Phase.median(deliveryPhases), warmed, ratios);
+            System.out.printf(Locale.ROOT, "%s: delivery-v1 at %.1f%% of plain (median of %d pairs)%n", o.label,
+                    100 * median(ratios), ratios.size());
+            return clean;
+        }
+    }
+
+    /**
+     * The latency at half the peak (or at {@code --rate}) on {@code load}, then the result line and JSON row.
+     *
+     * @param ratios each pair's delivery-to-plain ratio, for the delivery row of a paired run; else {@code null}
+     */
+    private static boolean report(Options o, String label, boolean delivery, DeliverySessions load, Phase peak,
+            boolean warmed, List<Double> ratios) throws InterruptedException, IOException {
+        double offered = o.rate > 0 ? o.rate : peak.perSecond / 2;
+        load.latency.reset();
+        long before = load.answered.sum();
+        long start = System.nanoTime();
+        load.openLoop(offered);
+        Thread.sleep(TimeUnit.SECONDS.toMillis(o.seconds));
+        load.stopSending();
+        long unanswered = load.awaitAnswered(30, TimeUnit.SECONDS);
+        double achieved = (load.answered.sum() - before) * 1e9 / (System.nanoTime() - start);
+        Histogram latency = load.latency.getIntervalHistogram();
+        boolean clean = unanswered == 0 && load.errors.sum() == 0 && load.drops.sum() == 0;
+        String line = String.format(Locale.ROOT, "%s: peak %,.0f msg/s (%d sessions, %d in flight each%s%s); at "
+                + "%,.0f msg/s: %,.0f answered/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms%s%s", label,
+                peak.perSecond, o.sessions, o.window, peak.cpuMicrosPerMessage < 0 ? ""
+                        : String.format(Locale.ROOT, ", server CPU %.1f us/msg", peak.cpuMicrosPerMessage),
+                (peak.storeCpuMicrosPerMessage < 0 ? ""
+                        : String.format(Locale.ROOT, ", store CPU %.1f us/msg", peak.storeCpuMicrosPerMessage))
+                        + String.format(Locale.ROOT, ", load CPU %.1f us/msg", peak.loadCpuMicrosPerMessage),
+                offered, achieved, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
+                latency.getMaxValue() / 1e6, clean ? "" : String.format(Locale.ROOT, " [unanswered %d, errors "
+                        + "%d, drops %d]", unanswered, load.errors.sum(), load.drops.sum()),
+                warmed ? "" : " [no warm-up traffic]");
+        System.out.println(line);
+        if (o.json != null) {
+            JsonObject result = new JsonObject();
+            result.addProperty("label", label);
+            result.addProperty("store", o.store);
+            result.addProperty("delivery", delivery);
+            result.addProperty("server_delivery_batch", o.serverBatch);
+            result.addProperty("sessions", o.sessions);
+            result.addProperty("peak_per_second", peak.perSecond);
+            if (peak.cpuMicrosPerMessage >= 0) {
+                result.addProperty("server_cpu_us_per_message", peak.cpuMicrosPerMessage);
+            }
+            if (peak.storeCpuMicrosPerMessage >= 0) {
+                result.addProperty("store_cpu_us_per_message", peak.storeCpuMicrosPerMessage);
+            }
+            result.addProperty("load_cpu_us_per_message", peak.loadCpuMicrosPerMessage);
+            if (ratios != null) {
+                JsonArray each = new JsonArray();
+                ratios.forEach(each::add);
+                result.add("pair_ratios", each);
+            }
+            result.addProperty("half_load_offered", offered);
+            result.addProperty("half_load_per_second", achieved);
+            result.addProperty("p50_ms", latency.getValueAtPercentile(50) / 1e6);
+            result.addProperty("p99_ms", latency.getValueAtPercentile(99) / 1e6);
+            result.addProperty("clean", clean);
+            Files.writeString(Path.of(o.json), result + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+        return clean;
+    }
+
+    /**
+     * A closed-loop phase: its rate and the CPU per message of the server, the store and this process ({@code -1}:
+     * unknown).
+     */
+    private record Phase(double perSecond, double cpuMicrosPerMessage, double storeCpuMicrosPerMessage,
+            double loadCpuMicrosPerMessage) {
+        /** Each figure's median over {@code phases}. */
+        static Phase median(List<Phase> phases) {
+            return new Phase(DeliveryLoad.median(phases.stream().map(Phase::perSecond).toList()),
+                    DeliveryLoad.median(phases.stream().map(Phase::cpuMicrosPerMessage).toList()),
+                    DeliveryLoad.median(phases.stream().map(Phase::storeCpuMicrosPerMessage).toList()),
+                    DeliveryLoad.median(phases.stream().map(Phase::loadCpuMicrosPerMessage).toList()));
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static Phase closedLoop(DeliverySessions load, int window, int seconds, Options o)
             throws InterruptedException {
         long before = load.answered.sum();
-        long cpuBefore = cpu(serverPid);
-        long storeCpuBefore = cpu(storePid);
+        long cpuBefore = cpu(o.serverPid);
+        long storeCpuBefore = cpu(o.storePid);
         long loadCpuBefore = cpu(SELF);
         long start = System.nanoTime();
         load.closedLoop(window);
         Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
         long answered = load.answered.sum() - before;
         long elapsed = System.nanoTime() - start;
-        long cpu = cpu(serverPid) - cpuBefore;
-        long storeCpu = cpu(storePid) - storeCpuBefore;
+        long cpu = cpu(o.serverPid) - cpuBefore;
+        long storeCpu = cpu(o.storePid) - storeCpuBefore;
         long loadCpu = cpu(SELF) - loadCpuBefore;
         load.closedLoop(0);
         load.awaitAnswered(30, TimeUnit.SECONDS);
-        return new Phase(answered * 1e9 / elapsed, perMessage(serverPid, cpu, answered),
-                perMessage(storePid, storeCpu, answered), perMessage(SELF, loadCpu, answered));
+        return new Phase(answered * 1e9 / elapsed, perMessage(o.serverPid, cpu, answered),
+                perMessage(o.storePid, storeCpu, answered), perMessage(SELF, loadCpu, answered));
     }
 
     private static double perMessage(long pid, long cpuNanos, long messages) {
@@ -154,7 +248,7 @@ public final class DeliveryLoad {
     private static long cpu(long pid) {
         try {
             return pid > 0 ? ProcessStats.cpuNanos(pid) : 0;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return 0;
         }
     }

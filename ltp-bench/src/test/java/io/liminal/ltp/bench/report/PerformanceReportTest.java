@@ -118,6 +118,20 @@ class PerformanceReportTest {
     }
 
     @Test
+    void durableInMemoryPairsGiveTheMedianOfTheirRatios() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
+                        + "\"peak_per_second\":100,\"half_load_per_second\":50,\"p50_ms\":1,\"p99_ms\":9}"),
+                json("{\"label\":\"durable-memory\",\"store\":\"memory\",\"delivery\":true,"
+                        + "\"peak_per_second\":50,\"pair_ratios\":[0.8,0.9,0.86],\"half_load_per_second\":25,"
+                        + "\"p50_ms\":1,\"p99_ms\":9}")),
+                null).render();
+        // The pairs' own ratios, not the ratio of the two rows' median peaks (50%).
+        assertThat(report).contains("| Durable: in-memory store with delivery-v1 ≥ 85% of the peak without it | "
+                + "86.0% (median of 3 pairs: 80.0%, 90.0%, 86.0%) | yes |");
+    }
+
+    @Test
     void durableInMemoryRoundsGiveTheMedianRatio() {
         String report = new PerformanceReport(List.of(
                 json("{\"label\":\"durable-memory-plain\",\"store\":\"memory\",\"delivery\":false,"
