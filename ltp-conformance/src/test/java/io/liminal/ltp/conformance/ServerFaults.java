@@ -332,7 +332,7 @@ enum ServerFaults {
                         pong.addProperty("session_id", string(json, "session_id"));
                         pong.addProperty("timestamp", System.currentTimeMillis() / 1000);
                         pong.add("payload", new JsonObject());
-                        pong.addProperty("nonce", "proxy-" + System.nanoTime() + "-" + Long.toHexString(
+                        pong.addProperty("nonce", "proxy-" + System.nanoTime() + "-" + String.format("%016x",
                                 java.util.concurrent.ThreadLocalRandom.current().nextLong()));
                         link.sendToClient(pong.toString());
                         return List.of();
@@ -436,7 +436,7 @@ enum ServerFaults {
             JsonObject json = parse(text);
             if (json != null && "pong".equals(type(json))) {
                 JsonObject again = json.deepCopy();
-                again.addProperty("nonce", "server-" + System.nanoTime() + "-" + Long.toHexString(
+                again.addProperty("nonce", "server-" + System.nanoTime() + "-" + String.format("%016x",
                         java.util.concurrent.ThreadLocalRandom.current().nextLong()));
                 return List.of(text, again.toString());
             }
