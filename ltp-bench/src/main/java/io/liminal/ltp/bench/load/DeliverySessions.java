@@ -45,7 +45,8 @@ import org.HdrHistogram.Recorder;
  * thousands of them without a thread each: events numbered per client instance, kept until the server acknowledges
  * them and resent after a resume from the ack's {@code last_processed}; the server's numbered replies processed
  * once (a replayed number at or below {@code last_received} is dropped) and acknowledged cumulatively as ltp-client
- * does (at once every {@value #ACK_EVERY} processed, else {@value #ACK_DELAY_MILLIS} ms after); heartbeat pings; reconnection with ltp-client's default backoff (1 s doubling to 30 s, 10 % jitter).
+ * does (at once every {@value #ACK_EVERY} processed, else {@value #ACK_DELAY_MILLIS} ms after); heartbeat pings;
+ * reconnection with ltp-client's default backoff (1 s doubling to 30 s, 10 % jitter).
  *
  * <p>The server must answer each event with one reply, in order (the standalone server's reference handler does):
  * reply k of a session then answers its event k, which gives the latency and the loss check. Each session's state
@@ -367,8 +368,8 @@ final class DeliverySessions implements AutoCloseable {
         private void ack() {
             ackedThrough = lastReceived;
             channel.writeAndFlush(new TextWebSocketFrame("{\"type\":\"delivery:ack\",\"thread_id\":\"" + threadId
-                        + "\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1731600000,\"payload\":{\"through\":"
-                        + lastReceived + "}}"), channel.voidPromise());
+                    + "\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1731600000,\"payload\":{\"through\":"
+                    + lastReceived + "}}"), channel.voidPromise());
         }
 
         private void topUp() {
