@@ -3,6 +3,7 @@ package io.liminal.ltp.core.delivery;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import io.liminal.ltp.core.internal.json.JsonText;
 import io.liminal.ltp.core.internal.text.Identifiers;
 import io.liminal.ltp.core.message.Envelope;
 import io.liminal.ltp.core.message.MessageTypes;
@@ -132,7 +133,7 @@ public final class DeliveryProtocol {
         JsonElement value = envelope.extraFields().get(SEQ_FIELD);
         if (value instanceof JsonPrimitive primitive && primitive.isNumber()) {
             String digits = primitive.getAsString();
-            if (digits.length() <= 18 && isDigits(digits)) { // what senders write: no BigDecimal needed
+            if (JsonText.isLongDigits(digits)) { // what senders write: no BigDecimal needed
                 long seq = Long.parseLong(digits);
                 return seq > 0 ? seq : 0;
             }
@@ -140,19 +141,6 @@ public final class DeliveryProtocol {
             return seq > 0 && primitive.getAsBigDecimal().scale() <= 0 ? seq : 0;
         }
         return 0;
-    }
-
-    private static boolean isDigits(String text) {
-        if (text.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The envelope with {@code seq} set. */

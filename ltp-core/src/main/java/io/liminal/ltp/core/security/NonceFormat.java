@@ -1,5 +1,7 @@
 package io.liminal.ltp.core.security;
 
+import io.liminal.ltp.core.internal.json.JsonText;
+
 /**
  * The shape of a received nonce (spec §11.4), parsed from the right so that client ids containing {@code '-'}
  * stay intact (A-19).
@@ -33,7 +35,7 @@ public record NonceFormat(Kind kind, String clientId, long epochMs, String rando
         String lastPart = nonce.substring(last + 1);
         if (nonce.startsWith("hmac-")) {
             int first = "hmac-".length() - 1;
-            if (last > first + 1 && isDigits(lastPart)) {
+            if (last > first + 1 && JsonText.isLongDigits(lastPart)) {
                 String digest = nonce.substring(first + 1, last);
                 if (Hex.isHex(digest)) {
                     return new NonceFormat(Kind.KEYED, null, Long.parseLong(lastPart), digest);
@@ -46,7 +48,7 @@ public record NonceFormat(Kind kind, String clientId, long epochMs, String rando
             return opaque();
         }
         String timePart = nonce.substring(beforeLast + 1, last);
-        if (!isDigits(timePart) || !Hex.isHex(lastPart)) {
+        if (!JsonText.isLongDigits(timePart) || !Hex.isHex(lastPart)) {
             return opaque();
         }
         return new NonceFormat(Kind.LEGACY, nonce.substring(0, beforeLast), Long.parseLong(timePart), lastPart);
@@ -54,18 +56,5 @@ public record NonceFormat(Kind kind, String clientId, long epochMs, String rando
 
     private static NonceFormat opaque() {
         return new NonceFormat(Kind.OPAQUE, null, -1, null);
-    }
-
-    private static boolean isDigits(String text) {
-        if (text.isEmpty() || text.length() > 18) {
-            return false;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return true;
     }
 }

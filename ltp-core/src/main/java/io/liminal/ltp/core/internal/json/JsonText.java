@@ -122,6 +122,23 @@ public final class JsonText {
         }
     }
 
+    /**
+     * Whether {@code text} is 1 to 18 ASCII decimal digits: a non-negative integer that {@link Long#parseLong}
+     * reads without overflow.
+     */
+    public static boolean isLongDigits(String text) {
+        if (text.isEmpty() || text.length() > 18) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The number of decimal digits of the non-negative {@code value} (1 for 0). */
     public static int decimalDigits(long value) {
         int digits = 1;
