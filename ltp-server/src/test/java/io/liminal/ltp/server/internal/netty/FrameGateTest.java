@@ -2,10 +2,7 @@ package io.liminal.ltp.server.internal.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.liminal.ltp.server.transport.ConnectionListener;
-import io.liminal.ltp.server.transport.HttpReply;
-import io.liminal.ltp.server.transport.TransportConnection;
-import io.liminal.ltp.server.transport.TransportContext;
+import io.liminal.ltp.server.transport.RecordingTransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
 import io.liminal.ltp.server.transport.TransportLimits;
 import io.netty.buffer.ByteBuf;
@@ -18,7 +15,6 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -37,58 +33,15 @@ class FrameGateTest {
     private static final long HARD_LIMIT = 10_000;
 
     private final List<String> events = new ArrayList<>();
-    private final List<TransportEvent> recorded = new ArrayList<>();
     private final AtomicLong budget = new AtomicLong();
-    private int maxMessage = MAX_MESSAGE;
-    private TransportLimits limits = TransportLimits.builder().maxFragmentsPerMessage(4)
-            .maxBufferedInboundBytes(3 * FrameGate.RESERVE_FROM_BYTES).build();
+    private final RecordingTransportContext context = new RecordingTransportContext();
 
-    private final TransportContext context = new TransportContext() {
-        @Override
-        public ConnectionListener accept(TransportConnection connection) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean acceptingConnections() {
-            return true;
-        }
-
-        @Override
-        public HttpReply http(String method, String path, String authorization) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public InetSocketAddress bindAddress() {
-            return null;
-        }
-
-        @Override
-        public InetSocketAddress httpBindAddress() {
-            return null;
-        }
-
-        @Override
-        public int maxMessageBytes() {
-            return maxMessage;
-        }
-
-        @Override
-        public long hardFrameLimitBytes() {
-            return HARD_LIMIT;
-        }
-
-        @Override
-        public TransportLimits limits() {
-            return limits;
-        }
-
-        @Override
-        public void record(TransportEvent event) {
-            recorded.add(event);
-        }
-    };
+    {
+        context.maxMessageBytes = MAX_MESSAGE;
+        context.hardFrameLimitBytes = HARD_LIMIT;
+        context.limits = TransportLimits.builder().maxFragmentsPerMessage(4)
+                .maxBufferedInboundBytes(3 * FrameGate.RESERVE_FROM_BYTES).build();
+    }
 
     private EmbeddedChannel channel(int maxMessage) {
         WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxMessage)
@@ -168,7 +121,7 @@ class FrameGateTest {
                 frame(true, 1, 0, random)), random, maxChunk);
         assertThat(events).containsExactly("Text:10", "Binary+:200", "Ping:4", "Continuation+:300",
                 "Continuation:500", "Text:1000", "Text:0");
-        assertThat(recorded).isEmpty();
+        assertThat(context.events).isEmpty();
         assertThat(budget.get()).isZero();
     }
 
@@ -204,7 +157,7 @@ class FrameGateTest {
         byte[] header = frame(true, 1, 0, 1L << 31, random); // a 2 GiB frame: only its header is sent
         channel.writeInbound(Unpooled.wrappedBuffer(header));
         assertThat(events).containsExactly("CloseRequest[code=1009, reason=Message too big]");
-        assertThat(recorded).containsExactly(TransportEvent.FRAME_TOO_BIG);
+        assertThat(context.events).containsExactly(TransportEvent.FRAME_TOO_BIG);
         channel.writeInbound(Unpooled.wrappedBuffer(frame(true, 1, 10, random)));
         assertThat(events).as("nothing is read after a refusal").hasSize(1);
     }
@@ -233,17 +186,18 @@ class FrameGateTest {
                 frame(false, 0, 1, random), frame(true, 0, 1, random)), random, 100_000);
         assertThat(events).containsExactly("Text+:1", "Continuation+:1", "Continuation+:1", "Continuation+:1",
                 "CloseRequest[code=1008, reason=Too many fragments]");
-        assertThat(recorded).containsExactly(TransportEvent.TOO_MANY_FRAGMENTS);
+        assertThat(context.events).containsExactly(TransportEvent.TOO_MANY_FRAGMENTS);
     }
 
     @Test
     @DisplayName("large unfinished frames are reserved against the shared budget; past it: close 1013; released at the "
             + "end of their message")
     void sharedBudget() {
-        limits = limits.toBuilder().maxBufferedInboundBytes(2L * FrameGate.RESERVE_FROM_BYTES + 10).build();
+        context.limits = context.limits.toBuilder().maxBufferedInboundBytes(2L * FrameGate.RESERVE_FROM_BYTES + 10)
+                .build();
         Random random = new Random(4);
         int large = FrameGate.RESERVE_FROM_BYTES;
-        maxMessage = 4 * large;
+        context.maxMessageBytes = 4 * large;
         EmbeddedChannel first = channel(4 * large);
         EmbeddedChannel second = channel(4 * large);
         EmbeddedChannel third = channel(4 * large);
@@ -253,7 +207,7 @@ class FrameGateTest {
         assertThat(budget.get()).isEqualTo(2L * large);
         third.writeInbound(Unpooled.copiedBuffer(frame(true, 2, large, random), 0, 100));
         assertThat(events).containsExactly("CloseRequest[code=1013, reason=Try again later]");
-        assertThat(recorded).containsExactly(TransportEvent.INBOUND_BUFFER_FULL);
+        assertThat(context.events).containsExactly(TransportEvent.INBOUND_BUFFER_FULL);
         first.writeInbound(Unpooled.copiedBuffer(one, 100, one.length - 100));
         assertThat(events).endsWith("Binary:" + large);
         assertThat(budget.get()).isEqualTo(large);

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.liminal.ltp.server.transport.ConnectionListener;
 import io.liminal.ltp.server.transport.HttpReply;
-import io.liminal.ltp.server.transport.TransportConnection;
-import io.liminal.ltp.server.transport.TransportContext;
+import io.liminal.ltp.server.transport.RecordingTransportContext;
 import io.liminal.ltp.server.transport.TransportEvent;
 import io.liminal.ltp.server.transport.TransportLimits;
 import io.liminal.ltp.testing.FakeClock;
@@ -30,13 +29,8 @@ class SseSessionTest {
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final List<String> received = new ArrayList<>();
     private final List<String> closes = new ArrayList<>();
-    private final List<TransportEvent> events = new ArrayList<>();
-    private TransportLimits limits = TransportLimits.DEFAULTS;
-
-    private final TransportContext context = new TransportContext() {
-        @Override
-        public ConnectionListener accept(TransportConnection connection) {
-            return new ConnectionListener() {
+    private final RecordingTransportContext context = new RecordingTransportContext(
+            connection -> new ConnectionListener() {
                 @Override
                 public void onText(String text, int utf8Bytes) {
                     received.add(text);
@@ -54,49 +48,7 @@ class SseSessionTest {
                 public void onClosed(int code, String reason) {
                     closes.add(code + " " + reason);
                 }
-            };
-        }
-
-        @Override
-        public boolean acceptingConnections() {
-            return true;
-        }
-
-        @Override
-        public HttpReply http(String method, String path, String authorization) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public InetSocketAddress bindAddress() {
-            return null;
-        }
-
-        @Override
-        public InetSocketAddress httpBindAddress() {
-            return null;
-        }
-
-        @Override
-        public int maxMessageBytes() {
-            return 1 << 20;
-        }
-
-        @Override
-        public long hardFrameLimitBytes() {
-            return 1 << 21;
-        }
-
-        @Override
-        public TransportLimits limits() {
-            return limits;
-        }
-
-        @Override
-        public void record(TransportEvent event) {
-            events.add(event);
-        }
-    };
+            });
 
     /** What a stream was given, as the client would read it once flushed. */
     private static final class RecordingStream implements SseStream {
@@ -184,8 +136,8 @@ class SseSessionTest {
 
     @Test
     void keepAliveCommentsAndTheWaitForALostStreamRunOnTheScheduler() {
-        limits = TransportLimits.builder().sseKeepAlive(Duration.ofSeconds(15)).sseStreamWait(Duration.ofSeconds(30))
-                .build();
+        context.limits = TransportLimits.builder().sseKeepAlive(Duration.ofSeconds(15))
+                .sseStreamWait(Duration.ofSeconds(30)).build();
         RecordingStream stream = new RecordingStream();
         SseSession session = open(stream);
         stream.flushed.setLength(0);
@@ -207,12 +159,12 @@ class SseSessionTest {
         scheduler.advance(Duration.ofSeconds(30));
         runTasks();
         assertThat(closes).containsExactly("1006 ");
-        assertThat(events).containsExactly(TransportEvent.SSE_STREAM_TIMEOUT);
+        assertThat(context.events).containsExactly(TransportEvent.SSE_STREAM_TIMEOUT);
     }
 
     @Test
     void unacknowledgedEventsAreBoundedAndAcknowledgedOnesFreeTheirBytes() {
-        limits = TransportLimits.builder().maxOutboundBytesPerConnection(1_000).build();
+        context.limits = TransportLimits.builder().maxOutboundBytesPerConnection(1_000).build();
         RecordingStream stream = new RecordingStream();
         SseSession session = open(stream);
         String big = "{\"x\":\"" + "y".repeat(300) + "\"}";
@@ -234,7 +186,7 @@ class SseSessionTest {
         session.send(big);
         runTasks();
         assertThat(closes).containsExactly("1008 Slow consumer");
-        assertThat(events).containsExactly(TransportEvent.SLOW_CONSUMER);
+        assertThat(context.events).containsExactly(TransportEvent.SLOW_CONSUMER);
         assertThat(stream.flushed.toString()).endsWith("event: ltp-close\ndata: {\"code\":1008,\"reason\":"
                 + "\"Slow consumer\"}\n\n");
         assertThat(stream.ended).isTrue();
@@ -257,7 +209,7 @@ class SseSessionTest {
         runTasks();
         assertThat(received).containsExactly("one", "two", "parked");
         assertThat(answers).extracting(HttpReply::status).containsExactly(204, 204, 409, 429, 204);
-        assertThat(events).containsExactly(TransportEvent.SSE_POST_BUSY);
+        assertThat(context.events).containsExactly(TransportEvent.SSE_POST_BUSY);
     }
 
     private static void post(SseSession session, long seq, List<HttpReply> answers, String... messages) {
@@ -287,6 +239,6 @@ class SseSessionTest {
         assertThat(sessions.size()).isEqualTo(1);
         assertThat(sessions.parsePost(Map.of("LTP-Token", a.token())::get, ByteBuffer.allocate(0)).refusal())
                 .isEqualTo(SseWire.UNKNOWN_CONNECTION);
-        assertThat(events).containsExactly(TransportEvent.SSE_UNKNOWN_TOKEN);
+        assertThat(context.events).containsExactly(TransportEvent.SSE_UNKNOWN_TOKEN);
     }
 }
