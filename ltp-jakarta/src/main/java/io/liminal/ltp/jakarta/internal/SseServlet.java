@@ -125,25 +125,25 @@ public final class SseServlet extends HttpServlet {
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         SseSessions started = sessions.get();
         if (started == null) {
-            respond(response, SseWire.UNKNOWN_CONNECTION);
+            refuseUnread(response, SseWire.UNKNOWN_CONNECTION);
             return;
         }
         TransportContext context = started.context();
         long declared = request.getContentLengthLong();
         if (declared < 0) {
             context.record(TransportEvent.HTTP_REFUSED);
-            respond(response, SseWire.error(411, "Content-Length is required"));
+            refuseUnread(response, SseWire.error(411, "Content-Length is required"));
             return;
         }
         if (declared > started.maxPostBytes()) {
             context.record(TransportEvent.HTTP_REFUSED);
-            respond(response, SseWire.error(413, "a post carries at most " + started.maxPostBytes() + " bytes"));
+            refuseUnread(response, SseWire.error(413, "a post carries at most " + started.maxPostBytes() + " bytes"));
             return;
         }
         if (bufferedInbound.addAndGet(declared) > context.limits().maxBufferedInboundBytes()) {
             bufferedInbound.addAndGet(-declared);
             context.record(TransportEvent.INBOUND_BUFFER_FULL);
-            respond(response, SseWire.error(503, "try again later"));
+            refuseUnread(response, SseWire.error(503, "try again later"));
             return;
         }
         readBody(request, (int) declared, body -> {
@@ -165,13 +165,13 @@ public final class SseServlet extends HttpServlet {
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         SseSessions started = sessions.get();
         if (started == null) {
-            respond(response, SseWire.UNKNOWN_CONNECTION);
+            refuseUnread(response, SseWire.UNKNOWN_CONNECTION);
             return;
         }
         long declared = request.getContentLengthLong();
         if (declared > MAX_CLOSE_BYTES) {
             started.context().record(TransportEvent.HTTP_REFUSED);
-            respond(response, SseWire.error(413, "request body too large"));
+            refuseUnread(response, SseWire.error(413, "request body too large"));
             return;
         }
         readBody(request, (int) Math.max(0, declared), body -> {
@@ -245,6 +245,17 @@ public final class SseServlet extends HttpServlet {
                 }
             }
         });
+    }
+
+    /**
+     * Refuses a request whose body was not read, and closes its connection, as the Netty transport does: what is
+     * left of the body cannot be told from the next request. Said in a header, so that a client does not send its
+     * next request on this connection (the container would otherwise swallow or cut the body as it sees fit, and a
+     * client's next post could race the cut).
+     */
+    private static void refuseUnread(HttpServletResponse response, HttpReply reply) throws IOException {
+        response.setHeader("Connection", "close");
+        respond(response, reply);
     }
 
     /** Answers a request that was not made asynchronous. */
