@@ -309,6 +309,8 @@ public final class Peer implements AutoCloseable {
 
     /** The sse-v1 binding: one event stream, one post per message, numbered. */
     private static final class SseWire implements Wire {
+        /** A post whose connection fails is tried this many times in all. */
+        private static final int MAX_POST_ATTEMPTS = 2;
         private final Peer peer;
         private final URI endpoint;
         private final Map<String, String> headers;
@@ -375,7 +377,11 @@ public final class Peer implements AutoCloseable {
             return post(text, "application/json");
         }
 
-        /** Posts a body of this type (one message, or NDJSON) and returns the HTTP status. */
+        /**
+         * Posts a body of this type (one message, or NDJSON) and returns the HTTP status. A post whose connection
+         * fails is sent once more with the same number, as the binding allows (the server applies it once): a
+         * server may close a kept-alive connection between two posts, which is HTTP, not a fault of the binding.
+         */
         synchronized int post(String text, String contentType) {
             HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
                     .header("LTP-Token", token.join()).header("LTP-Post-Seq", Long.toString(++postSeq))
@@ -385,17 +391,23 @@ public final class Peer implements AutoCloseable {
             if (acknowledged != null) {
                 request.header("LTP-Last-Event-Id", acknowledged);
             }
-            try {
-                int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status != 204) {
-                    postSeq--; // refused as a whole: the number was not used
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                    if (status != 204) {
+                        postSeq--; // refused as a whole: the number was not used
+                    }
+                    return status;
+                } catch (java.io.IOException e) {
+                    if (attempt == MAX_POST_ATTEMPTS) {
+                        throw new CaseFailed("Could not post (connection closed?): " + e);
+                    }
+                    peer.evidence.add(peer.name, "~", "the post's connection failed (" + e
+                            + "); posting it again with the same LTP-Post-Seq");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CaseFailed("interrupted");
                 }
-                return status;
-            } catch (java.io.IOException e) {
-                throw new CaseFailed("Could not post (connection closed?): " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CaseFailed("interrupted");
             }
         }
 
