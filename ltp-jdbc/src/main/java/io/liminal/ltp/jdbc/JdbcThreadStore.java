@@ -4,10 +4,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.jdbc.internal.Dialect;
 import io.liminal.ltp.jdbc.internal.LogWrites;
 import io.liminal.ltp.jdbc.internal.Schema;
+import io.liminal.ltp.jdbc.internal.WalCheckpointer;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore;
 import io.liminal.ltp.server.store.ThreadRecord;
@@ -28,6 +30,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Tested on SQLite and PostgreSQL; other databases that speak {@code ON CONFLICT} and {@code RETURNING} should
  * work. Times are stored as epoch milliseconds. Every call is one short transaction; the pool is HikariCP.
- * SQLite runs with {@code synchronous=NORMAL} in WAL mode: a committed write survives the process dying, and the
- * last commits before a power loss may be lost (see docs/durability.md).
+ * SQLite runs with {@code synchronous=NORMAL} in WAL mode, the log checkpointed every 100 ms from a thread of its
+ * own rather than inside commits: a committed write survives the process dying, and the commits of about the last
+ * checkpoint interval before a power loss may be lost (see docs/durability.md).
  */
 public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcThreadStore.class);
@@ -53,8 +59,11 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     private final HikariDataSource ownedPool;
     private final Dialect dialect;
     private final int schemaVersion;
+    /** SQLite files the store opened itself: their log is checkpointed off the commit path; else {@code null}. */
+    private final ScheduledExecutorService checkpoints;
+    private final WalCheckpointer checkpointer;
 
-    private JdbcThreadStore(DataSource dataSource, HikariDataSource ownedPool) {
+    private JdbcThreadStore(DataSource dataSource, HikariDataSource ownedPool, boolean checkpointInBackground) {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         try (Connection connection = dataSource.getConnection()) {
@@ -65,6 +74,17 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
                 ownedPool.close();
             }
             throw new IllegalStateException("Could not open the LTP thread store: " + e.getMessage(), e);
+        }
+        if (checkpointInBackground) {
+            checkpoints = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "ltp-sqlite-checkpoint");
+                thread.setDaemon(true);
+                return thread;
+            });
+            checkpointer = new WalCheckpointer(dataSource, Scheduler.of(checkpoints));
+        } else {
+            checkpoints = null;
+            checkpointer = null;
         }
     }
 
@@ -100,7 +120,10 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
         config.addDataSourceProperty("synchronous", "NORMAL");
         config.addDataSourceProperty("busy_timeout", "30000");
         config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
-        return pooled(config);
+        // Checkpoints run on a thread of their own (WalCheckpointer); a commit checkpoints only past this bound.
+        config.addDataSourceProperty("wal_autocheckpoint", Integer.toString(WalCheckpointer.WRITER_CHECKPOINT_PAGES));
+        config.addDataSourceProperty("journal_size_limit", Long.toString(WalCheckpointer.LOG_SIZE_LIMIT));
+        return pooled(config, true);
     }
 
     /** A store at {@code jdbcUrl} (credentials in the URL or none) with a pool of up to 10 connections. */
@@ -115,13 +138,13 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
 
     /** A store over the application's data source; {@link #close()} leaves it open. */
     public static JdbcThreadStore of(DataSource dataSource) {
-        return new JdbcThreadStore(Objects.requireNonNull(dataSource, "dataSource"), null);
+        return new JdbcThreadStore(Objects.requireNonNull(dataSource, "dataSource"), null, false);
     }
 
-    private static JdbcThreadStore pooled(HikariConfig config) {
+    private static JdbcThreadStore pooled(HikariConfig config, boolean checkpointInBackground) {
         config.setPoolName("ltp-jdbc");
         HikariDataSource pool = new HikariDataSource(config);
-        return new JdbcThreadStore(pool, pool);
+        return new JdbcThreadStore(pool, pool, checkpointInBackground);
     }
 
     /** The schema version of the database after start-up migrations. */
@@ -404,6 +427,17 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
      */
     @Override
     public void close() {
+        if (checkpointer != null) {
+            checkpointer.close();
+            checkpoints.shutdown();
+            try {
+                if (!checkpoints.awaitTermination(10, TimeUnit.SECONDS)) {
+                    LOG.warn("A SQLite checkpoint still runs after 10 s; closing anyway");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (dialect == Dialect.SQLITE) {
             try (Connection c = dataSource.getConnection(); Statement statement = c.createStatement()) {
                 statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -486,7 +520,7 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
 
         /** Opens the pool and migrates the schema. */
         public JdbcThreadStore build() {
-            return pooled(config);
+            return pooled(config, false);
         }
     }
 }

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -98,6 +99,21 @@ class JdbcThreadStoreTest {
             assertThat(fromCopy.find("t-1")).isPresent();
             assertThat(fromCopy.outboundBounds("t-1").last()).isEqualTo(1);
         }
+    }
+
+    @Test
+    @DisplayName("a SQLite store checkpoints its log on a thread of its own, which stops at close")
+    void checkpointsOnAThreadOfItsOwn() throws Exception {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        Thread checkpoints;
+        try (JdbcThreadStore store = JdbcThreadStore.sqlite(TestDatabases.sqliteFile())) {
+            checkpoints = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.getName().equals("ltp-sqlite-checkpoint") && !before.contains(thread))
+                    .findFirst().orElseThrow(() -> new AssertionError("no checkpoint thread"));
+            assertThat(checkpoints.isDaemon()).isTrue();
+        }
+        checkpoints.join(10_000);
+        assertThat(checkpoints.isAlive()).isFalse();
     }
 
     @Test
