@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.liminal.ltp.core.concurrent.Scheduler;
 import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.jdbc.internal.Dialect;
 import io.liminal.ltp.jdbc.internal.LogWrites;
@@ -30,9 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +56,6 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     private final Dialect dialect;
     private final int schemaVersion;
     /** SQLite files the store opened itself: their log is checkpointed off the commit path; else {@code null}. */
-    private final ScheduledExecutorService checkpoints;
     private final WalCheckpointer checkpointer;
 
     private JdbcThreadStore(DataSource dataSource, HikariDataSource ownedPool, boolean checkpointInBackground) {
@@ -75,17 +70,7 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
             }
             throw new IllegalStateException("Could not open the LTP thread store: " + e.getMessage(), e);
         }
-        if (checkpointInBackground) {
-            checkpoints = Executors.newSingleThreadScheduledExecutor(task -> {
-                Thread thread = new Thread(task, "ltp-sqlite-checkpoint");
-                thread.setDaemon(true);
-                return thread;
-            });
-            checkpointer = new WalCheckpointer(dataSource, Scheduler.of(checkpoints));
-        } else {
-            checkpoints = null;
-            checkpointer = null;
-        }
+        this.checkpointer = checkpointInBackground ? WalCheckpointer.onOwnThread(dataSource) : null;
     }
 
     /**
@@ -429,14 +414,6 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     public void close() {
         if (checkpointer != null) {
             checkpointer.close();
-            checkpoints.shutdown();
-            try {
-                if (!checkpoints.awaitTermination(10, TimeUnit.SECONDS)) {
-                    LOG.warn("A SQLite checkpoint still runs after 10 s; closing anyway");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
         if (dialect == Dialect.SQLITE) {
             try (Connection c = dataSource.getConnection(); Statement statement = c.createStatement()) {

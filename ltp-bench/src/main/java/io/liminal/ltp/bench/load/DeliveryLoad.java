@@ -2,13 +2,13 @@ package io.liminal.ltp.bench.load;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.liminal.ltp.bench.report.PerformanceReport;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -134,7 +134,7 @@ public final class DeliveryLoad {
             boolean clean = report(o, o.label + "-plain", false, plain, Phase.median(plainPhases), warmed, null);
             clean &= report(o, o.label, true, delivery, Phase.median(deliveryPhases), warmed, ratios);
             System.out.printf(Locale.ROOT, "%s: delivery-v1 at %.1f%% of plain (median of %d pairs)%n", o.label,
-                    100 * median(ratios), ratios.size());
+                    100 * PerformanceReport.median(ratios), ratios.size());
             return clean;
         }
     }
@@ -207,18 +207,11 @@ public final class DeliveryLoad {
             double loadCpuMicrosPerMessage) {
         /** Each figure's median over {@code phases}. */
         static Phase median(List<Phase> phases) {
-            return new Phase(DeliveryLoad.median(phases.stream().map(Phase::perSecond).toList()),
-                    DeliveryLoad.median(phases.stream().map(Phase::cpuMicrosPerMessage).toList()),
-                    DeliveryLoad.median(phases.stream().map(Phase::storeCpuMicrosPerMessage).toList()),
-                    DeliveryLoad.median(phases.stream().map(Phase::loadCpuMicrosPerMessage).toList()));
+            return new Phase(PerformanceReport.median(phases.stream().map(Phase::perSecond).toList()),
+                    PerformanceReport.median(phases.stream().map(Phase::cpuMicrosPerMessage).toList()),
+                    PerformanceReport.median(phases.stream().map(Phase::storeCpuMicrosPerMessage).toList()),
+                    PerformanceReport.median(phases.stream().map(Phase::loadCpuMicrosPerMessage).toList()));
         }
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private static Phase closedLoop(DeliverySessions load, int window, int seconds, Options o)

@@ -63,8 +63,8 @@ final class DurableSections {
         line();
         line("`DeliveryLoad` (its own process, Netty, the protocol of ltp-client: numbered events, cumulative acks "
                 + "both ways: the server's at once, one per read burst; the client's every 32 replies or 50 ms after "
-                + "the first it has not acknowledged, as docs/extensions/delivery-v1.md §3 says) drives 100 delivery-v1 sessions against `BenchServer` on each "
-                + "store; the reference handler answers each event with a reply. Each message is numbered, handed "
+                + "the first it has not acknowledged, as docs/extensions/delivery-v1.md §3 says) drives 100 "
+                + "delivery-v1 sessions against `BenchServer` on each store; the reference handler answers each event with a reply. Each message is numbered, handed "
                 + "to the handler once, committed *together with its reply* (the transactional outbox of "
                 + "docs/durability.md), acknowledged; the reply is numbered, logged, delivered and acknowledged. On "
                 + "a blocking store (SQLite, PostgreSQL, Redis) the commits of all threads that wait together go to "

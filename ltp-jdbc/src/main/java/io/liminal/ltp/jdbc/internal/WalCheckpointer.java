@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -34,16 +36,33 @@ public final class WalCheckpointer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WalCheckpointer.class);
     private final DataSource dataSource;
     private final Scheduler scheduler;
+    /** The thread's executor when this checkpointer owns one ({@link #onOwnThread}); else {@code null}. */
+    private final ScheduledExecutorService ownThread;
     private final Object lock = new Object();
     private Scheduler.Cancellable next = Scheduler.Cancellable.NONE;
     private boolean closed;
     private boolean failing;
 
-    /** Schedules the first checkpoint one {@link #INTERVAL} from now. */
+    /** Schedules the first checkpoint one {@link #INTERVAL} from now, on {@code scheduler}. */
     public WalCheckpointer(DataSource dataSource, Scheduler scheduler) {
+        this(dataSource, scheduler, null);
+    }
+
+    private WalCheckpointer(DataSource dataSource, Scheduler scheduler, ScheduledExecutorService ownThread) {
         this.dataSource = dataSource;
         this.scheduler = scheduler;
+        this.ownThread = ownThread;
         scheduleNext();
+    }
+
+    /** Checkpoints on a daemon thread of its own, {@code ltp-sqlite-checkpoint}, which {@link #close()} ends. */
+    public static WalCheckpointer onOwnThread(DataSource dataSource) {
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread checkpoints = new Thread(task, "ltp-sqlite-checkpoint");
+            checkpoints.setDaemon(true);
+            return checkpoints;
+        });
+        return new WalCheckpointer(dataSource, Scheduler.of(thread), thread);
     }
 
     private void scheduleNext() {
@@ -84,12 +103,22 @@ public final class WalCheckpointer implements AutoCloseable {
         }
     }
 
-    /** Stops checkpointing; a checkpoint in progress finishes. */
+    /** Stops checkpointing; a checkpoint in progress finishes (on its own thread, before this returns). */
     @Override
     public void close() {
         synchronized (lock) {
             closed = true;
             next.cancel();
+        }
+        if (ownThread != null) {
+            ownThread.shutdown();
+            try {
+                if (!ownThread.awaitTermination(10, TimeUnit.SECONDS)) {
+                    LOG.warn("A SQLite checkpoint still runs after 10 s; closing anyway");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
