@@ -22,12 +22,15 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>java -cp ltp-bench.jar io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/
  *     [--sessions 100] [--window 8] [--seconds 10] [--warmup S] [--no-delivery] [--pairs N] [--rate R]
- *     [--server-pid PID] [--store-pid PID] [--label L] [--store KIND] [--server-batch N] [--json FILE]</pre>
+ *     [--server-pid PID] [--store-pid PID] [--label L] [--store KIND] [--server-batch N] [--json FILE]
+ *     [--settle S] [--timeline]</pre>
  *
  * <p>{@code --warmup} is the closed-loop warm-up in seconds (default: a third of {@code --seconds}, at least 2);
  * {@code --store} and {@code --server-batch} (the server's {@code deliveryBatch}) only describe the server in the
  * JSON result. {@code --store-pid} reports the CPU per message of the store's own server at the peak (a
- * single-process store on the same host, such as Redis).
+ * single-process store on the same host, such as Redis). Before the latency window the open loop runs until one
+ * whole second sent and answered the offered rate, at most {@code --settle} seconds (default 30);
+ * {@code --timeline} prints each second of the window (answered, p99, max) to stderr, to find stalls.
  *
  * <p>{@code --pairs N} compares delivery-v1 with plain v0.3 on the same server: {@code sessions} sessions of each
  * kind, both warmed up, then N pairs of closed-loop phases of {@code --seconds} each, plain and delivery-v1 in
@@ -57,6 +60,8 @@ public final class DeliveryLoad {
         String store = "memory";
         String json;
         int serverBatch = 1;
+        int settleSeconds = 30;
+        boolean timeline;
 
         int warmupSeconds() {
             return warmup >= 0 ? warmup : Math.max(2, seconds / 3);
@@ -82,10 +87,12 @@ public final class DeliveryLoad {
                 case "--store" -> o.store = args[++i];
                 case "--json" -> o.json = args[++i];
                 case "--server-batch" -> o.serverBatch = Integer.parseInt(args[++i]);
+                case "--settle" -> o.settleSeconds = Integer.parseInt(args[++i]);
+                case "--timeline" -> o.timeline = true;
                 default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; usage: --url URL "
                         + "[--sessions N] [--window N] [--seconds N] [--warmup N] [--no-delivery] [--pairs N] "
                         + "[--rate R] [--server-pid PID] [--store-pid PID] "
-                        + "[--label L] [--store KIND] [--server-batch N] [--json FILE]");
+                        + "[--label L] [--store KIND] [--server-batch N] [--json FILE] [--settle S] [--timeline]");
             }
         }
         boolean clean = o.pairs > 0 ? runPairs(o) : runOne(o);
@@ -147,24 +154,37 @@ public final class DeliveryLoad {
     private static boolean report(Options o, String label, boolean delivery, DeliverySessions load, Phase peak,
             boolean warmed, List<Double> ratios) throws InterruptedException, IOException {
         double offered = o.rate > 0 ? o.rate : peak.perSecond / 2;
+        load.openLoop(offered);
+        double settleSeconds = settle(load, offered, o.settleSeconds);
         load.latency.reset();
         long before = load.answered.sum();
         long start = System.nanoTime();
-        load.openLoop(offered);
-        Thread.sleep(TimeUnit.SECONDS.toMillis(o.seconds));
+        Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
+        for (int second = 1; second <= o.seconds; second++) {
+            Thread.sleep(1000);
+            Histogram interval = load.latency.getIntervalHistogram();
+            latency.add(interval);
+            if (o.timeline) {
+                System.err.printf(Locale.ROOT, "%s second %d: %,d answered, p99 %.2f ms, max %.2f ms%n", label,
+                        second, interval.getTotalCount(), interval.getValueAtPercentile(99) / 1e6,
+                        interval.getMaxValue() / 1e6);
+            }
+        }
+        long answeredInWindow = load.answered.sum() - before;
+        double achieved = answeredInWindow * 1e9 / (System.nanoTime() - start);
         load.stopSending();
         long unanswered = load.awaitAnswered(30, TimeUnit.SECONDS);
-        double achieved = (load.answered.sum() - before) * 1e9 / (System.nanoTime() - start);
-        Histogram latency = load.latency.getIntervalHistogram();
         boolean clean = unanswered == 0 && load.errors.sum() == 0 && load.drops.sum() == 0;
         String line = String.format(Locale.ROOT, "%s: peak %,.0f msg/s (%d sessions, %d in flight each%s%s); at "
-                + "%,.0f msg/s: %,.0f answered/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms%s%s", label,
+                + "%,.0f msg/s (settled after %.0f s%s): %,.0f answered/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms"
+                + "%s%s", label,
                 peak.perSecond, o.sessions, o.window, peak.cpuMicrosPerMessage < 0 ? ""
                         : String.format(Locale.ROOT, ", server CPU %.1f us/msg", peak.cpuMicrosPerMessage),
                 (peak.storeCpuMicrosPerMessage < 0 ? ""
                         : String.format(Locale.ROOT, ", store CPU %.1f us/msg", peak.storeCpuMicrosPerMessage))
                         + String.format(Locale.ROOT, ", load CPU %.1f us/msg", peak.loadCpuMicrosPerMessage),
-                offered, achieved, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
+                offered, Math.abs(settleSeconds), settleSeconds < 0 ? ", never within 2%" : "", achieved,
+                latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
                 latency.getMaxValue() / 1e6, clean ? "" : String.format(Locale.ROOT, " [unanswered %d, errors "
                         + "%d, drops %d]", unanswered, load.errors.sum(), load.drops.sum()),
                 warmed ? "" : " [no warm-up traffic]");
@@ -191,12 +211,41 @@ public final class DeliveryLoad {
             }
             result.addProperty("half_load_offered", offered);
             result.addProperty("half_load_per_second", achieved);
+            result.addProperty("half_load_settle_seconds", Math.abs(settleSeconds));
+            result.addProperty("half_load_settled", settleSeconds >= 0);
             result.addProperty("p50_ms", latency.getValueAtPercentile(50) / 1e6);
             result.addProperty("p99_ms", latency.getValueAtPercentile(99) / 1e6);
             result.addProperty("clean", clean);
             Files.writeString(Path.of(o.json), result + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         return clean;
+    }
+
+    /**
+     * Lets the open loop run second by second until one whole second both sent and answered the offered rate
+     * (within 2%), at most {@code maxSeconds}: the switch from the closed loop leaves a backlog, and a cold path
+     * (the open loop's timers) falls behind the schedule at first; neither is the steady state the window
+     * measures. The latency scenario of {@link LoadGenerator} settles the same way. Returns the seconds it took,
+     * negated when it never settled.
+     */
+    static double settle(DeliverySessions load, double offered, int maxSeconds) throws InterruptedException {
+        long from = System.nanoTime();
+        for (int second = 0; second < maxSeconds; second++) {
+            long sent = load.sent.sum();
+            long answered = load.answered.sum();
+            long start = System.nanoTime();
+            Thread.sleep(1000);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (atRate((load.sent.sum() - sent) / seconds, offered)
+                    && atRate((load.answered.sum() - answered) / seconds, offered)) {
+                return (System.nanoTime() - from) / 1e9;
+            }
+        }
+        return -(System.nanoTime() - from) / 1e9;
+    }
+
+    private static boolean atRate(double perSecond, double offered) {
+        return Math.abs(perSecond - offered) <= Math.max(offered * 0.02, 5);
     }
 
     /**

@@ -32,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -155,6 +156,7 @@ final class DeliverySessions implements AutoCloseable {
             session.loop.execute(() -> {
                 session.window = 0;
                 session.generation++;
+                session.stopOpenLoop();
                 session.generating = false;
                 session.checkCaughtUp();
             });
@@ -239,6 +241,7 @@ final class DeliverySessions implements AutoCloseable {
         /** Whether new events are being made (closed or open loop): a session making them is never caught up. */
         private boolean generating;
         private int generation;
+        private ScheduledFuture<?> openLoopTask;
         private int attempt;
         /** When the last handshake_ack arrived (nanoTime), and whether it resumed. */
         volatile long ackedAtNanos;
@@ -383,17 +386,35 @@ final class DeliverySessions implements AutoCloseable {
             generating = true;
             notCaughtUp();
             long offset = ThreadLocalRandom.current().nextLong(Math.max(1, intervalNanos));
-            loop.scheduleAtFixedRate(() -> {
+            long[] due = {System.nanoTime() + offset};
+            stopOpenLoop();
+            openLoopTask = loop.scheduleAtFixedRate(() -> {
                 if (generation == run) {
-                    sendNew();
+                    sendNew(due[0]);
+                    due[0] += intervalNanos;
                 }
             }, offset, intervalNanos, TimeUnit.NANOSECONDS);
         }
 
-        /** A new event: numbered, timed, and written now or, while offline, on the next resume. */
+        /** Cancels the open loop's timer, if any (one left running would tick through later phases). */
+        void stopOpenLoop() {
+            if (openLoopTask != null) {
+                openLoopTask.cancel(false);
+                openLoopTask = null;
+            }
+        }
+
         private void sendNew() {
+            sendNew(System.nanoTime());
+        }
+
+        /**
+         * A new event: numbered, timed from {@code dueNanos} (in the open loop, when its schedule said to send it,
+         * so a stall of either side is measured, not hidden), and written now or, while offline, on the next resume.
+         */
+        private void sendNew(long dueNanos) {
             long seq = nextSeq++;
-            sentAt[(int) (seq & (sentAt.length - 1))] = System.nanoTime();
+            sentAt[(int) (seq & (sentAt.length - 1))] = dueNanos;
             sent.increment();
             if (ready) {
                 write(seq);

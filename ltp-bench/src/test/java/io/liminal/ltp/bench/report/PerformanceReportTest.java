@@ -73,6 +73,19 @@ class PerformanceReportTest {
     }
 
     @Test
+    void durableRowsSayWhenTheOpenLoopNeverSettled() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-sqlite\",\"store\":\"sqlite\",\"delivery\":true,"
+                        + "\"peak_per_second\":5400,\"half_load_per_second\":2500,\"p50_ms\":3,\"p99_ms\":80,"
+                        + "\"half_load_settled\":false}"),
+                json("{\"label\":\"durable-redis\",\"store\":\"redis\",\"delivery\":true,"
+                        + "\"peak_per_second\":22000,\"half_load_per_second\":11000,\"p50_ms\":1,\"p99_ms\":6,"
+                        + "\"half_load_settled\":true}")),
+                null).render();
+        assertThat(report).contains("| 2,500 | 3.00 | 80.00 (not settled) |").contains("| 11,000 | 1.00 | 6.00 |");
+    }
+
+    @Test
     void durableRowsShowTheStoresOwnCpuWhenMeasured() {
         String report = new PerformanceReport(List.of(
                 json("{\"label\":\"durable-redis\",\"store\":\"redis\",\"delivery\":true,"
