@@ -199,6 +199,15 @@ if want durable; then
         --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --warmup "${WARMUP%s}" --store "$kind" \
         --server-batch "$batch" --json "$RESULTS" "$@" | tail -n 12 >&2
     stop_server
+    # This host's floor at the rate the latency was measured at: the bare Netty echo server (the baseline of the
+    # sections above) under the same open loop, 100 sessions. A p99 target below the floor cannot be met here.
+    local label rate
+    label=$(tail -n 1 "$RESULTS" | sed -E 's/.*"label":"([^"]*)".*/\1/')
+    rate=$(tail -n 1 "$RESULTS" | sed -E 's/.*"half_load_offered":([0-9.]+).*/\1/')
+    start_server baseline 18090 "${SERVER_JVM[@]}"
+    load "floor:$label:$batch" 18090 --mode open --message ping --sessions 100 --rate "${rate%.*}" \
+        --warmup "$WARMUP" --duration "${DURABLE_SECONDS}s" >&2
+    stop_server
   }
   # The in-memory target is a ratio: plain and delivery-v1 sessions alternate on one server (DeliveryLoad --pairs).
   durable memory memory 1 --pairs "$DURABLE_PAIRS" --label durable-memory

@@ -37,6 +37,8 @@ public final class PerformanceReport {
     private final List<JsonObject> durable = new ArrayList<>();
     /** ReconnectStorm results, in run order. */
     private final List<JsonObject> storms = new ArrayList<>();
+    /** The baseline echo server at each durable configuration's latency rate ({@code floor:<label>:<batch>}). */
+    private final List<JsonObject> floors = new ArrayList<>();
     /** ClusterLoad's result, or {@code null}. */
     private final JsonObject cluster;
     private final JsonArray jmh;
@@ -58,6 +60,8 @@ public final class PerformanceReport {
                 default -> {
                     if (label.startsWith("durable-")) {
                         durable.add(result);
+                    } else if (label.startsWith("floor:durable-")) {
+                        floors.add(result);
                     } else if (label.startsWith("reconnect-storm")) {
                         storms.add(result);
                     } else {
@@ -94,7 +98,7 @@ public final class PerformanceReport {
         scale();
         memory();
         soak();
-        DurableSections delivery = new DurableSections(this, durable, storms);
+        DurableSections delivery = new DurableSections(this, durable, floors, storms);
         delivery.durablePath();
         delivery.reconnectStorm();
         clusterSection();

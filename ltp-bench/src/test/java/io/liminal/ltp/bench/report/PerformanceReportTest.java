@@ -86,6 +86,26 @@ class PerformanceReportTest {
     }
 
     @Test
+    void durableRowsShowTheEchoFloorAtTheirRate() {
+        String report = new PerformanceReport(List.of(
+                json("{\"label\":\"durable-sqlite\",\"store\":\"sqlite\",\"delivery\":true,"
+                        + "\"server_delivery_batch\":1,\"peak_per_second\":20000,\"half_load_per_second\":10000,"
+                        + "\"p50_ms\":1,\"p99_ms\":24}"),
+                json("{\"label\":\"floor:durable-sqlite:1\",\"mode\":\"open\",\"p50_ms\":0.2,\"p99_ms\":3.5}"),
+                json("{\"label\":\"durable-sqlite\",\"store\":\"sqlite\",\"delivery\":true,"
+                        + "\"server_delivery_batch\":16,\"peak_per_second\":40000,\"half_load_per_second\":20000,"
+                        + "\"p50_ms\":9,\"p99_ms\":50}")),
+                null).render();
+        assertThat(report).contains("| Echo floor p99 ms |")
+                .contains("| 10,000 | 1.00 | 24.00 | 3.50 |")
+                .contains("| 20,000 | 9.00 | 50.00 | - |")
+                .contains("| Durable: sqlite p99 < 20 ms at half its peak | 24.00 ms (bare echo at the same rate: "
+                        + "3.50 ms) | **no** |")
+                .contains("| Durable: sqlite (batches of 16) p99 < 20 ms at half its peak | 50.00 ms | **no** |")
+                .doesNotContain("floor:durable");
+    }
+
+    @Test
     void durableRowsShowTheStoresOwnCpuWhenMeasured() {
         String report = new PerformanceReport(List.of(
                 json("{\"label\":\"durable-redis\",\"store\":\"redis\",\"delivery\":true,"
