@@ -24,10 +24,17 @@ import org.slf4j.LoggerFactory;
  * rare checkpoint is what bounds its size; it finds most of its pages already copied. A commit is as durable as
  * before; each checkpoint also syncs the log, so after a power loss about the last interval of commits is missing
  * instead of everything since the last 1,000 pages.
+ *
+ * <p>The interval is short because a checkpoint's fsync holds up the commits made meanwhile (on ext4 they wait for
+ * the journal it commits): small and frequent, each holds them up less (docs/performance.md, Durable path). A
+ * checkpoint that finds nothing new doubles the wait before the next, up to {@link #IDLE_INTERVAL}, so an idle
+ * store does not wake 40 times a second; the first one that finds new pages goes back to {@link #INTERVAL}.
  */
 public final class WalCheckpointer implements AutoCloseable {
-    /** How often the log is checkpointed. */
-    public static final Duration INTERVAL = Duration.ofMillis(100);
+    /** How often the log is checkpointed while commits arrive. */
+    public static final Duration INTERVAL = Duration.ofMillis(25);
+    /** The longest wait between checkpoints of an idle store. */
+    public static final Duration IDLE_INTERVAL = Duration.ofSeconds(1);
     /** Pages past which a store connection checkpoints after its commit, as SQLite's 1,000 by default (4 KiB each). */
     public static final int WRITER_CHECKPOINT_PAGES = 10_000;
     /** The log's file is truncated to this after a checkpoint that emptied it (bytes). */
@@ -42,6 +49,10 @@ public final class WalCheckpointer implements AutoCloseable {
     private Scheduler.Cancellable next = Scheduler.Cancellable.NONE;
     private boolean closed;
     private boolean failing;
+    /** The wait before the next checkpoint, and what the last one reported (log frames, frames in the file). */
+    private long delayMillis = INTERVAL.toMillis();
+    private long lastFrames = -1;
+    private long lastCheckpointed = -1;
 
     /** Schedules the first checkpoint one {@link #INTERVAL} from now, on {@code scheduler}. */
     public WalCheckpointer(DataSource dataSource, Scheduler scheduler) {
@@ -68,14 +79,18 @@ public final class WalCheckpointer implements AutoCloseable {
     private void scheduleNext() {
         synchronized (lock) {
             if (!closed) {
-                next = scheduler.schedule(this::run, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+                next = scheduler.schedule(this::run, delayMillis, TimeUnit.MILLISECONDS);
             }
         }
     }
 
     private void run() {
         try {
-            checkpoint();
+            long[] frames = checkpoint();
+            boolean nothingNew = frames[0] == frames[1] && frames[0] == lastFrames && frames[1] == lastCheckpointed;
+            delayMillis = nothingNew ? Math.min(delayMillis * 2, IDLE_INTERVAL.toMillis()) : INTERVAL.toMillis();
+            lastFrames = frames[0];
+            lastCheckpointed = frames[1];
             if (failing) {
                 failing = false;
                 LOG.info("SQLite checkpoints succeed again");
@@ -86,6 +101,7 @@ public final class WalCheckpointer implements AutoCloseable {
                 failing = true;
                 LOG.warn("SQLite checkpoint failed (retrying every {} ms): {}", INTERVAL.toMillis(), e.toString());
             }
+            delayMillis = INTERVAL.toMillis();
         } finally {
             scheduleNext();
         }

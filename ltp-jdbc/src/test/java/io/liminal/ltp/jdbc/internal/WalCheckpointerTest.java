@@ -68,6 +68,28 @@ class WalCheckpointerTest {
     }
 
     @Test
+    void anIdleLogIsCheckedLessOftenUntilItGrowsAgain() throws Exception {
+        SQLiteDataSource dataSource = database(directory.resolve("threads.db"));
+        try (Connection keeper = dataSource.getConnection(); Statement statement = keeper.createStatement();
+                WalCheckpointer checkpointer = new WalCheckpointer(dataSource, scheduler)) {
+            statement.execute("CREATE TABLE t (v TEXT)");
+            scheduler.advance(WalCheckpointer.INTERVAL);
+            assertThat(scheduler.pendingDelays()).as("it found new pages").containsExactly(WalCheckpointer.INTERVAL);
+            scheduler.advance(WalCheckpointer.INTERVAL); // nothing new since: the wait doubles
+            assertThat(scheduler.pendingDelays()).containsExactly(WalCheckpointer.INTERVAL.multipliedBy(2));
+            for (int i = 0; i < 8; i++) {
+                scheduler.advance(scheduler.pendingDelays().get(0));
+            }
+            assertThat(scheduler.pendingDelays()).as("bounded").containsExactly(WalCheckpointer.IDLE_INTERVAL);
+
+            statement.execute("INSERT INTO t VALUES ('new')");
+            scheduler.advance(WalCheckpointer.IDLE_INTERVAL);
+            assertThat(scheduler.pendingDelays()).as("a commit brings it back")
+                    .containsExactly(WalCheckpointer.INTERVAL);
+        }
+    }
+
+    @Test
     void aFailingCheckpointIsRetriedNextInterval() throws Exception {
         AtomicInteger attempts = new AtomicInteger();
         SQLiteDataSource real = database(directory.resolve("threads.db"));
