@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * before; each checkpoint also syncs the log, so after a power loss about the last interval of commits is missing
  * instead of everything since the last 1,000 pages.
  *
- * <p>The interval is short because a checkpoint's fsync holds up the commits made meanwhile (on ext4 they wait for
- * the journal it commits): small and frequent, each holds them up less (docs/performance.md, Durable path). A
+ * <p>The interval is short because commits made while a checkpoint syncs the files are held up (measured; on ext4,
+ * probably behind the journal commit the fsync starts): small and frequent, each holds them up less
+ * (docs/performance.md, Durable path). A
  * checkpoint that finds nothing new doubles the wait before the next, up to {@link #IDLE_INTERVAL}, so an idle
  * store does not wake 40 times a second; the first one that finds new pages goes back to {@link #INTERVAL}.
  */
