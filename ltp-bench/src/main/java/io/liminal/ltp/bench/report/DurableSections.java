@@ -45,7 +45,7 @@ final class DurableSections {
         return Double.NaN;
     }
 
-    /** {@code " (this host's floor: bare echo at the same rate, p99 x ms)"}, or empty when not measured. */
+    /** {@code " (bare echo at the same rate: x ms)"}, the floor's p99, or empty when it was not measured. */
     private String floorNote(JsonObject run) {
         double floor = floorP99(run);
         return Double.isNaN(floor) ? ""
@@ -102,9 +102,8 @@ final class DurableSections {
                 + "is this host's floor at the same rate: the bare Netty echo server (the baseline of the sections "
                 + "above: no LTP, no store) under an open loop of 100 sessions at that rate (`LoadGenerator`, pings), "
                 + "run right after; on 2 shared cores the server and the generator queue behind each other, and no "
-                + "LTP server should expect a p99 below it. The store's server (PostgreSQL, Redis) shares the 2 "
-                + "cores; "
-                + "Redis's own CPU per message is shown beside the server's, and the load generator's after it "
+                + "LTP server should expect a p99 below it. The store's server (PostgreSQL, Redis) shares the "
+                + "2 cores; Redis's own CPU per message is shown beside the server's, and the load generator's after it "
                 + "(it shares the cores, so its cost is part of every peak). Rows marked *batches of n* run the "
                 + "server with `deliveryBatch(n)`: a thread stores up to n messages of its client that were read "
                 + "while it was busy in one commit (docs/durability.md, \"Batched commits\"; the same durability, "

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The interval is short because commits made while a checkpoint syncs the files are held up (measured; on ext4,
  * probably behind the journal commit the fsync starts): small and frequent, each holds them up less
- * (docs/performance.md, Durable path). A
- * checkpoint that finds nothing new doubles the wait before the next, up to {@link #IDLE_INTERVAL}, so an idle
- * store does not wake 40 times a second; the first one that finds new pages goes back to {@link #INTERVAL}.
+ * (docs/performance.md, Durable path). A checkpoint that finds nothing new doubles the wait before the next, up to
+ * {@link #IDLE_INTERVAL}, so an idle store does not wake 40 times a second; the first one that finds new pages goes
+ * back to {@link #INTERVAL}.
  */
 public final class WalCheckpointer implements AutoCloseable {
     /** How often the log is checkpointed while commits arrive. */
