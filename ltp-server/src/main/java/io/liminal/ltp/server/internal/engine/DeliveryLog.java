@@ -4,6 +4,7 @@ import io.liminal.ltp.core.delivery.DeliveryProtocol;
 import io.liminal.ltp.core.internal.text.LogSafe;
 import io.liminal.ltp.core.internal.text.Redaction;
 import io.liminal.ltp.core.message.Envelope;
+import io.liminal.ltp.core.security.RandomIds;
 import io.liminal.ltp.server.DeliveryInfo;
 import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.DeliveryStore;
@@ -281,7 +282,11 @@ final class DeliveryLog {
         int handovers = handed;
         // Completed even when a handler threw: a message that always fails must not block the stream. On a
         // blocking store the lane waits for the group commit without a thread, and goes on here.
-        engine.publisher().publishThen(thread, sends, new Processed(instance, through, process.id()), failure -> {
+        // Inside an inherited window the position keeps the run in doubt as its writer: a live thread retired
+        // before the window is passed reads the position again, and must still mark the rest of the window.
+        String writer = through < position.doubtThrough && position.doubtWriter != null ? position.doubtWriter
+                : process.id();
+        engine.publisher().publishThen(thread, sends, new Processed(instance, through, writer), failure -> {
             try {
                 if (failure != null) {
                     commitFailed(thread, position, through, instance, from, failure);
@@ -318,6 +323,9 @@ final class DeliveryLog {
         position.failed = true;
         position.doubtThrough = Math.max(position.doubtThrough, through);
         position.reread = true;
+        if (position.doubtWriter == null) {
+            position.doubtWriter = process.id(); // replaced just below: no clean stop is ever recorded under it
+        }
         process.commitFailed();
         engine.metrics().storeFailure("commit");
         engine.storeHealth().failed(failure);
@@ -336,6 +344,10 @@ final class DeliveryLog {
             boolean doubt = process.mayHaveHandedOver(stored.processId(), store);
             position = new LiveThread.Position(stored.seq(),
                     doubt ? stored.seq() + engine.settings().deliveryBatch() : stored.seq());
+            if (doubt) {
+                // An unknown writer (null) gets an id no run will ever record as a clean stop: still in doubt.
+                position.doubtWriter = stored.processId() != null ? stored.processId() : RandomIds.uuid();
+            }
             positions.put(instance, position);
         }
         return position;

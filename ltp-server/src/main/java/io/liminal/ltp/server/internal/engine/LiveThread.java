@@ -67,6 +67,13 @@ final class LiveThread {
          * not above {@link #seq}.
          */
         long doubtThrough;
+        /**
+         * The run that may have handed over the messages up to {@link #doubtThrough}, as the store knows it: the
+         * positions committed inside that window are recorded under its id, not this run's, so that a position
+         * read from the store again (after this live thread is retired) still says they may have been handed
+         * over. {@code null} when there is no such window.
+         */
+        String doubtWriter;
         /** A commit failed: the instance's messages are dropped, unacknowledged, until it attaches again. */
         boolean failed;
         /** A commit failed but may have been stored: {@link #seq} is read from the store again at the next attach. */

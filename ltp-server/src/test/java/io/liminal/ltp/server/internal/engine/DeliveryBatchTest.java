@@ -193,6 +193,38 @@ class DeliveryBatchTest {
     }
 
     @Test
+    @DisplayName("the marked window after an unclean run survives the live thread: a reconnect inside it still marks "
+            + "its rest")
+    void theMarkedWindowSurvivesARetiredThread() {
+        Peer peer = run(3).connect();
+        JsonObject ack = initDelivery(peer, "c", "phone");
+        String thread = ack.get("thread_id").getAsString();
+        app.runAll();
+        send(peer, ack, 1, 1);
+        app.runAll();
+
+        InMemoryTransport second = run(3); // the first run is never stopped: as far as the store knows, it was killed
+        Peer moved = second.connect();
+        JsonObject resumed = resumeDelivery(moved, "c", thread, "phone", 0);
+        app.runAll();
+        send(moved, resumed, 2, 2); // committed alone, inside the window (2 to 4)
+        app.runAll();
+        moved.clientClose(1006, ""); // the thread's last connection: the live thread is retired
+        app.runAll();
+        Peer back = second.connect();
+        JsonObject again = resumeDelivery(back, "c", thread, "phone", 0);
+        app.runAll();
+        send(back, again, 3, 3);
+        app.runAll();
+        send(back, again, 4, 4);
+        app.runAll();
+        assertThat(handled).containsExactly("m1", "m2", "m3", "m4");
+        assertThat(infos).extracting(DeliveryInfo::possibleRedelivery)
+                .as("3 and 4 may have been handed over by the killed run; this run's own commit of 2 must not hide it")
+                .containsExactly(false, true, true, true);
+    }
+
+    @Test
     @DisplayName("reading pauses at the handler backlog and resumes when the batches drain")
     void backlogCountsEveryMessage() {
         Peer peer = run(4).connect();
