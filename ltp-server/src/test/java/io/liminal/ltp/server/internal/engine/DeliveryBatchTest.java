@@ -225,6 +225,40 @@ class DeliveryBatchTest {
     }
 
     @Test
+    @DisplayName("the marked window after a failed commit survives the live thread too")
+    void theWindowOfAFailedCommitSurvivesARetiredThread() {
+        InMemoryTransport transport = run(8);
+        Peer phone = transport.connect();
+        JsonObject ack = initDelivery(phone, "c", "phone");
+        String thread = ack.get("thread_id").getAsString();
+        Peer laptop = transport.connect(); // keeps the thread loaded while the phone reconnects
+        resumeDelivery(laptop, "c", thread, "laptop", 0);
+        app.runAll();
+        store.failNextCommits = 1;
+        send(phone, ack, 1, 3);
+        app.runAll();
+        assertThat(phone.closeCode()).isEqualTo(1011);
+
+        Peer again = transport.connect();
+        JsonObject resumed = resumeDelivery(again, "c", thread, "phone", 0);
+        app.runAll();
+        send(again, resumed, 1, 1); // committed alone, inside the failed batch's window
+        app.runAll();
+        again.clientClose(1006, "");
+        laptop.clientClose(1006, ""); // the last connection: the live thread is retired
+        app.runAll();
+        Peer back = transport.connect();
+        JsonObject last = resumeDelivery(back, "c", thread, "phone", 0);
+        app.runAll();
+        send(back, last, 2, 2);
+        app.runAll();
+        assertThat(handled).containsExactly("m1", "m2", "m3", "m1", "m2");
+        assertThat(infos.subList(3, 5)).extracting(DeliveryInfo::possibleRedelivery)
+                .as("m2 was handed over in the failed batch: still marked after the thread was reloaded")
+                .containsExactly(true, true);
+    }
+
+    @Test
     @DisplayName("reading pauses at the handler backlog and resumes when the batches drain")
     void backlogCountsEveryMessage() {
         Peer peer = run(4).connect();
