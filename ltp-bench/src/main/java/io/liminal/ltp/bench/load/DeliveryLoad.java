@@ -245,7 +245,7 @@ public final class DeliveryLoad {
     }
 
     private static boolean atRate(double perSecond, double offered) {
-        return Math.abs(perSecond - offered) <= Math.max(offered * 0.02, 5);
+        return Math.abs(perSecond - offered) <= Math.max(offered * LoadGenerator.SETTLED_TOLERANCE, 5);
     }
 
     /**

@@ -63,6 +63,19 @@ class DeliveryBatchTest {
         servers.forEach(LtpServer::close);
     }
 
+    /**
+     * A run with batches of up to {@code batch} that handles and commits m1 of client instance "phone" and is never
+     * stopped: as far as the store knows, it was killed. Returns the thread's id.
+     */
+    private String threadOfAKilledRun(int batch) {
+        Peer peer = run(batch).connect();
+        JsonObject ack = initDelivery(peer, "c", "phone");
+        app.runAll();
+        send(peer, ack, 1, 1);
+        app.runAll();
+        return ack.get("thread_id").getAsString();
+    }
+
     private static void send(Peer peer, JsonObject ack, int from, int to) {
         for (int n = from; n <= to; n++) {
             peer.sendText(numberedEvent(ack, n, "m" + n));
@@ -172,14 +185,8 @@ class DeliveryBatchTest {
     @Test
     @DisplayName("after a run that did not stop cleanly, up to one batch after the stored position is marked")
     void afterAnUncleanRunOneBatchIsMarked() {
-        Peer peer = run(3).connect();
-        JsonObject ack = initDelivery(peer, "c", "phone");
-        String thread = ack.get("thread_id").getAsString();
-        app.runAll();
-        send(peer, ack, 1, 1);
-        app.runAll();
-
-        Peer moved = run(3).connect(); // the first run is never stopped: as far as the store knows, it was killed
+        String thread = threadOfAKilledRun(3);
+        Peer moved = run(3).connect();
         JsonObject resumed = resumeDelivery(moved, "c", thread, "phone", 0);
         app.runAll();
         send(moved, resumed, 2, 2);
@@ -196,14 +203,8 @@ class DeliveryBatchTest {
     @DisplayName("the marked window after an unclean run survives the live thread: a reconnect inside it still marks "
             + "its rest")
     void theMarkedWindowSurvivesARetiredThread() {
-        Peer peer = run(3).connect();
-        JsonObject ack = initDelivery(peer, "c", "phone");
-        String thread = ack.get("thread_id").getAsString();
-        app.runAll();
-        send(peer, ack, 1, 1);
-        app.runAll();
-
-        InMemoryTransport second = run(3); // the first run is never stopped: as far as the store knows, it was killed
+        String thread = threadOfAKilledRun(3);
+        InMemoryTransport second = run(3);
         Peer moved = second.connect();
         JsonObject resumed = resumeDelivery(moved, "c", thread, "phone", 0);
         app.runAll();
