@@ -157,10 +157,12 @@ public final class LogWrites {
 
     /**
      * Trims each thread's log to its retention. The oldest row of every thread is read first (one statement on
-     * PostgreSQL); only a log whose oldest row must go is walked.
+     * PostgreSQL); only a log whose oldest row must go is walked. A log at its retention trims on every commit, so
+     * the walk and the cuts use statements prepared once per group, and the cuts go out in two batches.
      */
     private static void trim(Connection c, Dialect dialect, Map<String, ThreadShare> shares) throws SQLException {
         Map<String, long[]> oldest = oldestRows(c, dialect, shares);
+        List<String> due = new ArrayList<>();
         for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
             ThreadShare share = entry.getValue();
             long[] head = oldest.get(entry.getKey()); // seq, logged_at
@@ -168,12 +170,78 @@ public final class LogWrites {
                 continue;
             }
             DeliveryRetention retention = share.retention;
-            boolean due = share.last - head[0] + 1 > retention.maxMessages() || share.logBytes > retention.maxBytes()
-                    || head[1] < share.now.minus(retention.maxAge()).toEpochMilli();
-            if (due) {
-                trimOne(c, entry.getKey(), share.last, share.logBytes, share.now, retention);
+            if (share.last - head[0] + 1 > retention.maxMessages() || share.logBytes > retention.maxBytes()
+                    || head[1] < share.now.minus(retention.maxAge()).toEpochMilli()) {
+                due.add(entry.getKey());
             }
         }
+        if (due.isEmpty()) {
+            return;
+        }
+        List<Cut> cuts = new ArrayList<>(due.size());
+        try (PreparedStatement walk = c.prepareStatement("SELECT seq, size_bytes, logged_at FROM ltp_outbound "
+                + "WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT 64")) {
+            for (String threadId : due) {
+                Cut cut = cutOf(walk, threadId, shares.get(threadId));
+                if (cut.through() > 0) {
+                    cuts.add(cut);
+                }
+            }
+        }
+        if (cuts.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM ltp_outbound WHERE thread_id = ? AND "
+                + "seq <= ?");
+             PreparedStatement update = c.prepareStatement("UPDATE ltp_threads SET out_bytes = out_bytes - ? "
+                     + "WHERE thread_id = ?")) {
+            for (Cut cut : cuts) {
+                delete.setString(1, cut.threadId());
+                delete.setLong(2, cut.through());
+                delete.addBatch();
+                update.setLong(1, cut.bytes());
+                update.setString(2, cut.threadId());
+                update.addBatch();
+            }
+            delete.executeBatch();
+            update.executeBatch();
+        }
+    }
+
+    /** What one log loses: every row through {@code through} (0: none), {@code bytes} in all. */
+    private record Cut(String threadId, long through, long bytes) {
+    }
+
+    /**
+     * Walks one log from its oldest row while the rows break a bound: too many, too many bytes or too old. The
+     * newest row always stays.
+     */
+    private static Cut cutOf(PreparedStatement walk, String threadId, ThreadShare share) throws SQLException {
+        DeliveryRetention retention = share.retention;
+        long oldestAllowed = share.now.minus(retention.maxAge()).toEpochMilli();
+        long through = 0;
+        long removed = 0;
+        boolean more = true;
+        while (more) {
+            more = false;
+            walk.setString(1, threadId);
+            walk.setLong(2, through);
+            try (ResultSet row = walk.executeQuery()) {
+                while (row.next()) {
+                    long seq = row.getLong(1);
+                    if (seq < share.last && (share.last - seq + 1 > retention.maxMessages()
+                            || share.logBytes - removed > retention.maxBytes() || row.getLong(3) < oldestAllowed)) {
+                        through = seq;
+                        removed += row.getLong(2);
+                        more = true;
+                    } else {
+                        more = false;
+                        break;
+                    }
+                }
+            }
+        }
+        return new Cut(threadId, through, removed);
     }
 
     /** Per thread of the group, the sequence number and time of its oldest logged row (absent: empty log). */
@@ -206,54 +274,6 @@ public final class LogWrites {
             }
         }
         return oldest;
-    }
-
-    /** Drops the oldest entries of one log until it is within every bound. */
-    private static void trimOne(Connection c, String threadId, long last, long bytes, Instant now,
-            DeliveryRetention retention) throws SQLException {
-        long oldestAllowed = now.minus(retention.maxAge()).toEpochMilli();
-        long cut = 0;
-        long removed = 0;
-        boolean more = true;
-        long after = 0;
-        while (more) {
-            more = false;
-            try (PreparedStatement oldest = c.prepareStatement("SELECT seq, size_bytes, logged_at FROM ltp_outbound "
-                    + "WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT 64")) {
-                oldest.setString(1, threadId);
-                oldest.setLong(2, after);
-                try (ResultSet row = oldest.executeQuery()) {
-                    while (row.next()) {
-                        long seq = row.getLong(1);
-                        long kept = last - seq + 1;
-                        if (seq < last && (kept > retention.maxMessages() || bytes - removed > retention.maxBytes()
-                                || row.getLong(3) < oldestAllowed)) {
-                            cut = seq;
-                            removed += row.getLong(2);
-                            after = seq;
-                            more = true;
-                        } else {
-                            more = false;
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        if (cut > 0) {
-            try (PreparedStatement delete = c.prepareStatement(
-                    "DELETE FROM ltp_outbound WHERE thread_id = ? AND seq <= ?")) {
-                delete.setString(1, threadId);
-                delete.setLong(2, cut);
-                delete.executeUpdate();
-            }
-            try (PreparedStatement update = c.prepareStatement(
-                    "UPDATE ltp_threads SET out_bytes = out_bytes - ? WHERE thread_id = ?")) {
-                update.setLong(1, removed);
-                update.setString(2, threadId);
-                update.executeUpdate();
-            }
-        }
     }
 
     /** Raises every processed position of the group (never lowers one), in one batch. */

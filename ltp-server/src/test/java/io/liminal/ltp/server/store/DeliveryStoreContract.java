@@ -196,6 +196,31 @@ public abstract class DeliveryStoreContract {
     }
 
     @Test
+    @DisplayName("a group trims several long logs at once, each to its own bound")
+    void commitAllTrimsLongLogs() {
+        String counted = newThread();
+        String sized = newThread();
+        String hundredBytes = "{\"p\":\"" + "y".repeat(92) + "\"}";
+        for (int i = 0; i < 150; i++) {
+            delivery.appendOutbound(counted, "{\"n\":" + i + "}", null, T0, ROOMY);
+            delivery.appendOutbound(sized, hundredBytes, null, T0, ROOMY);
+        }
+        DeliveryRetention ten = new DeliveryRetention(10, 1L << 30, Duration.ofDays(1));
+        DeliveryRetention kilobyte = new DeliveryRetention(1_000, 1_000, Duration.ofDays(1));
+        delivery.commitAll(List.of(
+                new DeliveryStore.Commit(counted, List.of(new Outbound("{\"n\":150}", null)), null, T0, ten),
+                new DeliveryStore.Commit(sized, List.of(new Outbound(hundredBytes, null)), null, T0, kilobyte)));
+        assertThat(delivery.outboundBounds(counted)).isEqualTo(new LogBounds(142, 151));
+        assertThat(delivery.outboundBounds(sized)).isEqualTo(new LogBounds(142, 151));
+        delivery.commitAll(List.of(
+                new DeliveryStore.Commit(sized, List.of(new Outbound(hundredBytes, null)), null, T0, kilobyte),
+                new DeliveryStore.Commit(counted, List.of(new Outbound("{}", null)), null, T0, ten)));
+        assertThat(delivery.outboundBounds(sized)).as("the bytes of the cut rows left the log's count")
+                .isEqualTo(new LogBounds(143, 152));
+        assertThat(delivery.outboundBounds(counted)).isEqualTo(new LogBounds(143, 152));
+    }
+
+    @Test
     @DisplayName("clean stops are remembered per server run")
     void cleanStops() {
         assertThat(delivery.stoppedCleanly("run-1")).isFalse();
