@@ -248,14 +248,16 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     public DeliveryPosition openDelivery(String threadId, String instance, String processId, Instant now) {
         return inTransaction("open delivery", c -> {
             long last;
+            long floor;
             try (PreparedStatement enable = c.prepareStatement("UPDATE ltp_threads SET delivery = 1 WHERE "
-                    + "thread_id = ? RETURNING out_seq")) {
+                    + "thread_id = ? RETURNING out_seq, out_floor")) {
                 enable.setString(1, threadId);
                 try (ResultSet row = enable.executeQuery()) {
                     if (!row.next()) {
                         return null;
                     }
                     last = row.getLong(1);
+                    floor = row.getLong(2);
                 }
             }
             try (PreparedStatement claim = c.prepareStatement("INSERT INTO ltp_inbound_cursors (thread_id, instance, "
@@ -269,8 +271,9 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
             }
             InboundCursor cursor = readCursor(c, threadId, instance);
             try (PreparedStatement first = c.prepareStatement("SELECT MIN(seq) FROM ltp_outbound WHERE "
-                    + "thread_id = ?")) {
+                    + "thread_id = ? AND seq >= ?")) {
                 first.setString(1, threadId);
+                first.setLong(2, floor);
                 try (ResultSet row = first.executeQuery()) {
                     row.next();
                     long firstKept = row.getLong(1);
@@ -345,7 +348,8 @@ public final class JdbcThreadStore implements ThreadStore, DeliveryStore {
     public LogBounds outboundBounds(String threadId) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement select = c.prepareStatement("SELECT t.out_seq, (SELECT MIN(o.seq) FROM ltp_outbound o "
-                     + "WHERE o.thread_id = t.thread_id) FROM ltp_threads t WHERE t.thread_id = ?")) {
+                     + "WHERE o.thread_id = t.thread_id AND o.seq >= t.out_floor) FROM ltp_threads t WHERE "
+                     + "t.thread_id = ?")) {
             select.setString(1, threadId);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {

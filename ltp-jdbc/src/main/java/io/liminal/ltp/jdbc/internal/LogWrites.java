@@ -5,7 +5,6 @@ import io.liminal.ltp.server.store.DeliveryStore.Commit;
 import io.liminal.ltp.server.store.DeliveryStore.Outbound;
 import io.liminal.ltp.server.store.DeliveryStore.Processed;
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -35,6 +34,8 @@ public final class LogWrites {
         /** After the counter update: the last sequence number and the log's bytes; {@code last == 0}: no thread. */
         long last;
         long logBytes;
+        /** No row of the log is below it (trimmed); where reads of the oldest rows start. */
+        long floor;
         /** The next number to hand to a commit of this thread, in group order. */
         long next;
         Instant now;
@@ -122,36 +123,38 @@ public final class LogWrites {
             }
             try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads AS t SET out_seq = t.out_seq + "
                     + "v.n, out_bytes = t.out_bytes + v.b FROM unnest(?::varchar[], ?::bigint[], ?::bigint[]) AS "
-                    + "v(id, n, b) WHERE t.thread_id = v.id RETURNING t.thread_id, t.out_seq, t.out_bytes")) {
+                    + "v(id, n, b) WHERE t.thread_id = v.id RETURNING t.thread_id, t.out_seq, t.out_bytes, "
+                    + "t.out_floor")) {
                 next.setArray(1, c.createArrayOf("varchar", ids));
                 next.setArray(2, c.createArrayOf("bigint", counts));
                 next.setArray(3, c.createArrayOf("bigint", bytes));
                 try (ResultSet row = next.executeQuery()) {
                     while (row.next()) {
-                        advanced(shares.get(row.getString(1)), row.getLong(2), row.getLong(3));
+                        advanced(shares.get(row.getString(1)), row.getLong(2), row.getLong(3), row.getLong(4));
                     }
                 }
             }
             return;
         }
         try (PreparedStatement next = c.prepareStatement("UPDATE ltp_threads SET out_seq = out_seq + ?, "
-                + "out_bytes = out_bytes + ? WHERE thread_id = ? RETURNING out_seq, out_bytes")) {
+                + "out_bytes = out_bytes + ? WHERE thread_id = ? RETURNING out_seq, out_bytes, out_floor")) {
             for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
                 next.setLong(1, entry.getValue().count);
                 next.setLong(2, entry.getValue().bytes);
                 next.setString(3, entry.getKey());
                 try (ResultSet row = next.executeQuery()) {
                     if (row.next()) {
-                        advanced(entry.getValue(), row.getLong(1), row.getLong(2));
+                        advanced(entry.getValue(), row.getLong(1), row.getLong(2), row.getLong(3));
                     }
                 }
             }
         }
     }
 
-    private static void advanced(ThreadShare share, long last, long logBytes) {
+    private static void advanced(ThreadShare share, long last, long logBytes, long floor) {
         share.last = last;
         share.logBytes = logBytes;
+        share.floor = floor;
         share.next = last - share.count + 1;
     }
 
@@ -180,7 +183,7 @@ public final class LogWrites {
         }
         List<Cut> cuts = new ArrayList<>(due.size());
         try (PreparedStatement walk = c.prepareStatement("SELECT seq, size_bytes, logged_at FROM ltp_outbound "
-                + "WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT 64")) {
+                + "WHERE thread_id = ? AND seq >= ? ORDER BY seq LIMIT 64")) {
             for (String threadId : due) {
                 Cut cut = cutOf(walk, threadId, shares.get(threadId));
                 if (cut.through() > 0) {
@@ -192,15 +195,17 @@ public final class LogWrites {
             return;
         }
         try (PreparedStatement delete = c.prepareStatement("DELETE FROM ltp_outbound WHERE thread_id = ? AND "
-                + "seq <= ?");
-             PreparedStatement update = c.prepareStatement("UPDATE ltp_threads SET out_bytes = out_bytes - ? "
-                     + "WHERE thread_id = ?")) {
+                + "seq >= ? AND seq <= ?");
+             PreparedStatement update = c.prepareStatement("UPDATE ltp_threads SET out_bytes = out_bytes - ?, "
+                     + "out_floor = ? WHERE thread_id = ?")) {
             for (Cut cut : cuts) {
                 delete.setString(1, cut.threadId());
-                delete.setLong(2, cut.through());
+                delete.setLong(2, shares.get(cut.threadId()).floor);
+                delete.setLong(3, cut.through());
                 delete.addBatch();
                 update.setLong(1, cut.bytes());
-                update.setString(2, cut.threadId());
+                update.setLong(2, cut.through() + 1);
+                update.setString(3, cut.threadId());
                 update.addBatch();
             }
             delete.executeBatch();
@@ -213,8 +218,8 @@ public final class LogWrites {
     }
 
     /**
-     * Walks one log from its oldest row while the rows break a bound: too many, too many bytes or too old. The
-     * newest row always stays.
+     * Walks one log from its floor while the rows break a bound: too many, too many bytes or too old. The newest
+     * row always stays.
      */
     private static Cut cutOf(PreparedStatement walk, String threadId, ThreadShare share) throws SQLException {
         DeliveryRetention retention = share.retention;
@@ -225,7 +230,7 @@ public final class LogWrites {
         while (more) {
             more = false;
             walk.setString(1, threadId);
-            walk.setLong(2, through);
+            walk.setLong(2, Math.max(through + 1, share.floor));
             try (ResultSet row = walk.executeQuery()) {
                 while (row.next()) {
                     long seq = row.getLong(1);
@@ -249,11 +254,18 @@ public final class LogWrites {
             throws SQLException {
         Map<String, long[]> oldest = new HashMap<>();
         if (dialect == Dialect.POSTGRESQL && shares.size() > 1) {
-            Array ids = c.createArrayOf("varchar", shares.keySet().toArray(new String[0]));
+            String[] ids = new String[shares.size()];
+            Long[] floors = new Long[ids.length];
+            int k = 0;
+            for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
+                ids[k] = entry.getKey();
+                floors[k++] = entry.getValue().floor;
+            }
             try (PreparedStatement select = c.prepareStatement("SELECT t.id, o.seq, o.logged_at FROM "
-                    + "unnest(?::varchar[]) AS t(id) CROSS JOIN LATERAL (SELECT seq, logged_at FROM ltp_outbound "
-                    + "WHERE thread_id = t.id ORDER BY seq LIMIT 1) AS o")) {
-                select.setArray(1, ids);
+                    + "unnest(?::varchar[], ?::bigint[]) AS t(id, floor) CROSS JOIN LATERAL (SELECT seq, logged_at "
+                    + "FROM ltp_outbound WHERE thread_id = t.id AND seq >= t.floor ORDER BY seq LIMIT 1) AS o")) {
+                select.setArray(1, c.createArrayOf("varchar", ids));
+                select.setArray(2, c.createArrayOf("bigint", floors));
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
                         oldest.put(row.getString(1), new long[] {row.getLong(2), row.getLong(3)});
@@ -263,9 +275,11 @@ public final class LogWrites {
             return oldest;
         }
         try (PreparedStatement select = c.prepareStatement("SELECT seq, logged_at FROM ltp_outbound WHERE "
-                + "thread_id = ? ORDER BY seq LIMIT 1")) {
-            for (String id : shares.keySet()) {
+                + "thread_id = ? AND seq >= ? ORDER BY seq LIMIT 1")) {
+            for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
+                String id = entry.getKey();
                 select.setString(1, id);
+                select.setLong(2, entry.getValue().floor);
                 try (ResultSet row = select.executeQuery()) {
                     if (row.next()) {
                         oldest.put(id, new long[] {row.getLong(1), row.getLong(2)});

@@ -64,7 +64,12 @@ public final class Schema {
                       process_id VARCHAR(64) PRIMARY KEY,
                       stopped_at BIGINT NOT NULL
                     )""",
-                    "CREATE INDEX ltp_clean_stops_stopped_at ON ltp_clean_stops (stopped_at)")));
+                    "CREATE INDEX ltp_clean_stops_stopped_at ON ltp_clean_stops (stopped_at)")),
+            // Every row of a thread's log below out_floor was trimmed: reads of the oldest rows start there instead
+            // of stepping over the index entries of deleted rows (PostgreSQL keeps them until a vacuum). A server
+            // that does not know the column leaves it lower than it could be, which is still true.
+            new Migration(3, "the floor of each outbound log", List.of(
+                    "ALTER TABLE ltp_threads ADD COLUMN out_floor BIGINT NOT NULL DEFAULT 0")));
 
     private Schema() {
     }
