@@ -194,7 +194,10 @@ if want durable; then
   # deliveryBatch, the load from another process.
   durable() {
     local kind=$1 spec=$2 batch=$3; shift 3
-    start_server ltp 18080 "${SERVER_JVM[@]}" "-Dltp.bench.store=$spec" "-Dltp.bench.delivery-batch=$batch"
+    # 500 messages per thread's log: every log reaches its retention in the warm-up, so each commit also trims, as
+    # a long-lived thread's commits do (docs/performance.md, Durable path).
+    start_server ltp 18080 "${SERVER_JVM[@]}" "-Dltp.bench.store=$spec" "-Dltp.bench.delivery-batch=$batch" \
+        -Dltp.bench.retention=500
     java -Xmx1g -cp "$JAR" io.liminal.ltp.bench.load.DeliveryLoad --url ws://127.0.0.1:18080/ \
         --server-pid "$SERVER_PID" --seconds "$DURABLE_SECONDS" --warmup "${WARMUP%s}" --store "$kind" \
         --server-batch "$batch" --json "$RESULTS" "$@" | tail -n 12 >&2

@@ -4,6 +4,7 @@ import io.liminal.ltp.core.session.Allowance;
 import io.liminal.ltp.server.LtpServer;
 import io.liminal.ltp.server.PeerLimits;
 import io.liminal.ltp.server.internal.standalone.ReferenceHandler;
+import io.liminal.ltp.server.store.DeliveryRetention;
 import io.liminal.ltp.server.store.ThreadStore;
 import io.liminal.ltp.server.store.ThreadStoreProvider;
 import io.liminal.ltp.server.transport.TransportLimits;
@@ -21,7 +22,10 @@ import java.util.ServiceLoader;
  * ({@code sqlite:FILE}, a {@code jdbc:} URL, {@code redis://...}; the handler then runs on the executor, as the
  * standalone server runs it with a blocking store); {@code -Dltp.bench.pending-handshakes=N} changes the bound on
  * handshakes waiting for a blocking store (default: the server's, 10,000); {@code -Dltp.bench.delivery-batch=N}
- * commits up to N numbered messages of a client together ({@code LtpServer.Builder.deliveryBatch}, default 1).
+ * commits up to N numbered messages of a client together ({@code LtpServer.Builder.deliveryBatch}, default 1);
+ * {@code -Dltp.bench.retention=N} keeps N messages of each thread's log instead of the default 10,000 (the durable
+ * scenario keeps 500, so that every log reaches its retention in the warm-up and each commit trims, as a
+ * long-lived thread's commits do).
  *
  * <pre>java [-Dltp.bench.handler=executor] [-Dltp.bench.store=SPEC] [-Dltp.bench.delivery-batch=N] -cp ltp-bench.jar
  *     io.liminal.ltp.bench.server.BenchServer 8080 [heartbeat-ms]</pre>
@@ -71,6 +75,11 @@ public final class BenchServer {
             builder.threadStore(store(store));
         }
         builder.deliveryBatch(Integer.getInteger("ltp.bench.delivery-batch", 1));
+        Integer retention = Integer.getInteger("ltp.bench.retention");
+        if (retention != null) {
+            DeliveryRetention defaults = DeliveryRetention.DEFAULT;
+            builder.delivery(new DeliveryRetention(retention, defaults.maxBytes(), defaults.maxAge()));
+        }
         LtpServer server = builder.build().start();
         System.out.println("ltp server listening on ws://127.0.0.1:" + server.port() + "/");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(Duration.ofSeconds(2))));

@@ -159,9 +159,10 @@ public final class LogWrites {
     }
 
     /**
-     * Trims each thread's log to its retention. The oldest row of every thread is read first (one statement on
-     * PostgreSQL); only a log whose oldest row must go is walked. A log at its retention trims on every commit, so
-     * the walk and the cuts use statements prepared once per group, and the cuts go out in two batches.
+     * Trims each thread's log to its retention, in steps: a log is trimmed back to its bounds once it holds more than
+     * a sixteenth over them, or its oldest row is too old ({@link DeliveryRetention#trimAboveMessages()}). The oldest
+     * row of every thread is read first (one statement on PostgreSQL); only a log that must be trimmed is walked,
+     * each with one prepared statement, and the cuts of the group go out in two batches.
      */
     private static void trim(Connection c, Dialect dialect, Map<String, ThreadShare> shares) throws SQLException {
         Map<String, long[]> oldest = oldestRows(c, dialect, shares);
@@ -173,7 +174,8 @@ public final class LogWrites {
                 continue;
             }
             DeliveryRetention retention = share.retention;
-            if (share.last - head[0] + 1 > retention.maxMessages() || share.logBytes > retention.maxBytes()
+            if (share.last - head[0] + 1 > retention.trimAboveMessages()
+                    || share.logBytes > retention.trimAboveBytes()
                     || head[1] < share.now.minus(retention.maxAge()).toEpochMilli()) {
                 due.add(entry.getKey());
             }

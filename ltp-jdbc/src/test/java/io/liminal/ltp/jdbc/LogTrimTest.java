@@ -22,11 +22,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The floor of each thread's log ({@code ltp_threads.out_floor}, schema 3): trims raise it to the first row they
- * keep, and reads of the oldest rows start there. A floor lower than the log's first row, as a server that does not
- * know the column leaves it, only costs reads.
+ * How the JDBC store trims a log: in steps (a sixteenth past the count and byte bounds, then back to them), and from
+ * the log's floor ({@code ltp_threads.out_floor}, schema 3), which trims raise to the first row they keep and where
+ * reads of the oldest rows start. A floor lower than the log's first row, as a server that does not know the column
+ * leaves it, only costs reads.
  */
-class LogFloorTest {
+class LogTrimTest {
     private static final Instant T0 = Instant.parse("2026-12-08T10:00:00Z");
     private static final DeliveryRetention FIVE = new DeliveryRetention(5, 1L << 30, Duration.ofDays(1));
 
@@ -94,6 +95,30 @@ class LogFloorTest {
                 new Commit("t-2", List.of(new Outbound("{\"m\":1}", null)), null, T0, FIVE)));
         assertThat(store.outboundBounds("t-1")).isEqualTo(new LogBounds(5, 9));
         assertThat(floor("t-1")).isEqualTo(5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    @DisplayName("a log grows a sixteenth past its count or bytes before it is trimmed back to them")
+    void trimsInSteps(String database) throws Exception {
+        open(database);
+        DeliveryRetention thirtyTwo = new DeliveryRetention(32, 1L << 30, Duration.ofDays(1));
+        assertThat(thirtyTwo.trimAboveMessages()).isEqualTo(34);
+        for (int i = 1; i <= 34; i++) {
+            store.appendOutbound("t-1", "{\"n\":" + i + "}", null, T0, thirtyTwo);
+        }
+        assertThat(store.outboundBounds("t-1")).as("within the step").isEqualTo(new LogBounds(1, 34));
+        store.appendOutbound("t-1", "{\"n\":35}", null, T0, thirtyTwo);
+        assertThat(store.outboundBounds("t-1")).as("back to the bound").isEqualTo(new LogBounds(4, 35));
+
+        String hundredBytes = "{\"p\":\"" + "y".repeat(92) + "\"}";
+        DeliveryRetention sixteenHundredBytes = new DeliveryRetention(1_000, 1_600, Duration.ofDays(1));
+        for (int i = 1; i <= 17; i++) {
+            store.appendOutbound("t-2", hundredBytes, null, T0, sixteenHundredBytes);
+        }
+        assertThat(store.outboundBounds("t-2")).isEqualTo(new LogBounds(1, 17));
+        store.appendOutbound("t-2", hundredBytes, null, T0, sixteenHundredBytes);
+        assertThat(store.outboundBounds("t-2")).isEqualTo(new LogBounds(3, 18));
     }
 
     private long floor(String threadId) throws SQLException {
