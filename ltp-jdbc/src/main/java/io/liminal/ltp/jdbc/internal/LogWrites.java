@@ -161,12 +161,13 @@ public final class LogWrites {
     /**
      * Trims each thread's log to its retention, in steps: a log is trimmed back to its bounds once it holds more than
      * a sixteenth over them, or its oldest row is too old ({@link DeliveryRetention#trimAboveMessages()}). The oldest
-     * row of every thread is read first (one statement on PostgreSQL); only a log that must be trimmed is walked,
-     * each with one prepared statement, and the cuts of the group go out in two batches.
+     * row of every thread is read first (one statement on PostgreSQL, from the log's floor); only a log that must be
+     * trimmed is walked, from that oldest row, each with one prepared statement, and the cuts of the group go out in
+     * two batches.
      */
     private static void trim(Connection c, Dialect dialect, Map<String, ThreadShare> shares) throws SQLException {
         Map<String, long[]> oldest = oldestRows(c, dialect, shares);
-        List<String> due = new ArrayList<>();
+        Map<String, Long> dueFrom = new LinkedHashMap<>(); // thread -> its oldest row
         for (Map.Entry<String, ThreadShare> entry : shares.entrySet()) {
             ThreadShare share = entry.getValue();
             long[] head = oldest.get(entry.getKey()); // seq, logged_at
@@ -177,17 +178,17 @@ public final class LogWrites {
             if (share.last - head[0] + 1 > retention.trimAboveMessages()
                     || share.logBytes > retention.trimAboveBytes()
                     || head[1] < share.now.minus(retention.maxAge()).toEpochMilli()) {
-                due.add(entry.getKey());
+                dueFrom.put(entry.getKey(), head[0]);
             }
         }
-        if (due.isEmpty()) {
+        if (dueFrom.isEmpty()) {
             return;
         }
-        List<Cut> cuts = new ArrayList<>(due.size());
+        List<Cut> cuts = new ArrayList<>(dueFrom.size());
         try (PreparedStatement walk = c.prepareStatement("SELECT seq, size_bytes, logged_at FROM ltp_outbound "
                 + "WHERE thread_id = ? AND seq >= ? ORDER BY seq LIMIT 64")) {
-            for (String threadId : due) {
-                Cut cut = cutOf(walk, threadId, shares.get(threadId));
+            for (Map.Entry<String, Long> due : dueFrom.entrySet()) {
+                Cut cut = cutOf(walk, due.getKey(), due.getValue(), shares.get(due.getKey()));
                 if (cut.through() > 0) {
                     cuts.add(cut);
                 }
@@ -202,7 +203,7 @@ public final class LogWrites {
                      + "out_floor = ? WHERE thread_id = ?")) {
             for (Cut cut : cuts) {
                 delete.setString(1, cut.threadId());
-                delete.setLong(2, shares.get(cut.threadId()).floor);
+                delete.setLong(2, cut.from());
                 delete.setLong(3, cut.through());
                 delete.addBatch();
                 update.setLong(1, cut.bytes());
@@ -215,15 +216,16 @@ public final class LogWrites {
         }
     }
 
-    /** What one log loses: every row through {@code through} (0: none), {@code bytes} in all. */
-    private record Cut(String threadId, long through, long bytes) {
+    /** What one log loses: its rows from {@code from} through {@code through} (0: none), {@code bytes} in all. */
+    private record Cut(String threadId, long from, long through, long bytes) {
     }
 
     /**
-     * Walks one log from its floor while the rows break a bound: too many, too many bytes or too old. The newest
-     * row always stays.
+     * Walks one log from its oldest row while the rows break a bound: too many, too many bytes or too old. The
+     * newest row always stays.
      */
-    private static Cut cutOf(PreparedStatement walk, String threadId, ThreadShare share) throws SQLException {
+    private static Cut cutOf(PreparedStatement walk, String threadId, long from, ThreadShare share)
+            throws SQLException {
         DeliveryRetention retention = share.retention;
         long oldestAllowed = share.now.minus(retention.maxAge()).toEpochMilli();
         long through = 0;
@@ -232,7 +234,7 @@ public final class LogWrites {
         while (more) {
             more = false;
             walk.setString(1, threadId);
-            walk.setLong(2, Math.max(through + 1, share.floor));
+            walk.setLong(2, through == 0 ? from : through + 1);
             try (ResultSet row = walk.executeQuery()) {
                 while (row.next()) {
                     long seq = row.getLong(1);
@@ -248,7 +250,7 @@ public final class LogWrites {
                 }
             }
         }
-        return new Cut(threadId, through, removed);
+        return new Cut(threadId, from, through, removed);
     }
 
     /** Per thread of the group, the sequence number and time of its oldest logged row (absent: empty log). */
